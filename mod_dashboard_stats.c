@@ -1,0 +1,403 @@
+/*
+ * GET /dashboard/stats (SPEC §5): account choice, upload counts, the Redis
+ * cache, token refresh and the seven Analytics calls, glued together.
+ */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "apr_strings.h"
+
+#include "mod_dashboard.h"
+#include "dash_json.h"
+#include "dash_stats.h"
+
+APLOG_USE_MODULE(dashboard);
+
+typedef struct {
+    request_rec *r;
+    dash_srv_cfg_t *cfg;
+    const char *user;
+    const char *wanted;            /* platform_user_id parameter, or NULL */
+    dash_mode_e mode;
+    dash_windows_t win;
+
+    dash_err_e choice;             /* §5.2 outcome */
+    const dash_account_t *account;
+    long current, previous, total; /* §5.3 */
+    apr_array_header_t *videos;    /* dash_video_t, newest first */
+    dash_credentials_t cred;
+    const char *now_local;
+
+    const char *cache_state;       /* hit | miss | bypass */
+    apr_interval_time_t upstream;
+} stats_t;
+
+/* "YYYY-MM-DD HH:MM:SS" in the server's local time, the way the
+ * token_expires_at column is kept (SPEC §3). */
+static const char *local_timestamp(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t tm;
+
+    apr_time_exp_lt(&tm, t);
+    return apr_psprintf(p, "%04d-%02d-%02d %02d:%02d:%02d",
+                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                        tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* §5.2 over the deduplicated list. */
+static dash_err_e choose_account(stats_t *st, const apr_array_header_t *list)
+{
+    int i;
+
+    if (list->nelts == 0) {
+        return DASH_ERR_NOT_CONNECTED;
+    }
+    if (st->wanted) {
+        for (i = 0; i < list->nelts; i++) {
+            const dash_account_t *a = &APR_ARRAY_IDX(list, i, dash_account_t);
+
+            if (!strcmp(a->platform_user_id, st->wanted)) {
+                st->account = a;
+                return DASH_OK;
+            }
+        }
+        return DASH_ERR_ACCOUNT_NOT_FOUND;
+    }
+    if (list->nelts > 1) {
+        return DASH_ERR_ACCOUNT_SELECTION_REQUIRED;
+    }
+    st->account = &APR_ARRAY_IDX(list, 0, dash_account_t);
+    return DASH_OK;
+}
+
+static apr_status_t load_channel(void *ctx, apr_pool_t *p, dash_db_t *db,
+                                 const char **perr)
+{
+    stats_t *st = ctx;
+    apr_array_header_t *list;
+    apr_status_t rv = dash_store_accounts(&list, p, db, st->user, perr);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    st->choice = choose_account(st, list);
+    if (st->choice != DASH_OK) {
+        return APR_SUCCESS;
+    }
+    return dash_store_counts(&st->current, &st->previous, &st->total, p, db,
+                             st->user, st->account->platform_user_id,
+                             &st->win, perr);
+}
+
+static apr_status_t load_uploads(void *ctx, apr_pool_t *p, dash_db_t *db,
+                                 const char **perr)
+{
+    stats_t *st = ctx;
+    apr_status_t rv = dash_store_recent(&st->videos, p, db, st->user,
+                                        st->account->platform_user_id,
+                                        (int)st->cfg->max_videos, perr);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    return dash_store_credentials(&st->cred, p, db, st->account->id,
+                                  st->user, st->now_local, perr);
+}
+
+typedef struct {
+    stats_t *st;
+    const dash_token_t *token;
+    const char *expires_at;
+} save_job_t;
+
+static apr_status_t save_token(void *ctx, apr_pool_t *p, dash_db_t *db,
+                               const char **perr)
+{
+    save_job_t *job = ctx;
+
+    return dash_store_save_token(p, db, job->st->account->id,
+                                 job->token->access_token, job->expires_at,
+                                 job->token->refresh_token, perr);
+}
+
+/* Logs the one info line of §8 and answers. */
+static int finish(stats_t *st, int rc)
+{
+    request_rec *r = st->r;
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "dashboard: stats user=%s channel=%s mode=%s cache=%s "
+                  "upstream=%" APR_TIME_T_FMT "ms status=%d",
+                  st->user, st->account ? st->account->platform_user_id
+                  : (st->wanted ? st->wanted : "-"),
+                  dash_mode_name(st->mode),
+                  st->cache_state ? st->cache_state : "-",
+                  apr_time_as_msec(st->upstream), r->status);
+    return rc;
+}
+
+static int fail(stats_t *st, dash_err_e err)
+{
+    return finish(st, dash_reply_error(st->r, err));
+}
+
+static int reply(stats_t *st, json_t *resp)
+{
+    apr_size_t len;
+    char *body;
+
+    dash_stats_set_uploads(resp, st->current, st->previous);
+    body = dash_json_dump(st->r->pool, resp, &len);
+    if (!body) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, st->r,
+                      "dashboard: cannot serialize the stats response");
+        return fail(st, DASH_ERR_INTERNAL);
+    }
+    apr_table_setn(st->r->headers_out, "X-Dashboard-Cache", st->cache_state);
+    return finish(st, dash_reply_json(st->r, body, len, 1));
+}
+
+/* §5.4: a hit is a value that parses and validates; anything else is a
+ * miss, and Redis failing means "bypass", never an error. */
+static json_t *cache_lookup(stats_t *st, const char *key)
+{
+    request_rec *r = st->r;
+    const char *err = NULL;
+    char *val;
+    apr_size_t len;
+    json_t *doc, *resp;
+    apr_status_t rv;
+
+    if (!st->cfg->cache) {
+        st->cache_state = "bypass";
+        return NULL;
+    }
+    rv = dash_cache_get(st->cfg->cache, r->pool, key, &val, &len, &err);
+    if (rv == APR_NOTFOUND) {
+        st->cache_state = "miss";
+        return NULL;
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
+                      "dashboard: Redis %s unavailable (%s): serving uncached",
+                      st->cfg->redis_display, err ? err : "?");
+        st->cache_state = "bypass";
+        return NULL;
+    }
+    st->cache_state = "miss";
+    if (dash_json_parse(&doc, r->pool, val, len, &err) != APR_SUCCESS
+        || !json_is_object(doc)
+        || !dash_stats_valid(resp = json_object_get(doc, "response"))) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "dashboard: ignoring an invalid cached value at %s", key);
+        return NULL;
+    }
+    st->cache_state = "hit";
+    return resp;
+}
+
+static void cache_store(stats_t *st, const char *key, json_t *resp)
+{
+    request_rec *r = st->r;
+    const char *err = NULL;
+    json_t *doc;
+    char *val;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (!st->cfg->cache || strcmp(st->cache_state, "miss")) {
+        return;
+    }
+    doc = dash_json_pool(r->pool, json_pack("{s:O}", "response", resp));
+    val = doc ? dash_json_dump(r->pool, doc, &len) : NULL;
+    if (!val) {
+        return;
+    }
+    rv = dash_cache_set(st->cfg->cache, r->pool, key, val, len,
+                        st->cfg->cache_ttl, &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
+                      "dashboard: could not cache %s on %s: %s", key,
+                      st->cfg->redis_display, err ? err : "?");
+    }
+}
+
+/* §5.5 says "miss" when Redis is up, so ask it. */
+static const char *cache_probe(stats_t *st)
+{
+    const char *err = NULL;
+    apr_status_t rv;
+
+    if (!st->cfg->cache) {
+        return "bypass";
+    }
+    rv = dash_cache_ping(st->cfg->cache, st->r->pool, &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, st->r,
+                      "dashboard: Redis %s unavailable (%s)",
+                      st->cfg->redis_display, err ? err : "?");
+        return "bypass";
+    }
+    return "miss";
+}
+
+/* §5.6: the access token to use, refreshed and written back if needed. */
+static dash_err_e ensure_token(stats_t *st, const char **token)
+{
+    request_rec *r = st->r;
+    dash_google_cfg_t g;
+    dash_token_t fresh;
+    save_job_t job;
+    const char *err = NULL;
+    apr_time_t start;
+    dash_err_e e;
+
+    if (st->cred.fresh && st->cred.access_token && *st->cred.access_token) {
+        *token = st->cred.access_token;
+        return DASH_OK;
+    }
+    if (!st->cred.refresh_token) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "dashboard: token of channel %s expired and there is "
+                      "no refresh token", st->account->platform_user_id);
+        return DASH_ERR_TOKEN_EXPIRED;
+    }
+    dash_google_settings(&g, st->cfg);
+    start = apr_time_now();
+    e = dash_google_refresh(&fresh, r->pool, &g, st->cred.refresh_token, &err);
+    st->upstream += apr_time_now() - start;
+    if (e != DASH_OK) {
+        ap_log_rerror(APLOG_MARK, e == DASH_ERR_TOKEN_EXPIRED ? APLOG_INFO
+                      : APLOG_ERR, 0, r,
+                      "dashboard: token refresh for channel %s failed: %s",
+                      st->account->platform_user_id, err ? err : "?");
+        return e;
+    }
+    job.st = st;
+    job.token = &fresh;
+    job.expires_at = local_timestamp(r->pool, apr_time_now()
+                                     + apr_time_from_sec(fresh.expires_in));
+    /* The new token works either way; a failed write only costs another
+     * refresh next time (dash_db_run has logged it). */
+    if (dash_db_run(r, save_token, &job) == APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "dashboard: refreshed the token of channel %s",
+                      st->account->platform_user_id);
+    }
+    *token = fresh.access_token;
+    return DASH_OK;
+}
+
+static int fetch_and_reply(stats_t *st, const char *key)
+{
+    request_rec *r = st->r;
+    dash_google_cfg_t g;
+    dash_reports_t reports;
+    dash_stats_in_t in;
+    const char **ids;
+    const char *token = NULL, *err = NULL;
+    json_t *resp;
+    dash_err_e e;
+    int i;
+
+    if (dash_db_run(r, load_uploads, st) != APR_SUCCESS) {
+        return fail(st, DASH_ERR_DATABASE_UNAVAILABLE);
+    }
+    if (st->videos->nelts == 0) {
+        /* The uploads went away between the two queries. */
+        st->total = 0;
+        st->current = st->previous = 0;
+        return reply(st, dash_stats_empty(r->pool));
+    }
+    e = ensure_token(st, &token);
+    if (e != DASH_OK) {
+        return fail(st, e);
+    }
+    ids = apr_palloc(r->pool, sizeof(*ids) * st->videos->nelts);
+    for (i = 0; i < st->videos->nelts; i++) {
+        ids[i] = APR_ARRAY_IDX(st->videos, i, dash_video_t).id;
+    }
+    dash_google_settings(&g, st->cfg);
+    e = dash_google_reports(&reports, r->pool, &g, token, st->mode, &st->win,
+                            ids, st->videos->nelts, &err);
+    st->upstream += reports.elapsed;
+    if (e != DASH_OK) {
+        ap_log_rerror(APLOG_MARK, e == DASH_ERR_TOKEN_EXPIRED ? APLOG_INFO
+                      : APLOG_ERR, 0, r,
+                      "dashboard: Analytics API failed for channel %s: %s",
+                      st->account->platform_user_id, err ? err : "?");
+        return fail(st, e);
+    }
+    memset(&in, 0, sizeof(in));
+    in.mode = st->mode;
+    in.win = st->win;
+    for (i = 0; i < DASH_NQ; i++) {
+        in.tables[i] = reports.tables[i];
+    }
+    in.videos = (const dash_video_t *)st->videos->elts;
+    in.nvideos = st->videos->nelts;
+    resp = dash_stats_build(r->pool, &in);
+    if (!resp) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "dashboard: cannot build the stats response");
+        return fail(st, DASH_ERR_INTERNAL);
+    }
+    cache_store(st, key, resp);
+    return reply(st, resp);
+}
+
+int dash_handle_stats(request_rec *r)
+{
+    stats_t st;
+    apr_table_t *params;
+    const char *mode, *key;
+    json_t *cached;
+
+    if (!dash_allow_methods(r, AP_METHOD_BIT << M_GET, "GET, HEAD")) {
+        return OK;
+    }
+    memset(&st, 0, sizeof(st));
+    st.r = r;
+    st.cfg = dash_srv_cfg(r->server);
+    st.user = r->user;
+    if (!r->user || !*r->user) {
+        st.user = "-";
+        return fail(&st, DASH_ERR_UNAUTHENTICATED);
+    }
+    if (!(params = dash_request_params(r))) {
+        return finish(&st, OK);
+    }
+    mode = apr_table_get(params, "mode");
+    if (!mode || !strcmp(mode, "month")) {
+        st.mode = DASH_MODE_MONTH;
+    }
+    else if (!strcmp(mode, "day")) {
+        st.mode = DASH_MODE_DAY;
+    }
+    else {
+        return fail(&st, DASH_ERR_INVALID_PARAMETER);
+    }
+    if (!dash_request_id_param(r, params, "platform_user_id", &st.wanted)) {
+        return finish(&st, OK);
+    }
+    dash_windows(&st.win, dash_date_local(r->request_time), st.mode);
+    st.now_local = local_timestamp(r->pool, apr_time_now());
+
+    if (dash_db_run(r, load_channel, &st) != APR_SUCCESS) {
+        return fail(&st, DASH_ERR_DATABASE_UNAVAILABLE);
+    }
+    if (st.choice != DASH_OK) {
+        return fail(&st, st.choice);
+    }
+    if (st.total == 0) {
+        st.cache_state = cache_probe(&st);
+        return reply(&st, dash_stats_empty(r->pool));
+    }
+    key = dash_cache_key(r->pool, st.user, st.account->platform_user_id,
+                         st.mode);
+    cached = cache_lookup(&st, key);
+    if (cached) {
+        return reply(&st, cached);
+    }
+    return fetch_and_reply(&st, key);
+}

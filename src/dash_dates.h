@@ -1,0 +1,39 @@
+/* SPEC §5.1: the date windows, a pure function of (today, mode). */
+#ifndef DASH_DATES_H
+#define DASH_DATES_H
+
+#include "dash.h"
+
+typedef struct {
+    int y, m, d;
+} dash_date_t;
+
+typedef struct {
+    dash_date_t start;         /* chart and KPI start */
+    dash_date_t end;           /* chart end */
+    dash_date_t kpi_end;
+    dash_date_t prev_start;
+    dash_date_t prev_kpi_end;
+    dash_date_t prev_end;      /* previous chart end */
+} dash_windows_t;
+
+void dash_windows(dash_windows_t *w, dash_date_t today, dash_mode_e mode);
+
+/* Days since 1970-01-01 (proleptic Gregorian) and back. */
+long dash_date_to_days(dash_date_t d);
+dash_date_t dash_date_from_days(long days);
+dash_date_t dash_date_add_days(dash_date_t d, long n);
+/* Same day n months later (n may be negative); day clamped to the month's end. */
+dash_date_t dash_date_add_months(dash_date_t d, int n);
+int dash_date_cmp(dash_date_t a, dash_date_t b);
+
+/* "YYYY-MM-DD" into buf (at least 11 bytes); returns buf. */
+char *dash_date_fmt(char *buf, dash_date_t d);
+/* "YYYY-MM" into buf (at least 8 bytes); returns buf. */
+char *dash_month_fmt(char *buf, dash_date_t d);
+/* Strict "YYYY-MM-DD" of a real date: APR_SUCCESS or APR_EINVAL. */
+apr_status_t dash_date_parse(dash_date_t *d, const char *s);
+/* The local calendar date of t (the server's time zone). */
+dash_date_t dash_date_local(apr_time_t t);
+
+#endif

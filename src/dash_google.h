@@ -1,0 +1,70 @@
+/*
+ * The Google side: the seven YouTube Analytics reports.query calls of
+ * SPEC §5.7 and the OAuth token refresh of §5.6.
+ */
+#ifndef DASH_GOOGLE_H
+#define DASH_GOOGLE_H
+
+#include "dash.h"
+#include "dash_dates.h"
+#include "dash_stats.h"
+
+typedef struct {
+    const char *analytics_url;     /* DashboardAnalyticsURL */
+    const char *token_url;         /* DashboardTokenURL */
+    const char *client_id;         /* DashboardOAuthClient, may be NULL */
+    const char *client_secret;
+    apr_interval_time_t timeout;   /* DashboardUpstreamTimeout */
+} dash_google_cfg_t;
+
+/*
+ * The GET URL of one of the seven calls: analytics_url plus the query of
+ * §5.7 (ids=channel==MINE, startDate, endDate, metrics, dimensions, sort,
+ * maxResults, filters=video==ID1,ID2,... with video_ids newest first),
+ * every value percent-encoded.
+ */
+const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
+                                   dash_query_e q, dash_mode_e mode,
+                                   const dash_windows_t *w,
+                                   const char *const *video_ids, int nvideos);
+
+/* The call's name as SPEC §5.7 says it ("kpi", "chart_previous", ...). */
+const char *dash_google_query_name(dash_query_e q);
+
+typedef struct {
+    dash_table_t *tables[DASH_NQ];
+    apr_interval_time_t elapsed;   /* wall time of the whole fan-out */
+} dash_reports_t;
+
+/*
+ * Issues the seven calls in parallel with the access token. DASH_OK fills
+ * out. Otherwise, for the whole batch: any 401 -> DASH_ERR_TOKEN_EXPIRED;
+ * else any timeout -> DASH_ERR_API_TIMEOUT; else any other failure
+ * (non-2xx, connection error, body that is not a resultTable) ->
+ * DASH_ERR_API_ERROR. *perr then names the call and the reason (status,
+ * Google's error reason) for the log, never the token.
+ */
+dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
+                               const dash_google_cfg_t *g, const char *token,
+                               dash_mode_e mode, const dash_windows_t *w,
+                               const char *const *video_ids, int nvideos,
+                               const char **perr);
+
+typedef struct {
+    const char *access_token;
+    long expires_in;               /* seconds */
+    const char *refresh_token;     /* NULL when the answer had none */
+} dash_token_t;
+
+/*
+ * POSTs grant_type=refresh_token to token_url. DASH_OK fills out.
+ * An answer {"error": "invalid_grant"} -> DASH_ERR_TOKEN_EXPIRED; a timeout
+ * -> DASH_ERR_API_TIMEOUT; anything else (invalid_client, 5xx, no
+ * access_token, bad JSON, no client configured) -> DASH_ERR_API_ERROR.
+ * *perr never contains a token or the client secret.
+ */
+dash_err_e dash_google_refresh(dash_token_t *out, apr_pool_t *p,
+                               const dash_google_cfg_t *g,
+                               const char *refresh_token, const char **perr);
+
+#endif

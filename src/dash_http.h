@@ -1,0 +1,42 @@
+/*
+ * Parallel HTTP requests with libcurl's multi interface: all requests of a
+ * batch start together and share one deadline.
+ */
+#ifndef DASH_HTTP_H
+#define DASH_HTTP_H
+
+#include "dash.h"
+
+typedef struct {
+    /* in */
+    const char *url;
+    const char *bearer;        /* Authorization: Bearer <bearer>, or NULL */
+    const char *form;          /* POST this application/x-www-form-urlencoded body; NULL = GET */
+    apr_size_t max_body;       /* cap on the response body; 0 = 4 MiB */
+    /* out */
+    apr_status_t rv;           /* APR_SUCCESS: a response (of any status) arrived;
+                                  APR_TIMEUP: the deadline passed first;
+                                  APR_ENOSPC: the body exceeded max_body;
+                                  other: could not connect / protocol error */
+    int status;                /* HTTP status when rv == APR_SUCCESS */
+    char *body;                /* NUL-terminated, from the batch's pool */
+    apr_size_t body_len;
+    const char *error;         /* curl's reason when rv != APR_SUCCESS */
+    apr_interval_time_t elapsed;
+} dash_http_req_t;
+
+/*
+ * Runs the n requests at once and returns when all have finished or when
+ * timeout has passed since the call (those still running are abandoned and
+ * marked APR_TIMEUP). Returns APR_SUCCESS when the batch ran (look at each
+ * request's rv), or an error when curl could not be set up at all (then
+ * *perr says why). Everything, curl handles included, is released before
+ * it returns; results live in p.
+ */
+apr_status_t dash_http_perform(apr_pool_t *p, dash_http_req_t *reqs, int n,
+                               apr_interval_time_t timeout, const char **perr);
+
+/* Process-wide curl set-up; call once before any thread starts. */
+apr_status_t dash_http_global_init(apr_pool_t *pconf);
+
+#endif

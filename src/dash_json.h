@@ -1,0 +1,45 @@
+/*
+ * jansson bound to APR pools: a value handed out here is released by a
+ * cleanup on the pool, so nobody counts references by hand.
+ */
+#ifndef DASH_JSON_H
+#define DASH_JSON_H
+
+#include <jansson.h>
+#include "dash.h"
+
+/*
+ * Ties j's lifetime to p (one json_decref when p is cleared) and returns j.
+ * Returns NULL, after releasing nothing, when j is NULL.
+ */
+json_t *dash_json_pool(apr_pool_t *p, json_t *j);
+
+/*
+ * Parses len bytes (no NUL needed) into *pj, owned by p. On a parse error
+ * returns APR_EINVAL with a short description in *perr (from p).
+ */
+apr_status_t dash_json_parse(json_t **pj, apr_pool_t *p, const char *buf,
+                             apr_size_t len, const char **perr);
+
+/*
+ * Compact, key-order-preserving serialization into memory from p
+ * (NUL-terminated; *plen set when plen is non-NULL). NULL on failure.
+ */
+char *dash_json_dump(apr_pool_t *p, const json_t *j, apr_size_t *plen);
+
+/*
+ * A JSON number for a value already rounded as the contract wants:
+ * an integer when v is integral (so 1520, not 1520.0), else a real
+ * printed with the shortest digits that round-trip (81.3, not 81.29999…).
+ * Negative zero becomes 0.
+ */
+json_t *dash_json_number(double v);
+
+/* v rounded to one decimal, half to even on the exact binary value (as
+ * printf("%.1f") and Python's round(v, 1) do). */
+double dash_round1(double v);
+
+/* The object's member as a string, or NULL when absent or not a string. */
+const char *dash_json_str(const json_t *obj, const char *key);
+
+#endif

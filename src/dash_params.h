@@ -1,0 +1,29 @@
+/*
+ * Query-string parameters: decoding and the SPEC §7 validation rules
+ * (INVALID_PARAMETER), kept out of the glue so they can be unit-tested.
+ */
+#ifndef DASH_PARAMS_H
+#define DASH_PARAMS_H
+
+#include <apr_tables.h>
+#include "dash.h"
+
+/* Longest identifier accepted in platform_user_id / user_uuid, in bytes. */
+#define DASH_MAX_ID_BYTES 128
+
+/*
+ * Splits a raw query string ("a=1&b=x%20y") into *params (name -> value,
+ * both decoded: '+' is a space, %XX a byte). A name given twice keeps its
+ * last value. APR_EINVAL (with *perr) for a malformed %-escape or a
+ * decoded NUL byte. args may be NULL.
+ */
+apr_status_t dash_params_parse(apr_table_t **params, apr_pool_t *p,
+                               const char *args, const char **perr);
+
+/*
+ * Whether an identifier is acceptable: 1 to DASH_MAX_ID_BYTES bytes of
+ * valid UTF-8 without control characters. NULL or a reason.
+ */
+const char *dash_params_check_id(const char *v);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * The SQL of SPEC §3-§5. Every statement is prepared by mod_dbd (the glue
+ * registers dash_store_statements with ap_dbd_prepare); nothing here builds
+ * SQL from request data. apr_dbd's %s placeholders become $n for pgsql.
+ */
+#include <string.h>
+#include <apr_strings.h>
+#include "dash_store.h"
+
+#define STMT_ACCOUNTS    "dashboard_accounts"
+#define STMT_COUNTS      "dashboard_counts"
+#define STMT_RECENT      "dashboard_recent"
+#define STMT_CREDENTIALS "dashboard_credentials"
+#define STMT_SAVE_TOKEN  "dashboard_save_token"
+
+const dash_stmt_def_t dash_store_statements[] = {
+    /* §4: newest connected_at first (NULL last, ties by id descending),
+     * then only the first row per platform_user_id. channelTitle is null
+     * unless platform_data is a JSON object. */
+    { STMT_ACCOUNTS,
+      "SELECT id, platform, platform_username, platform_user_id,"
+      " channel_title, connected_iso, is_active"
+      " FROM (SELECT DISTINCT ON (platform_user_id)"
+      "   id, platform, platform_username, platform_user_id,"
+      "   CASE WHEN jsonb_typeof(platform_data) = 'object'"
+      "        THEN platform_data->>'channel_title' END AS channel_title,"
+      "   to_char(connected_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US') AS connected_iso,"
+      "   is_active, connected_at"
+      "   FROM social_account"
+      "   WHERE user_uuid = %s AND platform = 'youtube' AND is_active"
+      "   ORDER BY platform_user_id, connected_at DESC NULLS LAST, id DESC) a"
+      " ORDER BY connected_at DESC NULLS LAST, id DESC" },
+    /* §5.3: whole days on both windows (the seed's <= end_dt dropped the
+     * end day, SPEC §11), plus the channel's total for §5.5. */
+    { STMT_COUNTS,
+      "SELECT count(*) FILTER (WHERE uploaded_at >= %s::date"
+      "                         AND uploaded_at < %s::date + 1),"
+      " count(*) FILTER (WHERE uploaded_at >= %s::date"
+      "                   AND uploaded_at < %s::date + 1),"
+      " count(*)"
+      " FROM dashboard"
+      " WHERE user_uuid = %s AND platform = 'youtube' AND platform_user_id = %s" },
+    /* A video listed twice must not be sent twice in filters=video==… */
+    { STMT_RECENT,
+      "SELECT platform_video_id, title, to_char(uploaded_at, 'YYYY.MM.DD')"
+      " FROM (SELECT DISTINCT ON (platform_video_id)"
+      "   platform_video_id, title, uploaded_at, id FROM dashboard"
+      "   WHERE user_uuid = %s AND platform = 'youtube' AND platform_user_id = %s"
+      "   ORDER BY platform_video_id, uploaded_at DESC, id DESC) v"
+      " ORDER BY uploaded_at DESC, id DESC LIMIT %s::int" },
+    /* "now" comes from the server so that "today" (§5.1) and token expiry
+     * (§5.6) read the same clock. */
+    { STMT_CREDENTIALS,
+      "SELECT access_token, refresh_token,"
+      " COALESCE(token_expires_at > %s::timestamp + interval '10 minutes', false)"
+      " FROM social_account WHERE id = %s::bigint AND user_uuid = %s" },
+    { STMT_SAVE_TOKEN,
+      "UPDATE social_account SET access_token = %s,"
+      " token_expires_at = %s::timestamp,"
+      " refresh_token = COALESCE(%s, refresh_token)"
+      " WHERE id = %s::bigint" },
+    { NULL, NULL }
+};
+
+typedef apr_status_t (*row_cb)(void *ctx, apr_pool_t *p, dash_db_t *db,
+                               apr_dbd_row_t *row);
+
+static apr_dbd_prepared_t *statement(dash_db_t *db, const char *label,
+                                     apr_pool_t *p, const char **perr)
+{
+    apr_dbd_prepared_t *stmt = apr_hash_get(db->prepared, label,
+                                            APR_HASH_KEY_STRING);
+    if (!stmt) {
+        *perr = apr_psprintf(p, "statement %s is not prepared", label);
+    }
+    return stmt;
+}
+
+static const char *db_error(dash_db_t *db, apr_pool_t *p, const char *label,
+                            int rc)
+{
+    const char *msg = apr_dbd_error(db->driver, db->handle, rc);
+    return apr_psprintf(p, "%s: %s", label, msg ? msg : "unknown error");
+}
+
+/*
+ * Runs a prepared SELECT and feeds every row to cb. Rows are always read
+ * to the end, even after cb fails: a sequential pgsql result left half
+ * read would make the pooled connection's next query fail.
+ */
+static apr_status_t run_select(dash_db_t *db, apr_pool_t *p,
+                               const char *label, int nargs,
+                               const char **args, row_cb cb, void *ctx,
+                               const char **perr)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_status_t rv = APR_SUCCESS;
+    apr_dbd_prepared_t *stmt = statement(db, label, p, perr);
+    int rc;
+
+    if (!stmt) {
+        return APR_EGENERAL;
+    }
+    rc = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, 0, nargs,
+                         args);
+    if (rc != 0) {
+        *perr = db_error(db, p, label, rc);
+        return APR_EGENERAL;
+    }
+    while ((rc = apr_dbd_get_row(db->driver, p, res, &row, -1)) == 0) {
+        if (rv == APR_SUCCESS) {
+            rv = cb(ctx, p, db, row);
+            if (rv != APR_SUCCESS) {
+                *perr = apr_psprintf(p, "%s: unexpected row", label);
+            }
+        }
+    }
+    if (rc != -1 && rv == APR_SUCCESS) {
+        *perr = db_error(db, p, label, rc);
+        rv = APR_EGENERAL;
+    }
+    return rv;
+}
+
+/* Column n as a string copied into p, or NULL for SQL NULL. The copy
+ * matters: the driver may free the row's storage on the next fetch. */
+static char *column(dash_db_t *db, apr_pool_t *p, apr_dbd_row_t *row, int n)
+{
+    const char *v = NULL;
+
+    if (apr_dbd_datum_get(db->driver, row, n, APR_DBD_TYPE_STRING, &v)
+        != APR_SUCCESS || !v) {
+        return NULL;
+    }
+    return apr_pstrdup(p, v);
+}
+
+/* to_char(…, '….US') always prints microseconds; ISO 8601 as Python's
+ * isoformat() writes it shows them only when they are not zero. */
+static const char *iso_timestamp(char *s)
+{
+    size_t n;
+
+    if (s && (n = strlen(s)) > 7 && !strcmp(s + n - 7, ".000000")) {
+        s[n - 7] = '\0';
+    }
+    return s;
+}
+
+static apr_status_t account_row(void *ctx, apr_pool_t *p, dash_db_t *db,
+                                apr_dbd_row_t *row)
+{
+    apr_array_header_t *accounts = ctx;
+    dash_account_t *a = apr_array_push(accounts);
+    const char *active;
+
+    a->id = column(db, p, row, 0);
+    a->platform = column(db, p, row, 1);
+    a->username = column(db, p, row, 2);
+    a->platform_user_id = column(db, p, row, 3);
+    a->channel_title = column(db, p, row, 4);
+    a->connected_at = iso_timestamp(column(db, p, row, 5));
+    active = column(db, p, row, 6);
+    a->is_active = active && (*active == 't' || *active == '1');
+    return (a->id && a->platform && a->platform_user_id) ? APR_SUCCESS
+                                                         : APR_EGENERAL;
+}
+
+apr_status_t dash_store_accounts(apr_array_header_t **accounts, apr_pool_t *p,
+                                 dash_db_t *db, const char *user,
+                                 const char **perr)
+{
+    const char *args[] = { user };
+
+    *accounts = apr_array_make(p, 4, sizeof(dash_account_t));
+    return run_select(db, p, STMT_ACCOUNTS, 1, args, account_row, *accounts,
+                      perr);
+}
+
+static apr_status_t parse_count(long *out, const char *s)
+{
+    char *end;
+
+    if (!s) {
+        return APR_EGENERAL;
+    }
+    *out = strtol(s, &end, 10);
+    return (*end == '\0' && end != s) ? APR_SUCCESS : APR_EGENERAL;
+}
+
+typedef struct {
+    long v[3];
+    int rows;
+} counts_ctx_t;
+
+static apr_status_t counts_row(void *ctx, apr_pool_t *p, dash_db_t *db,
+                               apr_dbd_row_t *row)
+{
+    counts_ctx_t *c = ctx;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        if (parse_count(&c->v[i], column(db, p, row, i)) != APR_SUCCESS) {
+            return APR_EGENERAL;
+        }
+    }
+    c->rows++;
+    return APR_SUCCESS;
+}
+
+apr_status_t dash_store_counts(long *current, long *previous, long *total,
+                               apr_pool_t *p, dash_db_t *db, const char *user,
+                               const char *channel, const dash_windows_t *w,
+                               const char **perr)
+{
+    char start[11], kpi_end[11], prev_start[11], prev_kpi_end[11];
+    const char *args[] = {
+        dash_date_fmt(start, w->start), dash_date_fmt(kpi_end, w->kpi_end),
+        dash_date_fmt(prev_start, w->prev_start),
+        dash_date_fmt(prev_kpi_end, w->prev_kpi_end), user, channel
+    };
+    counts_ctx_t c = { { 0, 0, 0 }, 0 };
+    apr_status_t rv = run_select(db, p, STMT_COUNTS, 6, args, counts_row, &c,
+                                 perr);
+
+    if (rv == APR_SUCCESS && c.rows != 1) {
+        *perr = STMT_COUNTS ": expected one row";
+        rv = APR_EGENERAL;
+    }
+    *current = c.v[0];
+    *previous = c.v[1];
+    *total = c.v[2];
+    return rv;
+}
+
+static apr_status_t video_row(void *ctx, apr_pool_t *p, dash_db_t *db,
+                              apr_dbd_row_t *row)
+{
+    apr_array_header_t *videos = ctx;
+    dash_video_t *v = apr_array_push(videos);
+
+    v->id = column(db, p, row, 0);
+    v->title = column(db, p, row, 1);
+    v->date = column(db, p, row, 2);
+    return (v->id && v->date) ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t dash_store_recent(apr_array_header_t **videos, apr_pool_t *p,
+                               dash_db_t *db, const char *user,
+                               const char *channel, int max,
+                               const char **perr)
+{
+    const char *args[] = { user, channel, apr_itoa(p, max) };
+
+    *videos = apr_array_make(p, max > 0 ? max : 1, sizeof(dash_video_t));
+    return run_select(db, p, STMT_RECENT, 3, args, video_row, *videos, perr);
+}
+
+typedef struct {
+    dash_credentials_t *cred;
+    int rows;
+} cred_ctx_t;
+
+static apr_status_t credentials_row(void *ctx, apr_pool_t *p, dash_db_t *db,
+                                    apr_dbd_row_t *row)
+{
+    cred_ctx_t *c = ctx;
+    const char *fresh;
+
+    c->cred->access_token = column(db, p, row, 0);
+    c->cred->refresh_token = column(db, p, row, 1);
+    if (c->cred->refresh_token && !*c->cred->refresh_token) {
+        c->cred->refresh_token = NULL;
+    }
+    fresh = column(db, p, row, 2);
+    c->cred->fresh = fresh && (*fresh == 't' || *fresh == '1');
+    c->rows++;
+    return APR_SUCCESS;
+}
+
+apr_status_t dash_store_credentials(dash_credentials_t *cred, apr_pool_t *p,
+                                    dash_db_t *db, const char *account_id,
+                                    const char *user, const char *now_local,
+                                    const char **perr)
+{
+    const char *args[] = { now_local, account_id, user };
+    cred_ctx_t c = { cred, 0 };
+    apr_status_t rv;
+
+    memset(cred, 0, sizeof(*cred));
+    rv = run_select(db, p, STMT_CREDENTIALS, 3, args, credentials_row, &c,
+                    perr);
+    if (rv == APR_SUCCESS && c.rows != 1) {
+        /* The account vanished between the two queries. */
+        *perr = STMT_CREDENTIALS ": account not found";
+        return APR_NOTFOUND;
+    }
+    return rv;
+}
+
+apr_status_t dash_store_save_token(apr_pool_t *p, dash_db_t *db,
+                                   const char *account_id,
+                                   const char *access_token,
+                                   const char *expires_at_local,
+                                   const char *refresh_token,
+                                   const char **perr)
+{
+    const char *args[] = { access_token, expires_at_local, refresh_token,
+                           account_id };
+    apr_dbd_prepared_t *stmt = statement(db, STMT_SAVE_TOKEN, p, perr);
+    int nrows = 0;
+    int rc;
+
+    if (!stmt) {
+        return APR_EGENERAL;
+    }
+    rc = apr_dbd_pquery(db->driver, p, db->handle, &nrows, stmt, 4, args);
+    if (rc != 0) {
+        *perr = db_error(db, p, STMT_SAVE_TOKEN, rc);
+        return APR_EGENERAL;
+    }
+    if (nrows != 1) {
+        *perr = STMT_SAVE_TOKEN ": account not found";
+        return APR_NOTFOUND;
+    }
+    return APR_SUCCESS;
+}

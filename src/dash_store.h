@@ -1,0 +1,81 @@
+/*
+ * SPEC §3-§5: every SQL statement, prepared by mod_dbd under the labels
+ * below, and the functions that run them. The glue registers
+ * dash_store_statements with ap_dbd_prepare and hands over a dash_db_t
+ * taken from ap_dbd_acquire.
+ */
+#ifndef DASH_STORE_H
+#define DASH_STORE_H
+
+#include <apr_dbd.h>
+#include <apr_hash.h>
+#include <apr_tables.h>
+#include "dash.h"
+#include "dash_dates.h"
+#include "dash_stats.h"
+
+typedef struct {
+    const char *label;
+    const char *sql;
+} dash_stmt_def_t;
+
+/* Terminated by { NULL, NULL }. */
+extern const dash_stmt_def_t dash_store_statements[];
+
+typedef struct {
+    const apr_dbd_driver_t *driver;
+    apr_dbd_t *handle;
+    apr_hash_t *prepared;          /* label -> apr_dbd_prepared_t* */
+} dash_db_t;
+
+typedef struct {
+    const char *id;                /* social_account.id, as text */
+    const char *platform;
+    const char *username;          /* may be NULL */
+    const char *platform_user_id;
+    const char *channel_title;     /* may be NULL */
+    const char *connected_at;      /* ISO 8601 without zone, or NULL */
+    int is_active;
+} dash_account_t;
+
+/* §4: the caller's active YouTube channels, deduplicated, newest first.
+ * *accounts holds dash_account_t. */
+apr_status_t dash_store_accounts(apr_array_header_t **accounts, apr_pool_t *p,
+                                 dash_db_t *db, const char *user,
+                                 const char **perr);
+
+/* §5.3 counts, and the channel's total number of uploads (for §5.5). */
+apr_status_t dash_store_counts(long *current, long *previous, long *total,
+                               apr_pool_t *p, dash_db_t *db, const char *user,
+                               const char *channel, const dash_windows_t *w,
+                               const char **perr);
+
+/* The max most recent uploads, newest first. *videos holds dash_video_t. */
+apr_status_t dash_store_recent(apr_array_header_t **videos, apr_pool_t *p,
+                               dash_db_t *db, const char *user,
+                               const char *channel, int max,
+                               const char **perr);
+
+typedef struct {
+    const char *access_token;
+    const char *refresh_token;     /* NULL when none */
+    int fresh;                     /* token_expires_at more than 10 minutes after now */
+} dash_credentials_t;
+
+/* The tokens of account id, which must belong to user; now_local is
+ * "YYYY-MM-DD HH:MM:SS" in the server's local time. APR_NOTFOUND when the
+ * row is gone. */
+apr_status_t dash_store_credentials(dash_credentials_t *cred, apr_pool_t *p,
+                                    dash_db_t *db, const char *account_id,
+                                    const char *user, const char *now_local,
+                                    const char **perr);
+
+/* Writes a refreshed token back; refresh_token NULL keeps the stored one. */
+apr_status_t dash_store_save_token(apr_pool_t *p, dash_db_t *db,
+                                   const char *account_id,
+                                   const char *access_token,
+                                   const char *expires_at_local,
+                                   const char *refresh_token,
+                                   const char **perr);
+
+#endif

@@ -1,0 +1,181 @@
+package Dash::Test;
+# Helpers for the mod_dashboard Apache::Test suite: HTTP calls as a user,
+# JSON decoding, the database, Redis, and the Google stand-in's control
+# interface. Everything talks to the stack t/stack.sh started.
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use JSON::PP ();
+use MIME::Base64 qw(encode_base64);
+use HTTP::Request ();
+use LWP::UserAgent ();
+use DBI ();
+use Redis ();
+use Apache::TestRequest ();
+
+our @EXPORT = qw(
+    call get_json json_of db db_do add_account add_video clear_user
+    redis google google_reset counters requests stack today_local
+    add_days fmt_date flush_redis
+);
+
+my $json = JSON::PP->new->utf8->canonical;
+
+sub json_of {
+    my ($res) = @_;
+    my $body = $res->content;
+    return undef unless defined $body && length $body;
+    my $v = eval { $json->decode($body) };
+    return $v;
+}
+
+# call(METHOD, PATH, user => U, headers => {...}, module => vhost)
+# Returns the HTTP::Response. With no user, no Authorization is sent.
+sub call {
+    my ($method, $path, %o) = @_;
+    Apache::TestRequest::module($o{module} // 'default');
+    my $url = Apache::TestRequest::resolve_url($path);
+    my $req = HTTP::Request->new($method => $url);
+    if (defined $o{user}) {
+        $req->header(Authorization =>
+            'Basic ' . encode_base64("$o{user}:" . ($o{password} // 'pw'), ''));
+    }
+    while (my ($k, $v) = each %{ $o{headers} // {} }) {
+        $req->header($k => $v);
+    }
+    my $ua = Apache::TestRequest::user_agent(reset => 1, keep_alive => 0,
+                                             timeout => 30);
+    return $ua->request($req);
+}
+
+# get_json(PATH, user => U, ...) -> (response, decoded body)
+sub get_json {
+    my ($path, %o) = @_;
+    my $res = call('GET', $path, %o);
+    return ($res, json_of($res));
+}
+
+# ---- database ----------------------------------------------------------
+
+my $dbh;
+sub db {
+    $dbh ||= DBI->connect(
+        "dbi:Pg:dbname=dashboard;host=127.0.0.1;port=$ENV{DASH_PG_PORT}",
+        'dashboard', '', { RaiseError => 1, AutoCommit => 1, PrintError => 0,
+                           pg_enable_utf8 => 1 });
+    return $dbh;
+}
+
+sub db_do { my ($sql, @bind) = @_; return db()->do($sql, undef, @bind); }
+
+sub clear_user {
+    my ($user) = @_;
+    db_do('DELETE FROM social_account WHERE user_uuid = ?', $user);
+    db_do('DELETE FROM dashboard WHERE user_uuid = ?', $user);
+}
+
+# add_account(user, channel, %columns) -> id. Registers the access token
+# (and refresh token) with the Google stand-in unless register => 0.
+sub add_account {
+    my ($user, $channel, %c) = @_;
+    my %row = (
+        platform          => 'youtube',
+        platform_username => "name-$channel",
+        platform_data     => undef,
+        access_token      => "ya29.test-$user-$channel",
+        refresh_token     => "1//refresh-$user-$channel",
+        token_expires_at  => \"LOCALTIMESTAMP + interval '1 hour'",
+        is_active         => 1,
+        connected_at      => '2026-01-01 00:00:00',
+        %c,
+    );
+    my $register = delete $row{register} // 1;
+    my (@cols, @vals, @bind) = ('user_uuid', 'platform_user_id');
+    @vals = ('?', '?');
+    @bind = ($user, $channel);
+    for my $k (sort keys %row) {
+        push @cols, $k;
+        if (ref $row{$k} eq 'SCALAR') { push @vals, ${ $row{$k} }; }
+        else { push @vals, '?'; push @bind, $row{$k}; }
+    }
+    my $sql = sprintf 'INSERT INTO social_account (%s) VALUES (%s) RETURNING id',
+        join(',', @cols), join(',', @vals);
+    my ($id) = db()->selectrow_array($sql, undef, @bind);
+    if ($register) {
+        google('POST', '/_control/token',
+               { access_token => $row{access_token}, channel => $channel });
+        google('POST', '/_control/refresh_token',
+               { refresh_token => $row{refresh_token}, channel => $channel })
+            if defined $row{refresh_token};
+    }
+    return $id;
+}
+
+sub add_video {
+    my ($user, $channel, $video, $uploaded_at, $title) = @_;
+    db_do('INSERT INTO dashboard (user_uuid, platform, platform_user_id,'
+        . ' platform_video_id, title, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)',
+        $user, 'youtube', $channel, $video, $title // "Video $video", $uploaded_at);
+}
+
+# ---- dates (the server's local calendar, like the module) ---------------
+
+sub today_local {
+    my @t = localtime;
+    return sprintf '%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3];
+}
+
+sub _to_epoch_day {
+    my ($s) = @_;
+    my ($y, $m, $d) = split /-/, $s;
+    require Time::Local;
+    return int(Time::Local::timegm(0, 0, 12, $d, $m - 1, $y) / 86400);
+}
+
+sub add_days {
+    my ($date, $n) = @_;
+    my @t = gmtime((_to_epoch_day($date) + $n) * 86400 + 43200);
+    return sprintf '%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3];
+}
+
+sub fmt_date { return $_[0] }
+
+# ---- Redis -------------------------------------------------------------
+
+my $redis;
+sub redis {
+    $redis ||= Redis->new(server => "127.0.0.1:$ENV{DASH_REDIS_PORT}",
+                          reconnect => 2, every => 100_000);
+    return $redis;
+}
+
+sub flush_redis { redis()->flushdb; }
+
+# ---- the Google stand-in -----------------------------------------------
+
+my $gua = LWP::UserAgent->new(timeout => 30);
+sub google {
+    my ($method, $path, $body) = @_;
+    my $req = HTTP::Request->new($method => "$ENV{DASH_GOOGLE_URL}$path");
+    if (defined $body) {
+        $req->header('Content-Type' => 'application/json');
+        $req->content($json->encode($body));
+    }
+    my $res = $gua->request($req);
+    die "stand-in $method $path: " . $res->status_line . "\n"
+        unless $res->is_success;
+    return json_of($res);
+}
+
+sub google_reset { google('POST', '/_control/reset', {}); }
+sub counters     { google('GET', '/_control/counters'); }
+sub requests     { google('GET', '/_control/requests'); }
+
+# stack('pg-stop') etc.
+sub stack {
+    my ($what) = @_;
+    system($ENV{DASH_STACK}, $what) == 0 or die "stack $what failed\n";
+}
+
+1;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The Apache::Test suite against a real httpd and the throw-away stack,
+# once per MPM (event, then prefork). Called by `make test`; arguments are
+# passed to Apache::Test (e.g. t/run.sh t/20_stats.t).
+#   DASH_MPMS="event prefork"   which MPMs to run under
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+mpms=${DASH_MPMS:-event prefork}
+
+t/stack.sh start
+trap 't/stack.sh stop' EXIT
+# shellcheck disable=SC1091
+. t/tmp/stack/env
+
+status=0
+for mpm in $mpms; do
+    echo "=== Apache::Test suite under the $mpm MPM"
+    perl t/TEST.PL -clean >/dev/null 2>&1 || true
+    if ! APACHE_TEST_NO_STICKY_PREFERENCES=1 perl t/TEST.PL \
+            -httpd /usr/sbin/apache2 -apxs "$(command -v apxs)" \
+            -httpd_conf "$top/t/conf/inherit-$mpm.conf" \
+            -port select -maxclients 20 "$@"; then
+        status=1
+        echo "=== error_log tail ($mpm)"
+        tail -n 40 t/logs/error_log 2>/dev/null || true
+    fi
+done
+perl t/TEST.PL -clean >/dev/null 2>&1 || true
+exit $status

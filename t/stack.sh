@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The throw-away stack of the tests and the demo, all on 127.0.0.1:
+# PostgreSQL (initdb in a temp dir), Redis, and the Google stand-in.
+#
+#   t/stack.sh start|stop|env      the whole stack
+#   t/stack.sh pg-stop|pg-start    one service (tests use these to
+#   t/stack.sh redis-stop|redis-start   provoke failures)
+#   t/stack.sh google-stop|google-start
+#
+# Settings (environment): DASH_STACK_DIR (default t/tmp/stack),
+# DASH_PG_PORT (54329), DASH_REDIS_PORT (63799), DASH_GOOGLE_PORT (18089),
+# DASH_GOOGLE_SEED (a stand-in seed file), DASH_CLIENT_ID/DASH_CLIENT_SECRET.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+dir=${DASH_STACK_DIR:-$here/tmp/stack}
+pg_port=${DASH_PG_PORT:-54329}
+redis_port=${DASH_REDIS_PORT:-63799}
+google_port=${DASH_GOOGLE_PORT:-18089}
+client_id=${DASH_CLIENT_ID:-test-client.apps.googleusercontent.com}
+client_secret=${DASH_CLIENT_SECRET:-test-client-secret}
+pg_bin=$(pg_config --bindir 2>/dev/null || true)
+# Debian's pg_config may name the client's folder; the server lives here.
+if [ ! -x "$pg_bin/initdb" ]; then
+    pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+fi
+python=/usr/bin/python3
+
+say() { echo "stack: $*" >&2; }
+
+wait_for() { # what, command...
+    local what=$1; shift
+    for _ in $(seq 1 100); do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    say "$what did not come up"; return 1
+}
+
+as_postgres() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_start() {
+    mkdir -p "$dir"
+    if [ ! -d "$dir/pg/data" ]; then
+        mkdir -p "$dir/pg"
+        [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/pg"
+        as_postgres "$pg_bin/initdb" -D "$dir/pg/data" -U dashboard -A trust \
+            -E UTF8 --locale=C.UTF-8 >"$dir/pg/initdb.log" 2>&1 \
+            || { cat "$dir/pg/initdb.log" >&2; return 1; }
+        fresh=1
+    fi
+    as_postgres "$pg_bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w \
+        -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off" \
+        start >/dev/null || { cat "$dir/pg/server.log" >&2; return 1; }
+    if [ "${fresh:-0}" = 1 ]; then
+        psql -q -h 127.0.0.1 -p "$pg_port" -U dashboard -d postgres \
+            -c "CREATE DATABASE dashboard" >/dev/null
+        psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U dashboard \
+            -d dashboard -f "$top/conf/schema.sql" >/dev/null
+    fi
+}
+
+pg_stop() {
+    [ -d "$dir/pg/data" ] || return 0
+    as_postgres "$pg_bin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+redis_start() {
+    mkdir -p "$dir/redis"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
+        --appendonly no --daemonize yes --dir "$dir/redis" \
+        --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log"
+    wait_for redis redis-cli -p "$redis_port" ping
+}
+
+redis_stop() {
+    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+    for _ in $(seq 1 50); do
+        redis-cli -p "$redis_port" ping >/dev/null 2>&1 || return 0
+        sleep 0.1
+    done
+}
+
+google_start() {
+    mkdir -p "$dir/google"
+    local seed=()
+    [ -n "${DASH_GOOGLE_SEED:-}" ] && seed=(--seed "$DASH_GOOGLE_SEED")
+    nohup "$python" "$here/standin/google_standin.py" --port "$google_port" \
+        --client-id "$client_id" --client-secret "$client_secret" "${seed[@]}" \
+        >"$dir/google/standin.log" 2>&1 &
+    echo $! >"$dir/google/standin.pid"
+    wait_for "Google stand-in" curl -sf "http://127.0.0.1:$google_port/_control/health"
+}
+
+google_stop() {
+    local pidfile="$dir/google/standin.pid"
+    [ -f "$pidfile" ] || return 0
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+}
+
+print_env() {
+    cat <<ENV
+export DASH_PG_PORT=$pg_port
+export DASH_REDIS_PORT=$redis_port
+export DASH_GOOGLE_PORT=$google_port
+export DASH_GOOGLE_URL=http://127.0.0.1:$google_port
+export DASH_CLIENT_ID=$client_id
+export DASH_CLIENT_SECRET=$client_secret
+export DASH_STACK=$here/stack.sh
+ENV
+}
+
+case "${1:-}" in
+    start)
+        "$0" stop >/dev/null 2>&1 || true
+        rm -rf "$dir"
+        pg_start && redis_start && google_start
+        print_env >"$dir/env"
+        say "up: postgres :$pg_port, redis :$redis_port, google stand-in :$google_port"
+        ;;
+    stop)
+        google_stop; redis_stop; pg_stop
+        ;;
+    env) print_env ;;
+    pg-start) pg_start ;;
+    pg-stop) pg_stop ;;
+    redis-start) redis_start ;;
+    redis-stop) redis_stop ;;
+    google-start) google_start ;;
+    google-stop) google_stop ;;
+    *) echo "usage: $0 start|stop|env|pg-start|pg-stop|redis-start|redis-stop|google-start|google-stop" >&2; exit 2 ;;
+esac
