@@ -1,0 +1,478 @@
+/*
+ * The Google side (see dash_google.h): the seven YouTube Analytics
+ * reports.query URLs of SPEC §5.7, their parallel fan-out, and the OAuth
+ * refresh of §5.6.
+ *
+ * Messages put in *perr are meant for the log. They name the call and the
+ * reason (HTTP status, Google's short error reason, curl's text) and are
+ * built only from values that cannot hold a secret: never the access or
+ * refresh token, never the client secret, never a response body.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <apr_strings.h>
+#include <apr_tables.h>
+#include <jansson.h>
+
+#include "dash_google.h"
+#include "dash_http.h"
+#include "dash_json.h"
+#include "dash_table.h"
+
+/* Token answers are a few hundred bytes; anything near this is not one. */
+#define DASH_TOKEN_MAX_BODY ((apr_size_t)64 * 1024)
+/* Longest upstream text copied into a log message: a reason code, and a
+ * resultTable parse error (which may quote the body). */
+#define DASH_REASON_MAX 64
+#define DASH_DETAIL_MAX 200
+
+/* Which date of dash_windows_t a call uses. */
+typedef enum {
+    W_START, W_END, W_KPI_END, W_PREV_START, W_PREV_KPI_END, W_PREV_END
+} dash_wdate_e;
+
+typedef struct {
+    const char *name;
+    dash_wdate_e from, to;
+    const char *dimensions;    /* NULL: none; "" : day or month by mode */
+    const char *metrics;
+    const char *sort;          /* NULL: none; "" : day or month by mode */
+    const char *max_results;   /* NULL: none */
+} dash_call_t;
+
+#define KPI_METRICS "views,estimatedMinutesWatched,averageViewDuration," \
+                    "subscribersGained,likes,comments,shares"
+
+/* SPEC §5.7, indexed by dash_query_e. */
+static const dash_call_t calls[DASH_NQ] = {
+    { "kpi",            W_START,      W_KPI_END,      NULL, KPI_METRICS, NULL, NULL },
+    { "kpi_previous",   W_PREV_START, W_PREV_KPI_END, NULL, KPI_METRICS, NULL, NULL },
+    { "chart",          W_START,      W_END,          "",   "views",     "",   NULL },
+    { "chart_previous", W_PREV_START, W_PREV_END,     "",   "views",     "",   NULL },
+    /* Google rejects dimensions=video without a sort and a maxResults. */
+    { "top_videos",     W_START,      W_KPI_END,      "video", "views,likes,comments",
+      "-views", "10" },
+    /* viewerPercentage is the only metric the demographics report takes. */
+    { "demographics",   W_START,      W_KPI_END,      "ageGroup,gender",
+      "viewerPercentage", NULL, NULL },
+    { "geography",      W_START,      W_KPI_END,      "country", "views",
+      "-views", "5" }
+};
+
+const char *dash_google_query_name(dash_query_e q)
+{
+    if ((unsigned)q >= DASH_NQ) {
+        return "unknown";
+    }
+    return calls[q].name;
+}
+
+/*
+ * RFC 3986 percent-encoding: only the unreserved set (ALPHA DIGIT - . _ ~)
+ * stays as is. Used for query values and for the token form (where %20
+ * for a space is as valid as '+'), so ids, tokens and secrets with any
+ * byte in them cannot break the request's structure.
+ */
+static char *pct_encode(apr_pool_t *p, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    apr_size_t n = 0;
+    const unsigned char *u;
+    char *out, *o;
+
+    for (u = (const unsigned char *)s; *u; u++) {
+        n++;
+    }
+    o = out = apr_palloc(p, 3 * n + 1);
+    for (u = (const unsigned char *)s; *u; u++) {
+        unsigned char c = *u;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+            || c == '~') {
+            *o++ = (char)c;
+        }
+        else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static dash_date_t window_date(const dash_windows_t *w, dash_wdate_e which)
+{
+    switch (which) {
+    case W_START:        return w->start;
+    case W_END:          return w->end;
+    case W_KPI_END:      return w->kpi_end;
+    case W_PREV_START:   return w->prev_start;
+    case W_PREV_KPI_END: return w->prev_kpi_end;
+    case W_PREV_END:     return w->prev_end;
+    }
+    return w->start;
+}
+
+/* Appends "&name=<encoded value>" (without the '&' for the first one). */
+static void add_param(apr_array_header_t *parts, apr_pool_t *p,
+                      const char *name, const char *value)
+{
+    APR_ARRAY_PUSH(parts, const char *) =
+        apr_pstrcat(p, name, "=", pct_encode(p, value), NULL);
+}
+
+const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
+                                   dash_query_e q, dash_mode_e mode,
+                                   const dash_windows_t *w,
+                                   const char *const *video_ids, int nvideos)
+{
+    const dash_call_t *c;
+    const char *by_mode = mode == DASH_MODE_DAY ? "day" : "month";
+    apr_array_header_t *parts;
+    char from[16], to[16];
+    const char *sep;
+    apr_size_t ulen;
+
+    if ((unsigned)q >= DASH_NQ || analytics_url == NULL || w == NULL) {
+        return NULL;
+    }
+    c = &calls[q];
+    parts = apr_array_make(p, 8, sizeof(const char *));
+
+    add_param(parts, p, "ids", "channel==MINE");
+    add_param(parts, p, "startDate", dash_date_fmt(from, window_date(w, c->from)));
+    add_param(parts, p, "endDate", dash_date_fmt(to, window_date(w, c->to)));
+    add_param(parts, p, "metrics", c->metrics);
+    if (c->dimensions) {
+        add_param(parts, p, "dimensions", *c->dimensions ? c->dimensions : by_mode);
+    }
+    if (c->sort) {
+        add_param(parts, p, "sort", *c->sort ? c->sort : by_mode);
+    }
+    if (c->max_results) {
+        add_param(parts, p, "maxResults", c->max_results);
+    }
+    /* No filter at all for an empty list: "video==" is a 400 at Google.
+     * The caller never gets here without uploads (§5.5 answers first). */
+    if (video_ids && nvideos > 0) {
+        apr_array_header_t *ids = apr_array_make(p, nvideos, sizeof(const char *));
+        int i;
+        for (i = 0; i < nvideos; i++) {
+            APR_ARRAY_PUSH(ids, const char *) = video_ids[i] ? video_ids[i] : "";
+        }
+        add_param(parts, p, "filters",
+                  apr_pstrcat(p, "video==", apr_array_pstrcat(p, ids, ','), NULL));
+    }
+
+    /* A configured URL may already carry a query (a stand-in's key, say). */
+    ulen = strlen(analytics_url);
+    if (strchr(analytics_url, '?') == NULL) {
+        sep = "?";
+    }
+    else if (ulen && (analytics_url[ulen - 1] == '?' || analytics_url[ulen - 1] == '&')) {
+        sep = "";
+    }
+    else {
+        sep = "&";
+    }
+    return apr_pstrcat(p, analytics_url, sep, apr_array_pstrcat(p, parts, '&'),
+                       NULL);
+}
+
+/*
+ * Upstream text going into a log line: printable ASCII only, bounded, so
+ * an odd answer cannot forge log lines or flood them.
+ */
+static const char *log_safe(apr_pool_t *p, const char *s, apr_size_t max)
+{
+    apr_size_t i, n = strlen(s);
+    char *out;
+
+    if (n > max) {
+        n = max;
+    }
+    out = apr_pstrmemdup(p, s, n);
+    for (i = 0; i < n; i++) {
+        if (out[i] < 0x20 || out[i] > 0x7e) {
+            out[i] = '?';
+        }
+    }
+    return out;
+}
+
+/*
+ * Google's short reason in a parsed error answer, or NULL. Two shapes
+ * exist: the API one, {"error": {"errors": [{"reason": …}], "status": …}}
+ * (older bodies have no "status"), and the OAuth one,
+ * {"error": "invalid_grant", "error_description": …}.
+ */
+static const char *json_reason(apr_pool_t *p, json_t *j)
+{
+    json_t *err, *errors;
+    const char *s;
+
+    if (!json_is_object(j)) {
+        return NULL;
+    }
+    err = json_object_get(j, "error");
+    if (json_is_string(err)) {
+        return log_safe(p, json_string_value(err), DASH_REASON_MAX);
+    }
+    if (!json_is_object(err)) {
+        return NULL;
+    }
+    errors = json_object_get(err, "errors");
+    if (json_is_array(errors) && json_array_size(errors) > 0
+        && (s = dash_json_str(json_array_get(errors, 0), "reason")) != NULL && *s) {
+        return log_safe(p, s, DASH_REASON_MAX);
+    }
+    if ((s = dash_json_str(err, "status")) != NULL && *s) {
+        return log_safe(p, s, DASH_REASON_MAX);
+    }
+    return NULL;
+}
+
+/* The body parsed as JSON, or NULL (a 502 page from a proxy, say). */
+static json_t *body_json(apr_pool_t *p, const dash_http_req_t *req)
+{
+    json_t *j = NULL;
+    const char *jerr = NULL;
+
+    if (req->body_len == 0
+        || dash_json_parse(&j, p, req->body, req->body_len, &jerr) != APR_SUCCESS) {
+        return NULL;
+    }
+    return j;
+}
+
+/* "<who>: HTTP <status>[ <reason>]" */
+static const char *http_failure(apr_pool_t *p, const char *who,
+                                const dash_http_req_t *req, const char *reason)
+{
+    return apr_psprintf(p, "%s: HTTP %d%s%s", who, req->status,
+                        reason ? " " : "", reason ? reason : "");
+}
+
+static int is_2xx(int status)
+{
+    return status >= 200 && status <= 299;
+}
+
+/* The failure kinds of the batch, in the order of §7's priority. */
+enum { K_TOKEN = 0, K_TIMEOUT, K_OTHER, K_N };
+
+dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
+                               const dash_google_cfg_t *g, const char *token,
+                               dash_mode_e mode, const dash_windows_t *w,
+                               const char *const *video_ids, int nvideos,
+                               const char **perr)
+{
+    static const dash_err_e kind_err[K_N] = {
+        DASH_ERR_TOKEN_EXPIRED, DASH_ERR_API_TIMEOUT, DASH_ERR_API_ERROR
+    };
+    dash_http_req_t reqs[DASH_NQ];
+    const char *first[K_N] = { NULL, NULL, NULL };
+    const char *herr = NULL, *sink;
+    apr_time_t t0;
+    apr_status_t rv;
+    int q, k;
+
+    if (perr == NULL) {
+        perr = &sink;
+    }
+    memset(out, 0, sizeof(*out));
+    if (g == NULL || g->analytics_url == NULL || w == NULL) {
+        *perr = "analytics: not configured";
+        return DASH_ERR_INTERNAL;
+    }
+    if (token == NULL || !*token) {
+        *perr = "analytics: no access token";
+        return DASH_ERR_TOKEN_EXPIRED;
+    }
+
+    memset(reqs, 0, sizeof(reqs));
+    for (q = 0; q < DASH_NQ; q++) {
+        reqs[q].url = dash_google_report_url(p, g->analytics_url, (dash_query_e)q,
+                                             mode, w, video_ids, nvideos);
+        reqs[q].bearer = token;
+    }
+
+    /* One batch: the seven calls share a single deadline (§10: a miss
+     * costs about one call's latency, not seven). */
+    t0 = apr_time_now();
+    rv = dash_http_perform(p, reqs, DASH_NQ, g->timeout, &herr);
+    out->elapsed = apr_time_now() - t0;
+    if (rv != APR_SUCCESS) {
+        *perr = apr_pstrcat(p, "analytics: ", herr ? herr : "curl set-up failed",
+                            NULL);
+        return DASH_ERR_API_ERROR;
+    }
+
+    for (q = 0; q < DASH_NQ; q++) {
+        const dash_http_req_t *r = &reqs[q];
+        const char *name = calls[q].name;
+        const char *terr = NULL;
+        const char *msg;
+
+        if (r->rv == APR_TIMEUP) {
+            k = K_TIMEOUT;
+            msg = apr_psprintf(p, "%s: timeout (%s)", name, r->error);
+        }
+        else if (r->rv != APR_SUCCESS) {
+            k = K_OTHER;
+            msg = apr_psprintf(p, "%s: %s", name, r->error);
+        }
+        else if (r->status == 401) {
+            /* Google's answer to an expired or revoked access token. */
+            k = K_TOKEN;
+            msg = http_failure(p, name, r, json_reason(p, body_json(p, r)));
+        }
+        else if (!is_2xx(r->status)) {
+            k = K_OTHER;
+            msg = http_failure(p, name, r, json_reason(p, body_json(p, r)));
+        }
+        else if (dash_table_read(&out->tables[q], p, r->body, r->body_len,
+                                 &terr) != APR_SUCCESS) {
+            k = K_OTHER;
+            out->tables[q] = NULL;
+            msg = apr_psprintf(p, "%s: not a resultTable: %s", name,
+                               terr ? log_safe(p, terr, DASH_DETAIL_MAX)
+                                    : "unreadable");
+        }
+        else {
+            continue;
+        }
+        if (first[k] == NULL) {
+            first[k] = msg;
+        }
+    }
+
+    for (k = 0; k < K_N; k++) {
+        if (first[k]) {
+            /* A failed batch hands out no tables: nothing partial is
+             * ever built or cached from it. */
+            for (q = 0; q < DASH_NQ; q++) {
+                out->tables[q] = NULL;
+            }
+            *perr = first[k];
+            return kind_err[k];
+        }
+    }
+    return DASH_OK;
+}
+
+/* Reads a successful token answer into out. */
+static dash_err_e read_token(dash_token_t *out, apr_pool_t *p, json_t *j,
+                             int status, const char **perr)
+{
+    const char *access = dash_json_str(j, "access_token");
+    const char *refresh = dash_json_str(j, "refresh_token");
+    json_t *exp = json_object_get(j, "expires_in");
+    double secs;
+
+    if (access == NULL || !*access) {
+        *perr = apr_psprintf(p, "token endpoint: HTTP %d answer without "
+                             "access_token", status);
+        return DASH_ERR_API_ERROR;
+    }
+    if (!json_is_number(exp)) {
+        *perr = apr_psprintf(p, "token endpoint: HTTP %d answer without a "
+                             "numeric expires_in", status);
+        return DASH_ERR_API_ERROR;
+    }
+    secs = json_is_integer(exp) ? (double)json_integer_value(exp)
+                                : json_real_value(exp);
+    /* Bounded so the conversion to long is defined; Google says 3599. */
+    if (!(secs > 0) || secs > 2147483647.0) {
+        *perr = apr_psprintf(p, "token endpoint: HTTP %d answer with "
+                             "expires_in out of range", status);
+        return DASH_ERR_API_ERROR;
+    }
+    out->access_token = apr_pstrdup(p, access);
+    /* Rounded down: never believe a token lives longer than it does. */
+    out->expires_in = (long)floor(secs);
+    if (out->expires_in < 1) {
+        out->expires_in = 1;
+    }
+    /* Google usually keeps the refresh token; a new one replaces it. */
+    out->refresh_token = refresh && *refresh ? apr_pstrdup(p, refresh) : NULL;
+    return DASH_OK;
+}
+
+dash_err_e dash_google_refresh(dash_token_t *out, apr_pool_t *p,
+                               const dash_google_cfg_t *g,
+                               const char *refresh_token, const char **perr)
+{
+    dash_http_req_t req;
+    const char *herr = NULL, *reason, *sink;
+    json_t *j;
+    apr_status_t rv;
+
+    if (perr == NULL) {
+        perr = &sink;
+    }
+    memset(out, 0, sizeof(*out));
+    if (g == NULL || g->client_id == NULL || !*g->client_id
+        || g->client_secret == NULL || !*g->client_secret) {
+        *perr = "token endpoint: DashboardOAuthClient is not set";
+        return DASH_ERR_API_ERROR;
+    }
+    if (g->token_url == NULL || !*g->token_url) {
+        *perr = "token endpoint: DashboardTokenURL is not set";
+        return DASH_ERR_API_ERROR;
+    }
+    /* §5.6: without a refresh token the user has to reconnect. */
+    if (refresh_token == NULL || !*refresh_token) {
+        *perr = "token endpoint: the channel has no refresh token";
+        return DASH_ERR_TOKEN_EXPIRED;
+    }
+
+    memset(&req, 0, sizeof(req));
+    req.url = g->token_url;
+    req.max_body = DASH_TOKEN_MAX_BODY;
+    req.form = apr_pstrcat(p, "grant_type=refresh_token",
+                           "&refresh_token=", pct_encode(p, refresh_token),
+                           "&client_id=", pct_encode(p, g->client_id),
+                           "&client_secret=", pct_encode(p, g->client_secret),
+                           NULL);
+
+    rv = dash_http_perform(p, &req, 1, g->timeout, &herr);
+    if (rv != APR_SUCCESS) {
+        *perr = apr_pstrcat(p, "token endpoint: ", herr ? herr : "curl set-up failed",
+                            NULL);
+        return DASH_ERR_API_ERROR;
+    }
+    if (req.rv == APR_TIMEUP) {
+        *perr = apr_pstrcat(p, "token endpoint: timeout (", req.error, ")", NULL);
+        return DASH_ERR_API_TIMEOUT;
+    }
+    if (req.rv != APR_SUCCESS) {
+        *perr = apr_pstrcat(p, "token endpoint: ", req.error, NULL);
+        return DASH_ERR_API_ERROR;
+    }
+
+    j = body_json(p, &req);
+    reason = json_reason(p, j);
+    /* Google answers a revoked or expired refresh token with 400
+     * invalid_grant: the user must reconnect, so it is a 401 for us. Any
+     * other OAuth error (invalid_client: the site's client is wrong) is
+     * not the user's fault and stays a 502. */
+    if (reason && strcmp(reason, "invalid_grant") == 0) {
+        *perr = http_failure(p, "token endpoint", &req, reason);
+        return DASH_ERR_TOKEN_EXPIRED;
+    }
+    if (!is_2xx(req.status)) {
+        *perr = http_failure(p, "token endpoint", &req, reason);
+        return DASH_ERR_API_ERROR;
+    }
+    /* jansson's parse error quotes the body, which may hold a token:
+     * only say that it did not parse. */
+    if (!json_is_object(j)) {
+        *perr = apr_psprintf(p, "token endpoint: HTTP %d answer is not a JSON "
+                             "object", req.status);
+        return DASH_ERR_API_ERROR;
+    }
+    return read_token(out, p, j, req.status, perr);
+}

@@ -1,0 +1,732 @@
+/*
+ * dash_google.c: the exact reports.query URLs of SPEC §5.7, and the
+ * reports fan-out and token refresh against a loopback stand-in
+ * (stub_server.h) answering like Google does.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <apr_general.h>
+#include <apr_strings.h>
+
+#include "dash_google.h"
+#include "dash_table.h"
+#include "stub_server.h"
+
+#define YT "https://youtubeanalytics.googleapis.com/v2/reports"
+#define KPI_M "metrics=views%2CestimatedMinutesWatched%2CaverageViewDuration" \
+              "%2CsubscribersGained%2Clikes%2Ccomments%2Cshares"
+#define FILT "filters=video%3D%3DvidA%2CvidB"
+#define IDS "?ids=channel%3D%3DMINE"
+
+static stub_server_t srv;
+
+static dash_date_t D(int y, int m, int d)
+{
+    dash_date_t r;
+    r.y = y;
+    r.m = m;
+    r.d = d;
+    return r;
+}
+
+/* SPEC §5.1 example, today 2026-02-20, day mode (by hand). */
+static dash_windows_t day_windows(void)
+{
+    dash_windows_t w;
+    w.start = D(2026, 1, 20);
+    w.end = D(2026, 2, 18);
+    w.kpi_end = D(2026, 2, 18);
+    w.prev_start = D(2025, 12, 21);
+    w.prev_kpi_end = D(2026, 1, 19);
+    w.prev_end = D(2026, 1, 19);
+    return w;
+}
+
+/* SPEC §5.1 example, today 2024-03-01, month mode (by hand). */
+static dash_windows_t month_windows(void)
+{
+    dash_windows_t w;
+    w.start = D(2023, 4, 1);
+    w.end = D(2024, 3, 1);
+    w.kpi_end = D(2024, 2, 28);
+    w.prev_start = D(2022, 4, 1);
+    w.prev_kpi_end = D(2023, 2, 28);
+    w.prev_end = D(2023, 3, 1);
+    return w;
+}
+
+static const char *const two_ids[] = { "vidA", "vidB" };
+
+static int setup(void **state)
+{
+    apr_pool_t *p;
+    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        return -1;
+    }
+    stub_reset(&srv);
+    *state = p;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    apr_pool_destroy(*state);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ URLs */
+
+static void test_query_names(void **state)
+{
+    (void)state;
+    assert_string_equal(dash_google_query_name(DASH_Q_KPI), "kpi");
+    assert_string_equal(dash_google_query_name(DASH_Q_KPI_PREVIOUS), "kpi_previous");
+    assert_string_equal(dash_google_query_name(DASH_Q_CHART), "chart");
+    assert_string_equal(dash_google_query_name(DASH_Q_CHART_PREVIOUS), "chart_previous");
+    assert_string_equal(dash_google_query_name(DASH_Q_TOP_VIDEOS), "top_videos");
+    assert_string_equal(dash_google_query_name(DASH_Q_DEMOGRAPHICS), "demographics");
+    assert_string_equal(dash_google_query_name(DASH_Q_GEOGRAPHY), "geography");
+    assert_string_equal(dash_google_query_name(DASH_NQ), "unknown");
+}
+
+static void check_urls(apr_pool_t *p, dash_mode_e mode, const dash_windows_t *w,
+                       const char *const expect[DASH_NQ])
+{
+    int q;
+    for (q = 0; q < DASH_NQ; q++) {
+        const char *u = dash_google_report_url(p, YT, (dash_query_e)q, mode, w,
+                                               two_ids, 2);
+        assert_non_null(u);
+        assert_string_equal(u, expect[q]);
+    }
+}
+
+static void test_urls_day(void **state)
+{
+    dash_windows_t w = day_windows();
+    static const char *const expect[DASH_NQ] = {
+        YT IDS "&startDate=2026-01-20&endDate=2026-02-18&" KPI_M "&" FILT,
+        YT IDS "&startDate=2025-12-21&endDate=2026-01-19&" KPI_M "&" FILT,
+        YT IDS "&startDate=2026-01-20&endDate=2026-02-18&metrics=views"
+               "&dimensions=day&sort=day&" FILT,
+        YT IDS "&startDate=2025-12-21&endDate=2026-01-19&metrics=views"
+               "&dimensions=day&sort=day&" FILT,
+        YT IDS "&startDate=2026-01-20&endDate=2026-02-18"
+               "&metrics=views%2Clikes%2Ccomments&dimensions=video"
+               "&sort=-views&maxResults=10&" FILT,
+        YT IDS "&startDate=2026-01-20&endDate=2026-02-18"
+               "&metrics=viewerPercentage&dimensions=ageGroup%2Cgender&" FILT,
+        YT IDS "&startDate=2026-01-20&endDate=2026-02-18&metrics=views"
+               "&dimensions=country&sort=-views&maxResults=5&" FILT,
+    };
+    check_urls(*state, DASH_MODE_DAY, &w, expect);
+}
+
+static void test_urls_month(void **state)
+{
+    dash_windows_t w = month_windows();
+    static const char *const expect[DASH_NQ] = {
+        YT IDS "&startDate=2023-04-01&endDate=2024-02-28&" KPI_M "&" FILT,
+        YT IDS "&startDate=2022-04-01&endDate=2023-02-28&" KPI_M "&" FILT,
+        YT IDS "&startDate=2023-04-01&endDate=2024-03-01&metrics=views"
+               "&dimensions=month&sort=month&" FILT,
+        YT IDS "&startDate=2022-04-01&endDate=2023-03-01&metrics=views"
+               "&dimensions=month&sort=month&" FILT,
+        YT IDS "&startDate=2023-04-01&endDate=2024-02-28"
+               "&metrics=views%2Clikes%2Ccomments&dimensions=video"
+               "&sort=-views&maxResults=10&" FILT,
+        YT IDS "&startDate=2023-04-01&endDate=2024-02-28"
+               "&metrics=viewerPercentage&dimensions=ageGroup%2Cgender&" FILT,
+        YT IDS "&startDate=2023-04-01&endDate=2024-02-28&metrics=views"
+               "&dimensions=country&sort=-views&maxResults=5&" FILT,
+    };
+    check_urls(*state, DASH_MODE_MONTH, &w, expect);
+}
+
+static void test_url_odd_video_ids(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    static const char *const ids[] = {
+        "dQw4w9WgXcQ", "a-b_c.d~e", "x y", "a&b=c", "100%", "a+b/c?#", "\xc3\xa9"
+    };
+    const char *u = dash_google_report_url(p, YT, DASH_Q_KPI, DASH_MODE_DAY, &w,
+                                           ids, 7);
+    const char *f = strstr(u, "&filters=");
+
+    assert_non_null(f);
+    assert_string_equal(f, "&filters=video%3D%3DdQw4w9WgXcQ%2Ca-b_c.d~e%2Cx%20y"
+                           "%2Ca%26b%3Dc%2C100%25%2Ca%2Bb%2Fc%3F%23%2C%C3%A9");
+}
+
+static void test_url_existing_query(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    const char *u;
+
+    u = dash_google_report_url(p, "http://stand-in/v2/reports?key=abc",
+                               DASH_Q_GEOGRAPHY, DASH_MODE_DAY, &w, two_ids, 1);
+    assert_string_equal(u, "http://stand-in/v2/reports?key=abc&ids=channel%3D%3DMINE"
+                           "&startDate=2026-01-20&endDate=2026-02-18&metrics=views"
+                           "&dimensions=country&sort=-views&maxResults=5"
+                           "&filters=video%3D%3DvidA");
+    /* A URL already ending in '?' or '&' gets no second separator. */
+    u = dash_google_report_url(p, "http://s/r?", DASH_Q_KPI, DASH_MODE_DAY, &w,
+                               two_ids, 1);
+    assert_non_null(strstr(u, "http://s/r?ids=channel%3D%3DMINE&"));
+    u = dash_google_report_url(p, "http://s/r?k=1&", DASH_Q_KPI, DASH_MODE_DAY, &w,
+                               two_ids, 1);
+    assert_non_null(strstr(u, "http://s/r?k=1&ids=channel%3D%3DMINE&"));
+}
+
+static void test_url_edge_cases(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    const char *u;
+
+    /* No ids: no filter (Google rejects "video=="); §5.5 never gets here. */
+    u = dash_google_report_url(p, YT, DASH_Q_KPI, DASH_MODE_DAY, &w, NULL, 0);
+    assert_string_equal(u, YT IDS "&startDate=2026-01-20&endDate=2026-02-18&" KPI_M);
+    assert_null(dash_google_report_url(p, YT, DASH_NQ, DASH_MODE_DAY, &w, two_ids, 2));
+    assert_null(dash_google_report_url(p, NULL, DASH_Q_KPI, DASH_MODE_DAY, &w,
+                                       two_ids, 2));
+}
+
+/* --------------------------------------------------------------- refresh */
+
+static dash_google_cfg_t cfg(apr_pool_t *p, apr_interval_time_t timeout)
+{
+    dash_google_cfg_t g;
+    g.analytics_url = apr_psprintf(p, "http://127.0.0.1:%d/v2/reports", srv.port);
+    g.token_url = apr_psprintf(p, "http://127.0.0.1:%d/token", srv.port);
+    g.client_id = "123-abc.apps.googleusercontent.com";
+    g.client_secret = "GOCSPX-s&e=c+r/t";
+    g.timeout = timeout;
+    return g;
+}
+
+#define RT "1//0gRefresh+/=&x y"
+
+/* No secret, token or refresh token in a message for the log. */
+static void assert_no_secret(const char *msg)
+{
+    assert_non_null(msg);
+    assert_null(strstr(msg, "GOCSPX"));
+    assert_null(strstr(msg, "1//0g"));
+    assert_null(strstr(msg, "Refresh"));
+    assert_null(strstr(msg, "ya29"));
+}
+
+static void test_refresh_ok_form(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_token_t t;
+    const char *err = NULL;
+    stub_hit_t hit;
+
+    stub_route(&srv, "/token", 200,
+               "{\"access_token\": \"ya29.new\", \"expires_in\": 3599, "
+               "\"scope\": \"https://www.googleapis.com/auth/yt-analytics.readonly\", "
+               "\"token_type\": \"Bearer\"}");
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_OK);
+    assert_string_equal(t.access_token, "ya29.new");
+    assert_int_equal(t.expires_in, 3599);
+    assert_null(t.refresh_token);
+
+    assert_true(stub_find_hit(&srv, "/token", &hit));
+    assert_string_equal(hit.method, "POST");
+    assert_string_equal(hit.ctype, "application/x-www-form-urlencoded");
+    assert_string_equal(hit.auth, "");
+    assert_string_equal(hit.body,
+                        "grant_type=refresh_token"
+                        "&refresh_token=1%2F%2F0gRefresh%2B%2F%3D%26x%20y"
+                        "&client_id=123-abc.apps.googleusercontent.com"
+                        "&client_secret=GOCSPX-s%26e%3Dc%2Br%2Ft");
+}
+
+static void test_refresh_ok_new_refresh_token(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_token_t t;
+    const char *err = NULL;
+
+    /* expires_in as a real, and a rotated refresh token. */
+    stub_route(&srv, "/token", 200,
+               "{\"access_token\": \"ya29.new2\", \"expires_in\": 3599.9, "
+               "\"refresh_token\": \"1//0gNEW\", \"token_type\": \"Bearer\"}");
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_OK);
+    assert_string_equal(t.access_token, "ya29.new2");
+    assert_int_equal(t.expires_in, 3599);
+    assert_string_equal(t.refresh_token, "1//0gNEW");
+}
+
+static void test_refresh_empty_refresh_token_ignored(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_token_t t;
+    const char *err = NULL;
+
+    stub_route(&srv, "/token", 200,
+               "{\"access_token\": \"ya29.x\", \"expires_in\": 60, "
+               "\"refresh_token\": \"\"}");
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_OK);
+    assert_int_equal(t.expires_in, 60);
+    assert_null(t.refresh_token);
+}
+
+static void test_refresh_invalid_grant(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_token_t t;
+    const char *err = NULL;
+
+    stub_route(&srv, "/token", 400,
+               "{\"error\": \"invalid_grant\", "
+               "\"error_description\": \"Token has been expired or revoked.\"}");
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err),
+                     DASH_ERR_TOKEN_EXPIRED);
+    assert_string_equal(err, "token endpoint: HTTP 400 invalid_grant");
+    assert_null(t.access_token);
+}
+
+static void test_refresh_invalid_client(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_token_t t;
+    const char *err = NULL;
+
+    stub_route(&srv, "/token", 401,
+               "{\"error\": \"invalid_client\", "
+               "\"error_description\": \"The OAuth client was not found.\"}");
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_ERR_API_ERROR);
+    assert_string_equal(err, "token endpoint: HTTP 401 invalid_client");
+    assert_no_secret(err);
+}
+
+static void test_refresh_malformed(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    static const char *const bodies[] = {
+        "{\"access_token\": \"ya29.leak\", \"expires_in\": 3599",  /* cut off */
+        "[\"access_token\"]",
+        "{\"expires_in\": 3599}",
+        "{\"access_token\": \"\", \"expires_in\": 3599}",
+        "{\"access_token\": 42, \"expires_in\": 3599}",
+        "{\"access_token\": \"ya29.x\"}",
+        "{\"access_token\": \"ya29.x\", \"expires_in\": \"3599\"}",
+        "{\"access_token\": \"ya29.x\", \"expires_in\": 0}",
+        "{\"access_token\": \"ya29.x\", \"expires_in\": -5}",
+        "{\"access_token\": \"ya29.x\", \"expires_in\": 1e300}",
+        "",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        dash_token_t t;
+        const char *err = NULL;
+        stub_reset(&srv);
+        stub_route(&srv, "/token", 200, bodies[i]);
+        assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err),
+                         DASH_ERR_API_ERROR);
+        assert_no_secret(err);
+        assert_null(strstr(err, "leak"));
+    }
+}
+
+static void test_refresh_5xx(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_token_t t;
+    const char *err = NULL;
+
+    stub_route(&srv, "/token", 503, "<html>Service Unavailable</html>");
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_ERR_API_ERROR);
+    assert_string_equal(err, "token endpoint: HTTP 503");
+}
+
+static void test_refresh_timeout(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_google_cfg_t g = cfg(p, apr_time_from_msec(400));
+    dash_token_t t;
+    const char *err = NULL;
+    apr_time_t t0 = apr_time_now();
+
+    stub_set_delay(&srv, stub_route(&srv, "/token", 200,
+                                    "{\"access_token\": \"ya29.x\", \"expires_in\": 1}"),
+                   3000);
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_ERR_API_TIMEOUT);
+    assert_true(apr_time_now() - t0 < apr_time_from_msec(1400));
+    assert_no_secret(err);
+}
+
+static void test_refresh_refused(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_token_t t;
+    const char *err = NULL;
+
+    g.token_url = apr_psprintf(p, "http://127.0.0.1:%d/token", stub_closed_port());
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_ERR_API_ERROR);
+    assert_non_null(strstr(err, "token endpoint: "));
+    assert_no_secret(err);
+}
+
+static void test_refresh_not_configured(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_token_t t;
+    const char *err = NULL;
+
+    g.client_id = NULL;
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_ERR_API_ERROR);
+    assert_non_null(strstr(err, "DashboardOAuthClient is not set"));
+    g = cfg(p, apr_time_from_sec(5));
+    g.client_secret = "";
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_ERR_API_ERROR);
+    assert_non_null(strstr(err, "DashboardOAuthClient is not set"));
+    /* §5.6: no refresh token is the user's to fix (reconnect). */
+    g = cfg(p, apr_time_from_sec(5));
+    assert_int_equal(dash_google_refresh(&t, p, &g, NULL, &err),
+                     DASH_ERR_TOKEN_EXPIRED);
+    assert_int_equal(stub_nhits(&srv), 0);
+}
+
+/* --------------------------------------------------------------- reports */
+
+#define TOKEN "ya29.a0-access"
+
+static const char *table_body(apr_pool_t *p, int q)
+{
+    return apr_psprintf(p, "{\"kind\": \"youtubeAnalytics#resultTable\", "
+                        "\"columnHeaders\": [{\"name\": \"views\", "
+                        "\"columnType\": \"METRIC\", \"dataType\": \"INTEGER\"}], "
+                        "\"rows\": [[%d]]}", 1000 + q);
+}
+
+/* The request target (path and query) of call q, for routing. */
+static const char *target_of(apr_pool_t *p, const dash_google_cfg_t *g, int q,
+                             dash_mode_e mode, const dash_windows_t *w)
+{
+    const char *u = dash_google_report_url(p, g->analytics_url, (dash_query_e)q,
+                                           mode, w, two_ids, 2);
+    return strstr(u, "/v2/reports");
+}
+
+/* Every call answers a table, except special (status, body) for one.
+ * Route q is call q, for stub_set_*. */
+static void route_all(apr_pool_t *p, const dash_google_cfg_t *g,
+                      dash_mode_e mode, const dash_windows_t *w,
+                      int special, int status, const char *body)
+{
+    int q;
+    for (q = 0; q < DASH_NQ; q++) {
+        if (q == special) {
+            stub_route(&srv, target_of(p, g, q, mode, w), status, body);
+        }
+        else {
+            stub_route(&srv, target_of(p, g, q, mode, w), 200, table_body(p, q));
+        }
+    }
+}
+
+static void check_auth_of_all_hits(void)
+{
+    int i;
+    pthread_mutex_lock(&srv.mu);
+    assert_int_equal(srv.nhits, DASH_NQ);
+    for (i = 0; i < srv.nhits; i++) {
+        assert_string_equal(srv.hits[i].method, "GET");
+        assert_string_equal(srv.hits[i].auth, "Bearer " TOKEN);
+        assert_string_equal(srv.hits[i].accept, "application/json");
+    }
+    pthread_mutex_unlock(&srv.mu);
+}
+
+static void run_all_fine(apr_pool_t *p, dash_mode_e mode, dash_windows_t w)
+{
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_reports_t out;
+    const char *err = NULL;
+    int q;
+
+    route_all(p, &g, mode, &w, -1, 0, NULL);
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, mode, &w, two_ids, 2,
+                                         &err), DASH_OK);
+    for (q = 0; q < DASH_NQ; q++) {
+        assert_non_null(out.tables[q]);
+        /* Each table is the answer to its own call. */
+        assert_true(dash_table_sum(out.tables[q], "views") == 1000 + q);
+    }
+    assert_true(out.elapsed > 0);
+    check_auth_of_all_hits();
+}
+
+static void test_reports_all_fine_day(void **state)
+{
+    run_all_fine(*state, DASH_MODE_DAY, day_windows());
+}
+
+static void test_reports_all_fine_month(void **state)
+{
+    run_all_fine(*state, DASH_MODE_MONTH, month_windows());
+}
+
+static void test_reports_parallel(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(10));
+    dash_reports_t out;
+    const char *err = NULL;
+    int q;
+
+    for (q = 0; q < DASH_NQ; q++) {
+        stub_set_delay(&srv, stub_route(&srv, target_of(p, &g, q, DASH_MODE_DAY, &w),
+                                        200, table_body(p, q)), 300);
+    }
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_OK);
+    /* In turn it would be 2.1 s; together it is about one delay. */
+    assert_true(out.elapsed >= apr_time_from_msec(290));
+    assert_true(out.elapsed < apr_time_from_msec(1500));
+}
+
+static void test_reports_401(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_reports_t out;
+    const char *err = NULL;
+    int q;
+
+    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_DEMOGRAPHICS, 401,
+              "{\"error\": {\"code\": 401, \"message\": \"Request had invalid "
+              "authentication credentials.\", \"errors\": [{\"message\": "
+              "\"Invalid Credentials\", \"domain\": \"global\", \"reason\": "
+              "\"authError\", \"location\": \"Authorization\"}], "
+              "\"status\": \"UNAUTHENTICATED\"}}");
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_TOKEN_EXPIRED);
+    assert_string_equal(err, "demographics: HTTP 401 authError");
+    for (q = 0; q < DASH_NQ; q++) {
+        assert_null(out.tables[q]);       /* nothing partial */
+    }
+    check_auth_of_all_hits();
+}
+
+static void test_reports_500(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_reports_t out;
+    const char *err = NULL;
+
+    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_CHART, 500,
+              "{\"error\": {\"errors\": [{\"domain\": \"global\", \"reason\": "
+              "\"backendError\", \"message\": \"Backend Error\"}], \"code\": 500, "
+              "\"message\": \"Backend Error\"}}");
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+    assert_string_equal(err, "chart: HTTP 500 backendError");
+    assert_null(out.tables[DASH_Q_KPI]);
+}
+
+static void test_reports_403_status_only(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_reports_t out;
+    const char *err = NULL;
+
+    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_TOP_VIDEOS, 403,
+              "{\"error\": {\"errors\": [{\"domain\": \"youtube.quota\", "
+              "\"reason\": \"quotaExceeded\"}], \"code\": 403}}");
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+    assert_string_equal(err, "top_videos: HTTP 403 quotaExceeded");
+
+    /* Without errors[], Google's status names the reason. */
+    stub_reset(&srv);
+    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_KPI_PREVIOUS, 429,
+              "{\"error\": {\"code\": 429, \"status\": \"RESOURCE_EXHAUSTED\"}}");
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+    assert_string_equal(err, "kpi_previous: HTTP 429 RESOURCE_EXHAUSTED");
+}
+
+static void test_reports_not_a_table(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_reports_t out;
+    const char *err = NULL;
+
+    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_GEOGRAPHY, 200,
+              "{\"kind\": \"youtubeAnalytics#resultTable\", \"rows\": [[1]]}");
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+    assert_non_null(strstr(err, "geography: not a resultTable: "));
+
+    stub_reset(&srv);
+    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_KPI, 200, "<html>oops</html>");
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+    assert_non_null(strstr(err, "kpi: not a resultTable: "));
+}
+
+static void test_reports_timeout(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    dash_google_cfg_t g = cfg(p, apr_time_from_msec(500));
+    dash_reports_t out;
+    const char *err = NULL;
+    apr_time_t t0;
+
+    /* A timeout outranks another call's 500 ... */
+    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_KPI, 500, "{}");
+    stub_set_delay(&srv, DASH_Q_CHART_PREVIOUS, 4000);
+    t0 = apr_time_now();
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_API_TIMEOUT);
+    assert_true(apr_time_now() - t0 < apr_time_from_msec(1500));
+    assert_non_null(strstr(err, "chart_previous: timeout"));
+    assert_no_secret(err);
+
+    /* ... and a 401 outranks a timeout. */
+    stub_reset(&srv);
+    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_GEOGRAPHY, 401, "{}");
+    stub_set_delay(&srv, DASH_Q_CHART_PREVIOUS, 4000);
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_TOKEN_EXPIRED);
+    assert_string_equal(err, "geography: HTTP 401");
+}
+
+static void test_reports_first_failure_named(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_reports_t out;
+    const char *err = NULL;
+
+    /* Two API errors: the message names the first call in §5.7 order. */
+    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_GEOGRAPHY, 500, "{}");
+    stub_set_answer(&srv, DASH_Q_CHART, 400,
+                    "{\"error\": {\"errors\": [{\"reason\": \"badRequest\"}], "
+                    "\"code\": 400}}");
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+    assert_string_equal(err, "chart: HTTP 400 badRequest");
+}
+
+static void test_reports_refused(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_reports_t out;
+    const char *err = NULL;
+
+    g.analytics_url = apr_psprintf(p, "http://127.0.0.1:%d/v2/reports",
+                                   stub_closed_port());
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+    assert_non_null(strstr(err, "kpi: "));
+    assert_no_secret(err);
+}
+
+static void test_reports_no_token(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_windows_t w = day_windows();
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    dash_reports_t out;
+    const char *err = NULL;
+
+    assert_int_equal(dash_google_reports(&out, p, &g, "", DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_TOKEN_EXPIRED);
+    assert_int_equal(stub_nhits(&srv), 0);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return stub_start(&srv);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    stub_stop(&srv);
+    return 0;
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_query_names),
+        T(test_urls_day),
+        T(test_urls_month),
+        T(test_url_odd_video_ids),
+        T(test_url_existing_query),
+        T(test_url_edge_cases),
+        T(test_refresh_ok_form),
+        T(test_refresh_ok_new_refresh_token),
+        T(test_refresh_empty_refresh_token_ignored),
+        T(test_refresh_invalid_grant),
+        T(test_refresh_invalid_client),
+        T(test_refresh_malformed),
+        T(test_refresh_5xx),
+        T(test_refresh_timeout),
+        T(test_refresh_refused),
+        T(test_refresh_not_configured),
+        T(test_reports_all_fine_day),
+        T(test_reports_all_fine_month),
+        T(test_reports_parallel),
+        T(test_reports_401),
+        T(test_reports_500),
+        T(test_reports_403_status_only),
+        T(test_reports_not_a_table),
+        T(test_reports_timeout),
+        T(test_reports_first_failure_named),
+        T(test_reports_refused),
+        T(test_reports_no_token),
+    };
+    int rc;
+
+    /* Loopback only: keep an environment proxy out of the way. */
+    setenv("no_proxy", "*", 1);
+    setenv("NO_PROXY", "*", 1);
+    apr_initialize();
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        return 1;
+    }
+    rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+    curl_global_cleanup();
+    apr_terminate();
+    return rc;
+}
