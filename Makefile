@@ -21,7 +21,8 @@ all: .libs/mod_dashboard.so
 
 .libs/mod_dashboard.so: $(GLUE_SRC) $(CORE_SRC) $(CORE_HDR) mod_dashboard.h Makefile
 	$(APXS) -c -o mod_dashboard.la -Isrc $(addprefix -Wc$(comma),$(WARN)) \
-	    $(GLUE_SRC) $(CORE_SRC) $(DEP_LIBS)
+	    $(GLUE_SRC) $(CORE_SRC) $(DEP_LIBS) >/dev/null
+	@echo "built .libs/mod_dashboard.so"
 
 
 
@@ -29,7 +30,7 @@ install: .libs/mod_dashboard.so
 	$(APXS) -i -n dashboard mod_dashboard.la
 
 # --- core unit tests (cmocka), no httpd involved -------------------------
-build/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR)
+build/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) $(wildcard t/unit/*.h)
 	@mkdir -p build
 	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) -Isrc -o $@ $< $(CORE_SRC) \
 	    -lcmocka $(DEP_LIBS) $(APR_LIBS)

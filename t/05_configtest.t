@@ -1,0 +1,114 @@
+# `apachectl configtest` (httpd -t) rejects every bad directive value with a
+# message naming the directive (SPEC §2), and accepts good ones.
+use strict;
+use warnings FATAL => 'all';
+
+use Test::More;
+use File::Temp qw(tempdir);
+use Cwd qw(abs_path);
+
+my $top = abs_path('.');
+my $so = "$top/.libs/mod_dashboard.so";
+my $mods = '/usr/lib/apache2/modules';
+my $dir = tempdir(CLEANUP => 1);
+
+# Runs httpd -t on a minimal server plus $body; returns (exit status, output).
+sub configtest {
+    my ($body, %o) = @_;
+    my $dbd = $o{no_dbd} ? '' : "LoadModule dbd_module $mods/mod_dbd.so\n";
+    open my $fh, '>', "$dir/httpd.conf" or die $!;
+    print $fh <<"CONF";
+ServerRoot "$dir"
+ServerName localhost
+Listen 127.0.0.1:1
+PidFile "$dir/httpd.pid"
+ErrorLog "$dir/error_log"
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+${dbd}LoadModule dashboard_module $so
+$body
+CONF
+    close $fh;
+    my $out = `/usr/sbin/apache2 -t -f "$dir/httpd.conf" 2>&1`;
+    return ($? >> 8, $out);
+}
+
+my ($rc, $out) = configtest(<<'GOOD');
+DashboardRedis redis://:p%40ss@127.0.0.1:6380/2
+DashboardRedisTimeout 150
+DashboardCacheTTL 60
+DashboardAnalyticsURL http://127.0.0.1:9/v2/reports
+DashboardTokenURL https://oauth2.example.com/token
+DashboardOAuthClient my-client.apps.googleusercontent.com the-secret
+DashboardUpstreamTimeout 5000
+DashboardMaxVideos 50
+DashboardStaleTTL 0
+DashboardLockWait 0
+<VirtualHost 127.0.0.1:1>
+    DashboardRedis Off
+    DashboardMaxVideos 1
+</VirtualHost>
+<Location /ops/cache>
+    SetHandler dashboard-cache
+    DashboardCacheAdmin On
+</Location>
+GOOD
+is $rc, 0, 'every directive with a good value passes' or diag $out;
+
+open my $sf, '>', "$dir/secret" or die $!;
+print $sf "from-a-file\nsecond line\n";
+close $sf;
+($rc, $out) = configtest("DashboardRedis unix:/run/redis/redis.sock?db=3\n"
+    . "DashboardOAuthClient id file:$dir/secret\n");
+is $rc, 0, 'unix socket URL and file: secret pass' or diag $out;
+
+my @bad = (
+    [ 'DashboardCacheTTL abc',                 'DashboardCacheTTL' ],
+    [ 'DashboardCacheTTL 0',                   'DashboardCacheTTL' ],
+    [ 'DashboardCacheTTL -5',                  'DashboardCacheTTL' ],
+    [ 'DashboardCacheTTL 12h',                 'DashboardCacheTTL' ],
+    [ 'DashboardRedis http://x',               'DashboardRedis' ],
+    [ 'DashboardRedis redis://',               'DashboardRedis' ],
+    [ 'DashboardRedis redis://h:0',            'DashboardRedis' ],
+    [ 'DashboardRedis redis://h:70000',        'DashboardRedis' ],
+    [ 'DashboardRedis redis://h/abc',          'DashboardRedis' ],
+    [ 'DashboardRedis unix:relative.sock',     'DashboardRedis' ],
+    [ 'DashboardRedisTimeout 0',               'DashboardRedisTimeout' ],
+    [ 'DashboardRedisTimeout fast',            'DashboardRedisTimeout' ],
+    [ 'DashboardMaxVideos 99',                 'DashboardMaxVideos' ],
+    [ 'DashboardMaxVideos 0',                  'DashboardMaxVideos' ],
+    [ 'DashboardMaxVideos 51',                 'DashboardMaxVideos' ],
+    [ 'DashboardUpstreamTimeout 1.5',          'DashboardUpstreamTimeout' ],
+    [ 'DashboardUpstreamTimeout 0',            'DashboardUpstreamTimeout' ],
+    [ 'DashboardAnalyticsURL ftp://x/reports', 'DashboardAnalyticsURL' ],
+    [ 'DashboardAnalyticsURL reports',         'DashboardAnalyticsURL' ],
+    [ 'DashboardTokenURL http://',             'DashboardTokenURL' ],
+    [ "DashboardOAuthClient id file:$dir/none", 'DashboardOAuthClient' ],
+    [ 'DashboardOAuthClient only-an-id',       'DashboardOAuthClient' ],
+    [ 'DashboardStaleTTL -1',                  'DashboardStaleTTL' ],
+    [ 'DashboardStaleTTL week',                'DashboardStaleTTL' ],
+    [ 'DashboardLockWait -1',                  'DashboardLockWait' ],
+    [ 'DashboardCacheAdmin On',                'DashboardCacheAdmin' ],
+    [ "<Location /x>\nDashboardRedis Off\n</Location>", 'DashboardRedis' ],
+    [ "<Location /x>\nDashboardCacheAdmin maybe\n</Location>", 'DashboardCacheAdmin' ],
+);
+for my $case (@bad) {
+    my ($line, $name) = @$case;
+    ($rc, $out) = configtest("$line\n");
+    (my $label = $line) =~ s/\n/ /g;
+    isnt $rc, 0, "rejected: $label";
+    like $out, qr/\Q$name\E/, "the message names $name" or diag $out;
+}
+
+# A password in a rejected URL is never echoed.
+($rc, $out) = configtest("DashboardRedis redis://:hunter2secret\@h:99999\n");
+isnt $rc, 0, 'bad port with a password: rejected';
+unlike $out, qr/hunter2secret/, 'the password is not in the message';
+
+# Without mod_dbd the module cannot work: say so at configtest.
+($rc, $out) = configtest("<Location /d>\nSetHandler dashboard-stats\n</Location>\n",
+                         no_dbd => 1);
+isnt $rc, 0, 'without mod_dbd: rejected';
+like $out, qr/mod_dbd/, 'the message names mod_dbd' or diag $out;
+
+done_testing();
