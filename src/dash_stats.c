@@ -1,0 +1,599 @@
+/*
+ * SPEC §5.8: the stats response from the seven resultTables.
+ *
+ * Objects are filled with "rc |= json_object_set_new(o, k, make())": every
+ * call runs, and jansson releases a value it could not store (even when o
+ * itself failed to allocate), so a failure leaks nothing and is reported
+ * once at the end.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+#include "dash_json.h"
+#include "dash_stats.h"
+
+/* §5.8: top content shows at most 4 videos. */
+#define DASH_TOP_CONTENT 4
+/* The one metric the database, not Google, fills in. */
+#define DASH_UPLOADS_ID "uploaded-videos"
+
+typedef struct {
+    const char *id;
+    const char *label;
+    const char *unit;
+    const char *column;   /* kpi column; NULL: filled from the database later */
+    double divisor;       /* unit conversion of value; trend uses raw values */
+} metric_def_t;
+
+static const metric_def_t metric_defs[] = {
+    { "total-views",       "조회수",       "count",   "views",                   1 },
+    { "total-watch-time",  "시청시간",     "hours",   "estimatedMinutesWatched", 60 },
+    { "avg-view-duration", "평균 시청시간", "minutes", "averageViewDuration",     60 },
+    { "new-subscribers",   "신규 구독자",   "count",   "subscribersGained",       1 },
+    { "likes",             "좋아요",       "count",   "likes",                   1 },
+    { "comments",          "댓글",         "count",   "comments",                1 },
+    { "shares",            "공유",         "count",   "shares",                  1 },
+    { DASH_UPLOADS_ID,     "업로드 영상",   "count",   NULL,                      1 }
+};
+
+#define DASH_NMETRICS ((int)(sizeof(metric_defs) / sizeof(metric_defs[0])))
+
+/* ---- small value helpers ----------------------------------------------- */
+
+static const char *direction(double trend)
+{
+    return trend > 0 ? "up" : trend < 0 ? "down" : "-";
+}
+
+/* A view count as a JSON integer; Google may send 12.0 for 12. */
+static json_t *count_json(double v)
+{
+    return dash_json_number(round(v));
+}
+
+/* Percent change, rounded, with §5.8's rule for a zero baseline. */
+static double trend_pct(double cur, double prev)
+{
+    if (prev != 0) {
+        return dash_round1(((cur - prev) / prev) * 100);
+    }
+    return cur > 0 ? 100 : 0;
+}
+
+/* The kpi calls have no dimensions: one row, or none when there is no data. */
+static double first_row(const dash_table_t *t, const char *column)
+{
+    return dash_table_num(t, 0, dash_table_col(t, column));
+}
+
+/* ---- contentMetrics ------------------------------------------------------ */
+
+static json_t *metric_obj(const metric_def_t *def, json_t *value, json_t *trend,
+                          const char *dir)
+{
+    json_t *o = json_object();
+    int rc = 0;
+
+    rc |= json_object_set_new(o, "id", json_string(def->id));
+    rc |= json_object_set_new(o, "label", json_string(def->label));
+    rc |= json_object_set_new(o, "value", value);
+    rc |= json_object_set_new(o, "unit", json_string(def->unit));
+    rc |= json_object_set_new(o, "trend", trend);
+    rc |= json_object_set_new(o, "trendDirection", json_string(dir));
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* NULL tables give the all-zero metrics of §5.5. */
+static json_t *content_metrics(const dash_table_t *kpi, const dash_table_t *prev)
+{
+    json_t *arr = json_array();
+    int rc = 0;
+    int i;
+
+    for (i = 0; i < DASH_NMETRICS; i++) {
+        const metric_def_t *def = &metric_defs[i];
+        double cur = 0;
+        double trend = 0;
+
+        if (def->column != NULL) {
+            cur = first_row(kpi, def->column);
+            trend = trend_pct(cur, first_row(prev, def->column));
+        }
+        rc |= json_array_append_new(arr, metric_obj(def,
+                                    dash_json_number(dash_round1(cur / def->divisor)),
+                                    dash_json_number(trend), direction(trend)));
+    }
+    if (rc != 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+static json_t *find_metric(json_t *resp, const char *id)
+{
+    json_t *metrics = json_object_get(resp, "contentMetrics");
+    json_t *m;
+    const char *mid;
+    size_t i;
+
+    json_array_foreach(metrics, i, m) {
+        mid = dash_json_str(m, "id");
+        if (mid != NULL && strcmp(mid, id) == 0) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+void dash_stats_set_uploads(json_t *resp, long current, long previous)
+{
+    json_t *m = find_metric(resp, DASH_UPLOADS_ID);
+    long trend = current - previous;
+
+    if (m == NULL) {
+        return;
+    }
+    /* jansson replaces an existing member in place, so the key order of
+     * §5.8 survives. On allocation failure a member keeps its old value;
+     * the response stays well-formed, which is all a void caller can use. */
+    (void)json_object_set_new(m, "value", json_integer(current));
+    (void)json_object_set_new(m, "trend", json_integer(trend));
+    (void)json_object_set_new(m, "trendDirection",
+                              json_string(direction((double)trend)));
+}
+
+/* ---- monthlyData / dailyData -------------------------------------------- */
+
+/* A chart's views per dimension value ("2026-02" or "2026-02-18"). */
+static apr_hash_t *views_by_key(apr_pool_t *p, const dash_table_t *t,
+                                const char *keycol)
+{
+    apr_hash_t *h = apr_hash_make(p);
+    int kc = dash_table_col(t, keycol);
+    int vc = dash_table_col(t, "views");
+    int i;
+
+    for (i = 0; i < dash_table_nrows(t); i++) {
+        const char *key = dash_table_str(t, i, kc);
+        double *sum;
+
+        if (key == NULL) {
+            continue;
+        }
+        sum = apr_hash_get(h, key, APR_HASH_KEY_STRING);
+        if (sum == NULL) {
+            sum = apr_pcalloc(p, sizeof(*sum));
+            apr_hash_set(h, key, APR_HASH_KEY_STRING, sum);
+        }
+        *sum += dash_table_num(t, i, vc);
+    }
+    return h;
+}
+
+static double views_at(apr_hash_t *h, const char *key)
+{
+    const double *sum = apr_hash_get(h, key, APR_HASH_KEY_STRING);
+
+    return sum != NULL ? *sum : 0;
+}
+
+/* The two chart series differ only in these; see series(). */
+typedef struct {
+    const char *column;     /* the chart's dimension */
+    const char *key;        /* the entry's date member */
+    const char *this_name;
+    const char *last_name;
+    int monthly;            /* steps and compares by month, else by day */
+} series_def_t;
+
+static const series_def_t monthly_def = {
+    "month", "month", "thisYear", "lastYear", 1
+};
+static const series_def_t daily_def = {
+    "day", "date", "thisPeriod", "lastPeriod", 0
+};
+
+static json_t *series_entry(const series_def_t *def, apr_hash_t *cur,
+                            apr_hash_t *prev, dash_date_t d)
+{
+    char key[11];
+    char prev_key[11];
+    json_t *o = json_object();
+    int rc = 0;
+
+    /* The previous call covers the same span one year (month mode) or
+     * 30 days (day mode) earlier: §5.1's prev_start. */
+    if (def->monthly) {
+        dash_month_fmt(key, d);
+        dash_month_fmt(prev_key, dash_date_add_months(d, -12));
+    }
+    else {
+        dash_date_fmt(key, d);
+        dash_date_fmt(prev_key, dash_date_add_days(d, -30));
+    }
+    rc |= json_object_set_new(o, def->key, json_string(key));
+    rc |= json_object_set_new(o, def->this_name, count_json(views_at(cur, key)));
+    rc |= json_object_set_new(o, def->last_name,
+                              count_json(views_at(prev, prev_key)));
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* One entry per month or day from win.start to win.end, zero-filled. */
+static json_t *series(apr_pool_t *p, const dash_stats_in_t *in,
+                      const series_def_t *def)
+{
+    apr_hash_t *cur = views_by_key(p, in->tables[DASH_Q_CHART], def->column);
+    apr_hash_t *prev = views_by_key(p, in->tables[DASH_Q_CHART_PREVIOUS],
+                                    def->column);
+    json_t *arr = json_array();
+    dash_date_t d = in->win.start;
+    int rc = 0;
+
+    if (def->monthly) {
+        d.d = 1;
+    }
+    while (dash_date_cmp(d, in->win.end) <= 0) {
+        rc |= json_array_append_new(arr, series_entry(def, cur, prev, d));
+        d = def->monthly ? dash_date_add_months(d, 1) : dash_date_add_days(d, 1);
+    }
+    if (rc != 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+/* ---- topContent ------------------------------------------------------------ */
+
+static const dash_video_t *find_video(const dash_stats_in_t *in, const char *id)
+{
+    int i;
+
+    for (i = 0; i < in->nvideos; i++) {
+        if (in->videos[i].id != NULL && strcmp(in->videos[i].id, id) == 0) {
+            return &in->videos[i];
+        }
+    }
+    return NULL;
+}
+
+/* A title the database handed over in another encoding is not valid
+ * UTF-8, which json_string refuses; the video still belongs on the list. */
+static json_t *string_or_null(const char *s)
+{
+    json_t *j = s != NULL ? json_string(s) : NULL;
+
+    return j != NULL ? j : json_null();
+}
+
+static json_t *top_item(apr_pool_t *p, const dash_video_t *v, double views,
+                        double likes, double comments)
+{
+    /* Wide enough for "%.1f" of any double. */
+    char engagement[DBL_MAX_10_EXP + 8];
+    double rate = views > 0 ? (likes + comments) / views * 100 : 0;
+    json_t *o = json_object();
+    int rc = 0;
+
+    snprintf(engagement, sizeof(engagement), "%.1f%%", rate);
+    rc |= json_object_set_new(o, "id", json_string(v->id));
+    rc |= json_object_set_new(o, "title", string_or_null(v->title));
+    rc |= json_object_set_new(o, "thumbnail", json_string(apr_pstrcat(p,
+                              "https://i.ytimg.com/vi/", v->id,
+                              "/mqdefault.jpg", NULL)));
+    rc |= json_object_set_new(o, "platform", json_string("youtube"));
+    rc |= json_object_set_new(o, "views", count_json(views));
+    rc |= json_object_set_new(o, "engagement", json_string(engagement));
+    rc |= json_object_set_new(o, "date", string_or_null(v->date));
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* §11: drop ids that are not among our uploads first, then take 4, so a
+ * video uploaded elsewhere cannot push one of ours off the list. */
+static json_t *top_content(apr_pool_t *p, const dash_stats_in_t *in)
+{
+    const dash_table_t *t = in->tables[DASH_Q_TOP_VIDEOS];
+    int vc = dash_table_col(t, "video");
+    int views = dash_table_col(t, "views");
+    int likes = dash_table_col(t, "likes");
+    int comments = dash_table_col(t, "comments");
+    json_t *arr = json_array();
+    int rc = 0;
+    int i;
+
+    for (i = 0; i < dash_table_nrows(t) && json_array_size(arr) < DASH_TOP_CONTENT; i++) {
+        const char *id = dash_table_str(t, i, vc);
+        const dash_video_t *v = id != NULL ? find_video(in, id) : NULL;
+
+        if (v == NULL) {
+            continue;
+        }
+        rc |= json_array_append_new(arr, top_item(p, v, dash_table_num(t, i, views),
+                                                  dash_table_num(t, i, likes),
+                                                  dash_table_num(t, i, comments)));
+        if (rc != 0) {
+            break;
+        }
+    }
+    if (rc != 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+/* ---- audienceData ------------------------------------------------------------ */
+
+typedef struct {
+    const char *label;    /* without Google's "age" prefix */
+    double percentage;
+} age_group_t;
+
+/* Google's groups (13-17 … 65-) all start with two digits, so byte order
+ * is age order. */
+static int age_cmp(const void *a, const void *b)
+{
+    return strcmp(((const age_group_t *)a)->label, ((const age_group_t *)b)->label);
+}
+
+static age_group_t *age_slot(apr_array_header_t *groups, const char *label)
+{
+    age_group_t *g;
+    int i;
+
+    for (i = 0; i < groups->nelts; i++) {
+        g = &APR_ARRAY_IDX(groups, i, age_group_t);
+        if (strcmp(g->label, label) == 0) {
+            return g;
+        }
+    }
+    g = apr_array_push(groups);
+    g->label = label;
+    g->percentage = 0;
+    return g;
+}
+
+/* viewerPercentage per age group, summed over every gender (user_specified
+ * included), ascending by age. */
+static apr_array_header_t *sum_age_groups(apr_pool_t *p, const dash_table_t *t)
+{
+    apr_array_header_t *groups = apr_array_make(p, 8, sizeof(age_group_t));
+    int ac = dash_table_col(t, "ageGroup");
+    int pc = dash_table_col(t, "viewerPercentage");
+    int i;
+
+    for (i = 0; i < dash_table_nrows(t); i++) {
+        const char *age = dash_table_str(t, i, ac);
+
+        if (age == NULL) {
+            continue;
+        }
+        if (strncmp(age, "age", 3) == 0) {
+            age += 3;
+        }
+        age_slot(groups, age)->percentage += dash_table_num(t, i, pc);
+    }
+    qsort(groups->elts, (size_t)groups->nelts, sizeof(age_group_t), age_cmp);
+    return groups;
+}
+
+static json_t *label_pct(const char *name, const char *label, double pct)
+{
+    json_t *o = json_object();
+    int rc = 0;
+
+    rc |= json_object_set_new(o, name, json_string(label));
+    rc |= json_object_set_new(o, "percentage", dash_json_number(dash_round1(pct)));
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *age_groups(apr_pool_t *p, const dash_table_t *t)
+{
+    apr_array_header_t *groups = sum_age_groups(p, t);
+    json_t *arr = json_array();
+    int rc = 0;
+    int i;
+
+    for (i = 0; i < groups->nelts; i++) {
+        const age_group_t *g = &APR_ARRAY_IDX(groups, i, age_group_t);
+
+        rc |= json_array_append_new(arr, label_pct("label", g->label, g->percentage));
+    }
+    if (rc != 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+static double gender_sum(const dash_table_t *t, const char *gender)
+{
+    int gc = dash_table_col(t, "gender");
+    int pc = dash_table_col(t, "viewerPercentage");
+    double sum = 0;
+    int i;
+
+    for (i = 0; i < dash_table_nrows(t); i++) {
+        const char *g = dash_table_str(t, i, gc);
+
+        if (g != NULL && strcmp(g, gender) == 0) {
+            sum += dash_table_num(t, i, pc);
+        }
+    }
+    return sum;
+}
+
+/* NULL t gives {"male": 0, "female": 0}. */
+static json_t *gender_obj(const dash_table_t *t)
+{
+    json_t *o = json_object();
+    int rc = 0;
+
+    rc |= json_object_set_new(o, "male", dash_json_number(dash_round1(gender_sum(t, "male"))));
+    rc |= json_object_set_new(o, "female",
+                              dash_json_number(dash_round1(gender_sum(t, "female"))));
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *top_regions(const dash_stats_in_t *in)
+{
+    const dash_table_t *t = in->tables[DASH_Q_GEOGRAPHY];
+    double total = first_row(in->tables[DASH_Q_KPI], "views");
+    int cc = dash_table_col(t, "country");
+    int vc = dash_table_col(t, "views");
+    json_t *arr = json_array();
+    int rc = 0;
+    int i;
+
+    for (i = 0; i < dash_table_nrows(t); i++) {
+        const char *country = dash_table_str(t, i, cc);
+        double pct = total > 0 ? dash_table_num(t, i, vc) / total * 100 : 0;
+
+        if (country != NULL) {
+            rc |= json_array_append_new(arr, label_pct("region", country, pct));
+        }
+    }
+    if (rc != 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+static json_t *audience_obj(json_t *ages, json_t *gender, json_t *regions)
+{
+    json_t *o = json_object();
+    int rc = 0;
+
+    rc |= json_object_set_new(o, "ageGroups", ages);
+    rc |= json_object_set_new(o, "gender", gender);
+    rc |= json_object_set_new(o, "topRegions", regions);
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---- the response ------------------------------------------------------------ */
+
+/* Takes every value (see the top of the file) and gives the result to p. */
+static json_t *response_obj(apr_pool_t *p, json_t *metrics, json_t *monthly,
+                            json_t *daily, json_t *top, json_t *audience,
+                            int has_uploads)
+{
+    json_t *o = dash_json_pool(p, json_object());
+    int rc = 0;
+
+    rc |= json_object_set_new(o, "contentMetrics", metrics);
+    rc |= json_object_set_new(o, "monthlyData", monthly);
+    rc |= json_object_set_new(o, "dailyData", daily);
+    rc |= json_object_set_new(o, "topContent", top);
+    rc |= json_object_set_new(o, "audienceData", audience);
+    rc |= json_object_set_new(o, "hasUploads", json_boolean(has_uploads));
+    /* On failure o is still released by p. */
+    return rc == 0 ? o : NULL;
+}
+
+json_t *dash_stats_build(apr_pool_t *p, const dash_stats_in_t *in)
+{
+    const dash_table_t *demo = in->tables[DASH_Q_DEMOGRAPHICS];
+    int monthly = in->mode == DASH_MODE_MONTH;
+
+    return response_obj(p,
+        content_metrics(in->tables[DASH_Q_KPI], in->tables[DASH_Q_KPI_PREVIOUS]),
+        monthly ? series(p, in, &monthly_def) : json_array(),
+        monthly ? json_array() : series(p, in, &daily_def),
+        top_content(p, in),
+        audience_obj(age_groups(p, demo), gender_obj(demo), top_regions(in)),
+        1);
+}
+
+json_t *dash_stats_empty(apr_pool_t *p)
+{
+    return response_obj(p, content_metrics(NULL, NULL), json_array(),
+                        json_array(), json_array(),
+                        audience_obj(json_array(), gender_obj(NULL), json_array()),
+                        0);
+}
+
+/* ---- validation of a cached response ---------------------------------------- */
+
+static int metric_valid(const json_t *m, const char *id)
+{
+    const char *mid = dash_json_str(m, "id");
+
+    return mid != NULL && strcmp(mid, id) == 0
+           && dash_json_str(m, "label") != NULL
+           && dash_json_str(m, "unit") != NULL
+           && dash_json_str(m, "trendDirection") != NULL
+           && json_is_number(json_object_get(m, "value"))
+           && json_is_number(json_object_get(m, "trend"));
+}
+
+static int metrics_valid(const json_t *metrics)
+{
+    int i;
+
+    if (!json_is_array(metrics) || json_array_size(metrics) != DASH_NMETRICS) {
+        return 0;
+    }
+    for (i = 0; i < DASH_NMETRICS; i++) {
+        if (!metric_valid(json_array_get(metrics, (size_t)i), metric_defs[i].id)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int audience_valid(const json_t *a)
+{
+    const json_t *gender = json_object_get(a, "gender");
+
+    return json_is_array(json_object_get(a, "ageGroups"))
+           && json_is_object(gender)
+           && json_is_number(json_object_get(gender, "male"))
+           && json_is_number(json_object_get(gender, "female"))
+           && json_is_array(json_object_get(a, "topRegions"));
+}
+
+int dash_stats_valid(const json_t *resp)
+{
+    /* json_object_get answers NULL for a non-object, so no member test
+     * below can pass on one. */
+    return json_is_object(resp)
+           && metrics_valid(json_object_get(resp, "contentMetrics"))
+           && json_is_array(json_object_get(resp, "monthlyData"))
+           && json_is_array(json_object_get(resp, "dailyData"))
+           && json_is_array(json_object_get(resp, "topContent"))
+           && audience_valid(json_object_get(resp, "audienceData"))
+           && json_is_boolean(json_object_get(resp, "hasUploads"));
+}

@@ -1,0 +1,879 @@
+/* SPEC §5.8 response building from Google-shaped resultTables. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <apr_general.h>
+#include <apr_strings.h>
+
+#include "dash_json.h"
+#include "dash_stats.h"
+
+static int pool_setup(void **state)
+{
+    apr_pool_t *p;
+
+    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        return -1;
+    }
+    *state = p;
+    return 0;
+}
+
+static int pool_teardown(void **state)
+{
+    apr_pool_destroy(*state);
+    return 0;
+}
+
+/* ---- resultTables in Google's format -------------------------------------- */
+
+#define DIM(n) "{\"name\": \"" n "\", \"columnType\": \"DIMENSION\", \"dataType\": \"STRING\"}"
+#define MET(n, t) "{\"name\": \"" n "\", \"columnType\": \"METRIC\", \"dataType\": \"" t "\"}"
+
+/* The kpi metrics in the order §5.7 requests them. */
+#define KPI_HEADERS MET("views", "INTEGER") "," MET("estimatedMinutesWatched", "INTEGER") "," \
+    MET("averageViewDuration", "INTEGER") "," MET("subscribersGained", "INTEGER") ","         \
+    MET("likes", "INTEGER") "," MET("comments", "INTEGER") "," MET("shares", "INTEGER")
+
+#define CHART_DAY_HEADERS DIM("day") "," MET("views", "INTEGER")
+#define CHART_MONTH_HEADERS DIM("month") "," MET("views", "INTEGER")
+#define TOP_HEADERS DIM("video") "," MET("views", "INTEGER") "," MET("likes", "INTEGER") "," \
+    MET("comments", "INTEGER")
+#define DEMO_HEADERS DIM("ageGroup") "," DIM("gender") "," MET("viewerPercentage", "FLOAT")
+#define GEO_HEADERS DIM("country") "," MET("views", "INTEGER")
+
+/* A resultTable body; rows NULL leaves "rows" out, as Google does for no data. */
+static const dash_table_t *rt(apr_pool_t *p, const char *headers, const char *rows)
+{
+    const char *body = apr_psprintf(p,
+        "{\"kind\": \"youtubeAnalytics#resultTable\", \"columnHeaders\": [%s]%s%s}",
+        headers, rows != NULL ? ", \"rows\": " : "", rows != NULL ? rows : "");
+    dash_table_t *t = NULL;
+    const char *err = NULL;
+
+    if (dash_table_read(&t, p, body, strlen(body), &err) != APR_SUCCESS) {
+        fail_msg("test table rejected (%s): %s", err, body);
+    }
+    return t;
+}
+
+/* Every table present with no rows: a channel Google has no data for. */
+static void input(dash_stats_in_t *in, apr_pool_t *p, dash_mode_e mode,
+                  const char *today)
+{
+    dash_date_t d;
+
+    memset(in, 0, sizeof(*in));
+    assert_int_equal(dash_date_parse(&d, today), APR_SUCCESS);
+    in->mode = mode;
+    dash_windows(&in->win, d, mode);
+    in->tables[DASH_Q_KPI] = rt(p, KPI_HEADERS, NULL);
+    in->tables[DASH_Q_KPI_PREVIOUS] = rt(p, KPI_HEADERS, NULL);
+    in->tables[DASH_Q_CHART] = rt(p, mode == DASH_MODE_DAY ? CHART_DAY_HEADERS
+                                                           : CHART_MONTH_HEADERS, NULL);
+    in->tables[DASH_Q_CHART_PREVIOUS] = rt(p, mode == DASH_MODE_DAY ? CHART_DAY_HEADERS
+                                                                    : CHART_MONTH_HEADERS,
+                                           NULL);
+    in->tables[DASH_Q_TOP_VIDEOS] = rt(p, TOP_HEADERS, NULL);
+    in->tables[DASH_Q_DEMOGRAPHICS] = rt(p, DEMO_HEADERS, "[]");
+    in->tables[DASH_Q_GEOGRAPHY] = rt(p, GEO_HEADERS, NULL);
+}
+
+static void set_kpi(dash_stats_in_t *in, apr_pool_t *p, const char *cur,
+                    const char *prev)
+{
+    in->tables[DASH_Q_KPI] = rt(p, KPI_HEADERS, apr_pstrcat(p, "[[", cur, "]]", NULL));
+    in->tables[DASH_Q_KPI_PREVIOUS] = rt(p, KPI_HEADERS,
+                                         apr_pstrcat(p, "[[", prev, "]]", NULL));
+}
+
+static json_t *build(apr_pool_t *p, const dash_stats_in_t *in)
+{
+    json_t *r = dash_stats_build(p, in);
+
+    assert_non_null(r);
+    return r;
+}
+
+/* ---- reading the answer -------------------------------------------------------- */
+
+/* The member at a dotted path ("contentMetrics.1.value"); fails when absent. */
+static json_t *at(apr_pool_t *p, json_t *j, const char *path)
+{
+    char *copy = apr_pstrdup(p, path);
+    char *last = NULL;
+    char *tok;
+
+    for (tok = apr_strtok(copy, ".", &last); tok != NULL && j != NULL;
+         tok = apr_strtok(NULL, ".", &last)) {
+        j = json_is_array(j) ? json_array_get(j, strtoul(tok, NULL, 10))
+                             : json_object_get(j, tok);
+    }
+    if (j == NULL) {
+        fail_msg("no member %s", path);
+    }
+    return j;
+}
+
+/* The serialized member: pins the number formatting, not just the value. */
+static const char *text(apr_pool_t *p, json_t *j, const char *path)
+{
+    const char *s = dash_json_dump(p, at(p, j, path), NULL);
+
+    assert_non_null(s);
+    return s;
+}
+
+static void check_metric(apr_pool_t *p, json_t *r, int i, const char *value,
+                         const char *trend, const char *dir)
+{
+    const char *base = apr_psprintf(p, "contentMetrics.%d", i);
+
+    if (strcmp(text(p, r, apr_pstrcat(p, base, ".value", NULL)), value) != 0
+        || strcmp(text(p, r, apr_pstrcat(p, base, ".trend", NULL)), trend) != 0
+        || strcmp(text(p, r, apr_pstrcat(p, base, ".trendDirection", NULL)), dir) != 0) {
+        fail_msg("metric %d is %s, want value %s trend %s direction %s", i,
+                 text(p, r, base), value, trend, dir);
+    }
+}
+
+/* ---- the complete response ---------------------------------------------------- */
+
+static const dash_video_t videos[] = {
+    { "vidA", "첫 영상", "2026.01.02" },
+    { "vidB", NULL, "2025.12.01" },
+    { "vidC", "C", "2025.11.03" },
+    { "vidD", "D", "2025.10.04" },
+    { "vidE", "E", "2025.09.05" },
+};
+
+#define ZERO_MONTH(m) "{\"month\":\"" m "\",\"thisYear\":0,\"lastYear\":0},"
+
+static const char complete_month[] =
+    "{\"contentMetrics\":["
+    "{\"id\":\"total-views\",\"label\":\"조회수\",\"value\":1520,\"unit\":\"count\","
+    "\"trend\":12.5,\"trendDirection\":\"up\"},"
+    "{\"id\":\"total-watch-time\",\"label\":\"시청시간\",\"value\":81.3,\"unit\":\"hours\","
+    "\"trend\":-3.1,\"trendDirection\":\"down\"},"
+    "{\"id\":\"avg-view-duration\",\"label\":\"평균 시청시간\",\"value\":3.2,"
+    "\"unit\":\"minutes\",\"trend\":0,\"trendDirection\":\"-\"},"
+    "{\"id\":\"new-subscribers\",\"label\":\"신규 구독자\",\"value\":14,\"unit\":\"count\","
+    "\"trend\":100,\"trendDirection\":\"up\"},"
+    "{\"id\":\"likes\",\"label\":\"좋아요\",\"value\":80,\"unit\":\"count\","
+    "\"trend\":0,\"trendDirection\":\"-\"},"
+    "{\"id\":\"comments\",\"label\":\"댓글\",\"value\":12,\"unit\":\"count\","
+    "\"trend\":-20,\"trendDirection\":\"down\"},"
+    "{\"id\":\"shares\",\"label\":\"공유\",\"value\":0,\"unit\":\"count\","
+    "\"trend\":0,\"trendDirection\":\"-\"},"
+    "{\"id\":\"uploaded-videos\",\"label\":\"업로드 영상\",\"value\":6,\"unit\":\"count\","
+    "\"trend\":2,\"trendDirection\":\"up\"}],"
+    "\"monthlyData\":["
+    "{\"month\":\"2025-03\",\"thisYear\":410,\"lastYear\":380},"
+    ZERO_MONTH("2025-04")
+    "{\"month\":\"2025-05\",\"thisYear\":12,\"lastYear\":0},"
+    ZERO_MONTH("2025-06") ZERO_MONTH("2025-07") ZERO_MONTH("2025-08")
+    ZERO_MONTH("2025-09") ZERO_MONTH("2025-10") ZERO_MONTH("2025-11")
+    ZERO_MONTH("2025-12")
+    "{\"month\":\"2026-01\",\"thisYear\":0,\"lastYear\":3},"
+    "{\"month\":\"2026-02\",\"thisYear\":7,\"lastYear\":0}],"
+    "\"dailyData\":[],"
+    "\"topContent\":["
+    "{\"id\":\"vidA\",\"title\":\"첫 영상\","
+    "\"thumbnail\":\"https://i.ytimg.com/vi/vidA/mqdefault.jpg\",\"platform\":\"youtube\","
+    "\"views\":900,\"engagement\":\"5.4%\",\"date\":\"2026.01.02\"},"
+    "{\"id\":\"vidB\",\"title\":null,"
+    "\"thumbnail\":\"https://i.ytimg.com/vi/vidB/mqdefault.jpg\",\"platform\":\"youtube\","
+    "\"views\":0,\"engagement\":\"0.0%\",\"date\":\"2025.12.01\"}],"
+    "\"audienceData\":{"
+    "\"ageGroups\":[{\"label\":\"13-17\",\"percentage\":3},"
+    "{\"label\":\"18-24\",\"percentage\":35.2},{\"label\":\"25-34\",\"percentage\":61.7}],"
+    "\"gender\":{\"male\":50.1,\"female\":48.8},"
+    "\"topRegions\":[{\"region\":\"KR\",\"percentage\":71.4},"
+    "{\"region\":\"US\",\"percentage\":13.2}]},"
+    "\"hasUploads\":true}";
+
+static void complete_month_input(dash_stats_in_t *in, apr_pool_t *p)
+{
+    input(in, p, DASH_MODE_MONTH, "2026-02-20");
+    in->tables[DASH_Q_KPI] = rt(p, KPI_HEADERS, "[[1520, 4878, 192, 14, 80, 12, 0]]");
+    /* Columns in another order, with one we never asked for (Sample D). */
+    in->tables[DASH_Q_KPI_PREVIOUS] = rt(p,
+        MET("views", "INTEGER") "," MET("estimatedMinutesWatched", "INTEGER") ","
+        MET("averageViewDuration", "INTEGER") "," MET("averageViewPercentage", "FLOAT") ","
+        MET("subscribersGained", "INTEGER") "," MET("likes", "INTEGER") ","
+        MET("shares", "INTEGER") "," MET("comments", "INTEGER"),
+        "[[1351, 5034, 192, 76.6, 0, 80, 0, 15]]");
+    in->tables[DASH_Q_CHART] = rt(p, CHART_MONTH_HEADERS,
+                                  "[[\"2025-03\", 410], [\"2025-05\", 12.0], [\"2026-02\", 7]]");
+    in->tables[DASH_Q_CHART_PREVIOUS] = rt(p, CHART_MONTH_HEADERS,
+        "[[\"2024-03\", 380], [\"2024-04\", 0], [\"2025-01\", 3]]");
+    in->tables[DASH_Q_TOP_VIDEOS] = rt(p, TOP_HEADERS,
+        "[[\"vidX\", 5000, 1, 1], [\"vidA\", 900.0, 40, 9], [\"vidB\", 0, 0, 0]]");
+    in->tables[DASH_Q_DEMOGRAPHICS] = rt(p, DEMO_HEADERS,
+        "[[\"age18-24\", \"male\", 20.1], [\"age18-24\", \"female\", 15.1],"
+        " [\"age13-17\", \"female\", 3.0], [\"age25-34\", \"user_specified\", 1.0],"
+        " [\"age25-34\", \"male\", 30.0], [\"age25-34\", \"female\", 30.7]]");
+    in->tables[DASH_Q_GEOGRAPHY] = rt(p, GEO_HEADERS, "[[\"KR\", 1085], [\"US\", 200]]");
+    in->videos = videos;
+    in->nvideos = 2;
+}
+
+static void test_complete_month_serialized(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    complete_month_input(&in, p);
+    r = build(p, &in);
+    dash_stats_set_uploads(r, 6, 4);
+    assert_string_equal(dash_json_dump(p, r, NULL), complete_month);
+    assert_true(dash_stats_valid(r));
+}
+
+/* Before the patch, uploaded-videos is 0 / 0 / "-" (the cache keeps it so). */
+static void test_uploads_placeholder(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    complete_month_input(&in, p);
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "contentMetrics.7"),
+                        "{\"id\":\"uploaded-videos\",\"label\":\"업로드 영상\",\"value\":0,"
+                        "\"unit\":\"count\",\"trend\":0,\"trendDirection\":\"-\"}");
+}
+
+static void test_set_uploads(void **state)
+{
+    apr_pool_t *p = *state;
+    json_t *r = dash_stats_empty(p);
+
+    assert_non_null(r);
+    dash_stats_set_uploads(r, 2, 5);
+    check_metric(p, r, 7, "2", "-3", "\"down\"");
+    dash_stats_set_uploads(r, 3, 3);
+    check_metric(p, r, 7, "3", "0", "\"-\"");
+    dash_stats_set_uploads(r, 1, 0);
+    check_metric(p, r, 7, "1", "1", "\"up\"");
+    /* Members keep their places. */
+    assert_string_equal(text(p, r, "contentMetrics.7"),
+                        "{\"id\":\"uploaded-videos\",\"label\":\"업로드 영상\",\"value\":1,"
+                        "\"unit\":\"count\",\"trend\":1,\"trendDirection\":\"up\"}");
+    /* Nothing else changes, and a shapeless value is left alone. */
+    check_metric(p, r, 0, "0", "0", "\"-\"");
+    dash_stats_set_uploads(NULL, 1, 0);
+    dash_stats_set_uploads(dash_json_pool(p, json_object()), 1, 0);
+}
+
+/* ---- contentMetrics ------------------------------------------------------------ */
+
+static void test_metric_trends(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    /* views, minutes, avg seconds, subscribers, likes, comments, shares */
+    set_kpi(&in, p, "401, 135, 141, 0, 403, 3, 1", "400, 0, 0, 0, 400, 8, 3");
+    r = build(p, &in);
+    check_metric(p, r, 0, "401", "0.2", "\"up\"");     /* 0.25 exactly: to even */
+    check_metric(p, r, 1, "2.2", "100", "\"up\"");     /* 135/60 = 2.25 exactly; prev 0 */
+    check_metric(p, r, 2, "2.4", "100", "\"up\"");     /* 141/60 = 2.35000000000000009 */
+    check_metric(p, r, 3, "0", "0", "\"-\"");          /* 0 against 0 */
+    check_metric(p, r, 4, "403", "0.8", "\"up\"");     /* 0.75 exactly: to even */
+    check_metric(p, r, 5, "3", "-62.5", "\"down\"");
+    check_metric(p, r, 6, "1", "-66.7", "\"down\"");
+}
+
+/* The trend is of the raw values, not of the rounded hours. */
+static void test_metric_trend_raw(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    /* 61 and 62 minutes both show as 1 hour; the trend still sees them. */
+    set_kpi(&in, p, "10, 62, 61, 1, 1, 1, 1", "10, 61, 62, 1, 1, 1, 1");
+    r = build(p, &in);
+    check_metric(p, r, 1, "1", "1.6", "\"up\"");
+    check_metric(p, r, 2, "1", "-1.6", "\"down\"");
+    /* A trend that rounds to 0 has no direction. */
+    set_kpi(&in, p, "10001, 1, 1, 1, 1, 1, 1", "10000, 1, 1, 1, 1, 1, 1");
+    r = build(p, &in);
+    check_metric(p, r, 0, "10001", "0", "\"-\"");
+    set_kpi(&in, p, "9994, 1, 1, 1, 1, 1, 1", "10000, 1, 1, 1, 1, 1, 1");
+    r = build(p, &in);
+    check_metric(p, r, 0, "9994", "-0.1", "\"down\"");
+}
+
+static void test_metric_no_rows(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+    int i;
+
+    input(&in, p, DASH_MODE_MONTH, "2026-02-20");
+    r = build(p, &in);
+    for (i = 0; i < 8; i++) {
+        check_metric(p, r, i, "0", "0", "\"-\"");
+    }
+    /* Data last period, none now: down 100 %. */
+    in.tables[DASH_Q_KPI_PREVIOUS] = rt(p, KPI_HEADERS, "[[5, 60, 30, 1, 2, 3, 4]]");
+    r = build(p, &in);
+    for (i = 0; i < 7; i++) {
+        check_metric(p, r, i, "0", "-100", "\"down\"");
+    }
+    check_metric(p, r, 7, "0", "0", "\"-\"");
+}
+
+/* INTEGER columns arriving as 12.0 still print as integers. */
+static void test_metric_integer_reals(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    set_kpi(&in, p, "12.0, 120.0, 90.0, 3.0, 0.0, 1.0, 2.0", "6.0, 0.0, 90.0, 0, 0, 0, 0");
+    r = build(p, &in);
+    check_metric(p, r, 0, "12", "100", "\"up\"");
+    check_metric(p, r, 1, "2", "100", "\"up\"");
+    check_metric(p, r, 2, "1.5", "0", "\"-\"");
+    check_metric(p, r, 3, "3", "100", "\"up\"");
+    check_metric(p, r, 4, "0", "0", "\"-\"");
+}
+
+static void test_metric_labels(void **state)
+{
+    static const char *want[8][3] = {
+        { "total-views", "조회수", "count" },
+        { "total-watch-time", "시청시간", "hours" },
+        { "avg-view-duration", "평균 시청시간", "minutes" },
+        { "new-subscribers", "신규 구독자", "count" },
+        { "likes", "좋아요", "count" },
+        { "comments", "댓글", "count" },
+        { "shares", "공유", "count" },
+        { "uploaded-videos", "업로드 영상", "count" },
+    };
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+    int i;
+
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    r = build(p, &in);
+    assert_int_equal(json_array_size(at(p, r, "contentMetrics")), 8);
+    for (i = 0; i < 8; i++) {
+        json_t *m = json_array_get(at(p, r, "contentMetrics"), i);
+        const char *key;
+        json_t *v;
+        int k = 0;
+        static const char *keys[] = {
+            "id", "label", "value", "unit", "trend", "trendDirection"
+        };
+
+        assert_string_equal(dash_json_str(m, "id"), want[i][0]);
+        assert_string_equal(dash_json_str(m, "label"), want[i][1]);
+        assert_string_equal(dash_json_str(m, "unit"), want[i][2]);
+        json_object_foreach(m, key, v) {
+            assert_true(k < 6);
+            assert_string_equal(key, keys[k++]);
+        }
+        assert_int_equal(k, 6);
+    }
+}
+
+/* ---- monthlyData / dailyData ----------------------------------------------------- */
+
+static void test_daily(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    /* 2026-02-19 lies past end: Google would not send it, we would not show it. */
+    in.tables[DASH_Q_CHART] = rt(p, CHART_DAY_HEADERS,
+        "[[\"2026-01-20\", 52], [\"2026-02-01\", 4], [\"2026-02-18\", 9.0],"
+        " [\"2026-02-19\", 1000]]");
+    /* Columns the other way round. */
+    in.tables[DASH_Q_CHART_PREVIOUS] = rt(p, MET("views", "INTEGER") "," DIM("day"),
+        "[[40, \"2025-12-21\"], [11, \"2026-01-02\"], [6, \"2026-01-19\"]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "monthlyData"), "[]");
+    assert_int_equal(json_array_size(at(p, r, "dailyData")), 30);
+    assert_string_equal(text(p, r, "dailyData.0"),
+                        "{\"date\":\"2026-01-20\",\"thisPeriod\":52,\"lastPeriod\":40}");
+    assert_string_equal(text(p, r, "dailyData.1"),
+                        "{\"date\":\"2026-01-21\",\"thisPeriod\":0,\"lastPeriod\":0}");
+    /* Feb 1 compares with Jan 2, 30 days earlier. */
+    assert_string_equal(text(p, r, "dailyData.12"),
+                        "{\"date\":\"2026-02-01\",\"thisPeriod\":4,\"lastPeriod\":11}");
+    assert_string_equal(text(p, r, "dailyData.29"),
+                        "{\"date\":\"2026-02-18\",\"thisPeriod\":9,\"lastPeriod\":6}");
+}
+
+/* Across a year end and a leap day. */
+static void test_daily_boundaries(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_DAY, "2024-03-02");
+    in.tables[DASH_Q_CHART] = rt(p, CHART_DAY_HEADERS, "[[\"2024-02-29\", 29]]");
+    in.tables[DASH_Q_CHART_PREVIOUS] = rt(p, CHART_DAY_HEADERS,
+                                          "[[\"2024-01-01\", 1], [\"2024-01-30\", 30]]");
+    r = build(p, &in);
+    assert_int_equal(json_array_size(at(p, r, "dailyData")), 30);
+    assert_string_equal(text(p, r, "dailyData.0"),
+                        "{\"date\":\"2024-01-31\",\"thisPeriod\":0,\"lastPeriod\":1}");
+    assert_string_equal(text(p, r, "dailyData.29"),
+                        "{\"date\":\"2024-02-29\",\"thisPeriod\":29,\"lastPeriod\":30}");
+}
+
+static void test_monthly_gaps(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    /* start 2024-02-01, end 2025-01-01: the chart spans a year end. */
+    input(&in, p, DASH_MODE_MONTH, "2025-01-01");
+    in.tables[DASH_Q_CHART] = rt(p, CHART_MONTH_HEADERS, "[[\"2024-12\", 5], [\"2025-01\", 1]]");
+    in.tables[DASH_Q_CHART_PREVIOUS] = rt(p, CHART_MONTH_HEADERS,
+                                          "[[\"2023-02\", 8.0], [\"2023-12\", 4]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "dailyData"), "[]");
+    assert_int_equal(json_array_size(at(p, r, "monthlyData")), 12);
+    assert_string_equal(text(p, r, "monthlyData.0"),
+                        "{\"month\":\"2024-02\",\"thisYear\":0,\"lastYear\":8}");
+    assert_string_equal(text(p, r, "monthlyData.5"),
+                        "{\"month\":\"2024-07\",\"thisYear\":0,\"lastYear\":0}");
+    assert_string_equal(text(p, r, "monthlyData.10"),
+                        "{\"month\":\"2024-12\",\"thisYear\":5,\"lastYear\":4}");
+    assert_string_equal(text(p, r, "monthlyData.11"),
+                        "{\"month\":\"2025-01\",\"thisYear\":1,\"lastYear\":0}");
+}
+
+/* ---- topContent ---------------------------------------------------------------------- */
+
+static void test_top_content_filter_then_take(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_MONTH, "2026-02-20");
+    in.videos = videos;
+    in.nvideos = 5;
+    /* Two unknown ids among the first four rows must not cost vidC/vidD
+     * their places (§11); vidE is the fifth of ours and falls off. */
+    in.tables[DASH_Q_TOP_VIDEOS] = rt(p,
+        MET("likes", "INTEGER") "," MET("views", "INTEGER") "," DIM("video") ","
+        MET("comments", "INTEGER"),
+        "[[0, 9000, \"elsewhere1\", 0], [40, 900, \"vidA\", 9],"
+        " [0, 800, \"elsewhere2\", 0], [1, 700, \"vidB\", 0],"
+        " [3, 600.0, \"vidC\", 0], [0, 500, \"vidD\", 0], [5, 400, \"vidE\", 5]]");
+    r = build(p, &in);
+    assert_int_equal(json_array_size(at(p, r, "topContent")), 4);
+    assert_string_equal(text(p, r, "topContent.0.id"), "\"vidA\"");
+    assert_string_equal(text(p, r, "topContent.0.engagement"), "\"5.4%\"");
+    assert_string_equal(text(p, r, "topContent.0.title"), "\"첫 영상\"");
+    assert_string_equal(text(p, r, "topContent.1.id"), "\"vidB\"");
+    assert_string_equal(text(p, r, "topContent.1.engagement"), "\"0.1%\"");
+    assert_string_equal(text(p, r, "topContent.1.title"), "null");
+    assert_string_equal(text(p, r, "topContent.2"),
+                        "{\"id\":\"vidC\",\"title\":\"C\","
+                        "\"thumbnail\":\"https://i.ytimg.com/vi/vidC/mqdefault.jpg\","
+                        "\"platform\":\"youtube\",\"views\":600,\"engagement\":\"0.5%\","
+                        "\"date\":\"2025.11.03\"}");
+    assert_string_equal(text(p, r, "topContent.3.id"), "\"vidD\"");
+    assert_string_equal(text(p, r, "topContent.3.engagement"), "\"0.0%\"");
+}
+
+static void test_top_content_engagement(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    in.videos = videos;
+    in.nvideos = 4;
+    in.tables[DASH_Q_TOP_VIDEOS] = rt(p, TOP_HEADERS,
+        "[[\"vidA\", 0, 3, 1], [\"vidB\", 8, 1, 0], [\"vidC\", 3, 2, 2], [\"vidD\", 1, 0, 0]]");
+    r = build(p, &in);
+    /* No views: 0.0%, even with likes (a stats glitch must not divide by 0). */
+    assert_string_equal(text(p, r, "topContent.0.engagement"), "\"0.0%\"");
+    assert_string_equal(text(p, r, "topContent.1.engagement"), "\"12.5%\"");
+    assert_string_equal(text(p, r, "topContent.2.engagement"), "\"133.3%\"");
+    assert_string_equal(text(p, r, "topContent.3.engagement"), "\"0.0%\"");
+    assert_string_equal(text(p, r, "topContent.3.views"), "1");
+}
+
+static void test_top_content_none_known(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    in.videos = videos;
+    in.nvideos = 1;
+    in.tables[DASH_Q_TOP_VIDEOS] = rt(p, TOP_HEADERS, "[[\"vidB\", 10, 1, 1]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "topContent"), "[]");
+}
+
+/* ---- audienceData --------------------------------------------------------------------- */
+
+static void test_age_groups_order(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_MONTH, "2026-02-20");
+    in.tables[DASH_Q_DEMOGRAPHICS] = rt(p, DEMO_HEADERS,
+        "[[\"age65-\", \"male\", 1.5], [\"age25-34\", \"female\", 10.05],"
+        " [\"age13-17\", \"male\", 2], [\"age45-54\", \"female\", 4.25],"
+        " [\"age18-24\", \"user_specified\", 0.3], [\"age55-64\", \"male\", 0.05],"
+        " [\"age35-44\", \"male\", 7.0]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "audienceData.ageGroups"),
+                        "[{\"label\":\"13-17\",\"percentage\":2},"
+                        "{\"label\":\"18-24\",\"percentage\":0.3},"
+                        "{\"label\":\"25-34\",\"percentage\":10.1},"
+                        "{\"label\":\"35-44\",\"percentage\":7},"
+                        "{\"label\":\"45-54\",\"percentage\":4.2},"
+                        "{\"label\":\"55-64\",\"percentage\":0.1},"
+                        "{\"label\":\"65-\",\"percentage\":1.5}]");
+}
+
+/* user_specified counts toward its age group, never toward gender. */
+static void test_user_specified(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_MONTH, "2026-02-20");
+    in.tables[DASH_Q_DEMOGRAPHICS] = rt(p, DEMO_HEADERS,
+        "[[\"age18-24\", \"user_specified\", 40.0], [\"age18-24\", \"female\", 12.5],"
+        " [\"age35-44\", \"user_specified\", 47.5]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "audienceData.ageGroups"),
+                        "[{\"label\":\"18-24\",\"percentage\":52.5},"
+                        "{\"label\":\"35-44\",\"percentage\":47.5}]");
+    assert_string_equal(text(p, r, "audienceData.gender"), "{\"male\":0,\"female\":12.5}");
+}
+
+static void test_audience_empty(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "audienceData"),
+                        "{\"ageGroups\":[],\"gender\":{\"male\":0,\"female\":0},"
+                        "\"topRegions\":[]}");
+}
+
+static void test_regions(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    set_kpi(&in, p, "3, 0, 0, 0, 0, 0, 0", "0, 0, 0, 0, 0, 0, 0");
+    in.tables[DASH_Q_GEOGRAPHY] = rt(p, GEO_HEADERS,
+                                     "[[\"US\", 2], [\"KR\", 1.0], [\"ZZ\", 0]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "audienceData.topRegions"),
+                        "[{\"region\":\"US\",\"percentage\":66.7},"
+                        "{\"region\":\"KR\",\"percentage\":33.3},"
+                        "{\"region\":\"ZZ\",\"percentage\":0}]");
+}
+
+/* No kpi views (no rows, or a 0): percentages 0, never a division by 0. */
+static void test_regions_kpi_zero(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    in.tables[DASH_Q_GEOGRAPHY] = rt(p, GEO_HEADERS, "[[\"KR\", 10], [\"JP\", 5]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "audienceData.topRegions"),
+                        "[{\"region\":\"KR\",\"percentage\":0},"
+                        "{\"region\":\"JP\",\"percentage\":0}]");
+    set_kpi(&in, p, "0, 0, 0, 0, 0, 0, 0", "1, 0, 0, 0, 0, 0, 0");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "audienceData.topRegions.0"),
+                        "{\"region\":\"KR\",\"percentage\":0}");
+}
+
+/* ---- whole-response shape ---------------------------------------------------------------- */
+
+static void test_key_order(void **state)
+{
+    static const char *keys[] = {
+        "contentMetrics", "monthlyData", "dailyData", "topContent", "audienceData",
+        "hasUploads"
+    };
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *rs[2];
+    int i;
+
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    rs[0] = build(p, &in);
+    rs[1] = dash_stats_empty(p);
+    for (i = 0; i < 2; i++) {
+        const char *key;
+        json_t *v;
+        int k = 0;
+
+        json_object_foreach(rs[i], key, v) {
+            assert_true(k < 6);
+            assert_string_equal(key, keys[k++]);
+        }
+        assert_int_equal(k, 6);
+    }
+    assert_string_equal(text(p, rs[0], "hasUploads"), "true");
+}
+
+/* Missing tables (a caller bug) still give a well-formed answer. */
+static void test_null_tables(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_MONTH, "2026-02-20");
+    memset(in.tables, 0, sizeof(in.tables));
+    r = build(p, &in);
+    assert_true(dash_stats_valid(r));
+    assert_int_equal(json_array_size(at(p, r, "monthlyData")), 12);
+}
+
+#define ZERO_METRIC(id, label, unit) \
+    "{\"id\":\"" id "\",\"label\":\"" label "\",\"value\":0,\"unit\":\"" unit "\"," \
+    "\"trend\":0,\"trendDirection\":\"-\"}"
+
+static void test_empty(void **state)
+{
+    apr_pool_t *p = *state;
+    json_t *r = dash_stats_empty(p);
+
+    assert_non_null(r);
+    assert_string_equal(dash_json_dump(p, r, NULL),
+        "{\"contentMetrics\":["
+        ZERO_METRIC("total-views", "조회수", "count") ","
+        ZERO_METRIC("total-watch-time", "시청시간", "hours") ","
+        ZERO_METRIC("avg-view-duration", "평균 시청시간", "minutes") ","
+        ZERO_METRIC("new-subscribers", "신규 구독자", "count") ","
+        ZERO_METRIC("likes", "좋아요", "count") ","
+        ZERO_METRIC("comments", "댓글", "count") ","
+        ZERO_METRIC("shares", "공유", "count") ","
+        ZERO_METRIC("uploaded-videos", "업로드 영상", "count") "],"
+        "\"monthlyData\":[],\"dailyData\":[],\"topContent\":[],"
+        "\"audienceData\":{\"ageGroups\":[],\"gender\":{\"male\":0,\"female\":0},"
+        "\"topRegions\":[]},\"hasUploads\":false}");
+    assert_true(dash_stats_valid(r));
+}
+
+/* ---- dash_stats_valid ---------------------------------------------------------------------- */
+
+static json_t *parse(apr_pool_t *p, const char *s)
+{
+    json_t *j = NULL;
+
+    assert_int_equal(dash_json_parse(&j, p, s, strlen(s), NULL), APR_SUCCESS);
+    return j;
+}
+
+static void test_valid_good(void **state)
+{
+    apr_pool_t *p = *state;
+    json_t *r;
+
+    assert_true(dash_stats_valid(parse(p, complete_month)));
+    /* What the cache stores is the dump; it must pass after a round trip. */
+    r = dash_stats_empty(p);
+    assert_true(dash_stats_valid(parse(p, dash_json_dump(p, r, NULL))));
+    /* Members the check does not know about are no reason for a miss. */
+    r = parse(p, complete_month);
+    assert_int_equal(json_object_set_new(r, "fetchedAt", json_integer(1771531200)), 0);
+    assert_true(dash_stats_valid(r));
+}
+
+typedef struct {
+    const char *parent;   /* dotted path, "" for the root */
+    const char *key;      /* member, or array index, or "+" to append */
+    const char *value;    /* JSON text to set, or NULL to delete */
+} mutation_t;
+
+static const mutation_t broken[] = {
+    { "", "contentMetrics", NULL },
+    { "", "contentMetrics", "{}" },
+    { "contentMetrics", "7", NULL },
+    { "contentMetrics", "+", "{\"id\":\"extra\"}" },
+    { "contentMetrics", "0", "\"total-views\"" },
+    { "contentMetrics.0", "id", "\"views\"" },
+    { "contentMetrics.7", "id", "\"total-views\"" },
+    { "contentMetrics.0", "id", NULL },
+    { "contentMetrics.1", "value", "\"81.3\"" },
+    { "contentMetrics.6", "value", NULL },
+    { "contentMetrics.7", "value", "null" },
+    { "contentMetrics.2", "trend", "null" },
+    { "contentMetrics.2", "trend", "true" },
+    { "contentMetrics.3", "label", NULL },
+    { "contentMetrics.4", "unit", NULL },
+    { "contentMetrics.5", "trendDirection", "1" },
+    { "", "monthlyData", "{}" },
+    { "", "monthlyData", NULL },
+    { "", "dailyData", NULL },
+    { "", "dailyData", "null" },
+    { "", "topContent", "\"[]\"" },
+    { "", "audienceData", NULL },
+    { "", "audienceData", "[]" },
+    { "audienceData", "ageGroups", NULL },
+    { "audienceData", "gender", "[]" },
+    { "audienceData.gender", "male", NULL },
+    { "audienceData.gender", "female", "\"48.8\"" },
+    { "audienceData", "topRegions", "{}" },
+    { "", "hasUploads", "\"true\"" },
+    { "", "hasUploads", "1" },
+    { "", "hasUploads", "null" },
+    { "", "hasUploads", NULL },
+};
+
+static void apply(apr_pool_t *p, json_t *r, const mutation_t *m)
+{
+    json_t *parent = *m->parent != '\0' ? at(p, r, m->parent) : r;
+    json_t *v = m->value != NULL ? json_loads(m->value, JSON_DECODE_ANY, NULL) : NULL;
+    int rc;
+
+    if (m->value != NULL) {
+        assert_non_null(v);
+    }
+    if (json_is_array(parent)) {
+        size_t i = strtoul(m->key, NULL, 10);
+
+        rc = strcmp(m->key, "+") == 0 ? json_array_append_new(parent, v)
+             : v != NULL ? json_array_set_new(parent, i, v)
+             : json_array_remove(parent, i);
+    }
+    else {
+        rc = v != NULL ? json_object_set_new(parent, m->key, v)
+             : json_object_del(parent, m->key);
+    }
+    assert_int_equal(rc, 0);
+}
+
+static void test_valid_broken(void **state)
+{
+    apr_pool_t *p = *state;
+    size_t i;
+
+    for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+        json_t *r = parse(p, complete_month);
+
+        assert_true(dash_stats_valid(r));
+        apply(p, r, &broken[i]);
+        if (dash_stats_valid(r)) {
+            fail_msg("valid after %s[%s] = %s", broken[i].parent, broken[i].key,
+                     broken[i].value != NULL ? broken[i].value : "(deleted)");
+        }
+    }
+}
+
+static void test_valid_swapped_metrics(void **state)
+{
+    apr_pool_t *p = *state;
+    json_t *r = parse(p, complete_month);
+    json_t *metrics = at(p, r, "contentMetrics");
+    json_t *first = json_incref(json_array_get(metrics, 0));
+
+    assert_int_equal(json_array_remove(metrics, 0), 0);
+    assert_int_equal(json_array_insert_new(metrics, 1, first), 0);
+    assert_false(dash_stats_valid(r));
+}
+
+static void test_valid_not_objects(void **state)
+{
+    apr_pool_t *p = *state;
+
+    assert_false(dash_stats_valid(NULL));
+    assert_false(dash_stats_valid(parse(p, "[]")));
+    assert_false(dash_stats_valid(parse(p, "\"response\"")));
+    assert_false(dash_stats_valid(parse(p, "{}")));
+    /* The cache wrapper itself is not a response. */
+    assert_false(dash_stats_valid(parse(p, apr_pstrcat(p, "{\"response\":",
+                                                       complete_month, "}", NULL))));
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return apr_initialize() == APR_SUCCESS ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    apr_terminate();
+    return 0;
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, pool_setup, pool_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_complete_month_serialized),
+        T(test_uploads_placeholder),
+        T(test_set_uploads),
+        T(test_metric_trends),
+        T(test_metric_trend_raw),
+        T(test_metric_no_rows),
+        T(test_metric_integer_reals),
+        T(test_metric_labels),
+        T(test_daily),
+        T(test_daily_boundaries),
+        T(test_monthly_gaps),
+        T(test_top_content_filter_then_take),
+        T(test_top_content_engagement),
+        T(test_top_content_none_known),
+        T(test_age_groups_order),
+        T(test_user_specified),
+        T(test_audience_empty),
+        T(test_regions),
+        T(test_regions_kpi_zero),
+        T(test_key_order),
+        T(test_null_tables),
+        T(test_empty),
+        T(test_valid_good),
+        T(test_valid_broken),
+        T(test_valid_swapped_metrics),
+        T(test_valid_not_objects),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
