@@ -3,6 +3,9 @@
 # once per MPM (event, then prefork). Called by `make test`; arguments are
 # passed to Apache::Test (e.g. t/run.sh t/20_stats.t).
 #   DASH_MPMS="event prefork"   which MPMs to run under
+#   DASH_HTTPD_PORT=8529        httpd's first port (the test vhosts take the
+#                               next ones); default: Apache::Test picks
+# Ports of the stack: see t/stack.sh.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +24,7 @@ for mpm in $mpms; do
     if ! APACHE_TEST_NO_STICKY_PREFERENCES=1 perl t/TEST.PL \
             -httpd /usr/sbin/apache2 -apxs "$(command -v apxs)" \
             -httpd_conf "$top/t/conf/inherit-$mpm.conf" \
-            -port select -maxclients 20 "$@"; then
+            -port "${DASH_HTTPD_PORT:-select}" -maxclients 20 "$@"; then
         status=1
         echo "=== error_log tail ($mpm)"
         tail -n 40 t/logs/error_log 2>/dev/null || true
