@@ -20,9 +20,11 @@ UNIT_BIN  := $(patsubst t/unit/%.c,build/%,$(UNIT_SRC))
 all: .libs/mod_dashboard.so
 
 .libs/mod_dashboard.so: $(GLUE_SRC) $(CORE_SRC) $(CORE_HDR) mod_dashboard.h Makefile
-	$(APXS) -c -o mod_dashboard.la -Isrc $(addprefix -Wc$(comma),$(WARN)) \
-	    $(GLUE_SRC) $(CORE_SRC) $(DEP_LIBS) >/dev/null
-	@echo "built .libs/mod_dashboard.so"
+	@mkdir -p build
+	@$(APXS) -c -o mod_dashboard.la -Isrc $(addprefix -Wc$(comma),$(WARN)) \
+	    $(GLUE_SRC) $(CORE_SRC) $(DEP_LIBS) >build/apxs.log 2>&1 \
+	    || { cat build/apxs.log; exit 1; }
+	@echo "built .libs/mod_dashboard.so (apxs output: build/apxs.log)"
 
 
 

@@ -170,23 +170,27 @@ int dash_request_id_param(request_rec *r, apr_table_t *params,
 /* ---- mod_dbd ------------------------------------------------------------ */
 
 /*
- * Three tries: after a database restart every pooled connection fails its
- * next query once (libpq only notices then), and mod_dbd resets a broken
- * connection the next time it is handed out.
+ * Up to three tries: after a database restart every pooled connection
+ * fails its next query once (libpq only notices then), and mod_dbd resets
+ * a broken connection the next time it is handed out. A database that
+ * cannot be reached at all gets two connection attempts, not three, so a
+ * request does not wait for connect_timeout three times.
  */
 #define DB_TRIES 3
+#define DB_OPEN_TRIES 2
 
 apr_status_t dash_db_run(request_rec *r, dash_db_fn fn, void *ctx)
 {
     apr_status_t rv = APR_EGENERAL;
     const char *err = "no connection (is the database up and DBDriver/DBDParams set?)";
-    int i;
+    int i, open_failures = 0;
 
-    for (i = 0; i < DB_TRIES; i++) {
+    for (i = 0; i < DB_TRIES && open_failures < DB_OPEN_TRIES; i++) {
         ap_dbd_t *rec = dash_dbd_open_fn(r->pool, r->server);
         dash_db_t db;
 
         if (!rec) {
+            open_failures++;
             rv = APR_EGENERAL;
             continue;
         }
