@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# `make bench`: SPEC §10, measured on this machine, written to
+# bench/RESULTS.md (appended, with the machine and the date).
+#   1. cache hit: /dashboard/stats against httpd serving the same bytes as a
+#      static file, side by side (wrk);
+#   2. cache miss with every upstream call delayed by D ms: cost ≈ D, not 7×D;
+#   3. memory: the child's resident size before and after 100 000 requests.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+run=$top/bench/run
+port=${DASH_BENCH_PORT:-8090}
+export DASH_STACK_DIR=$run/stack
+export DASH_PG_PORT=${DASH_BENCH_PG_PORT:-54349}
+export DASH_REDIS_PORT=${DASH_BENCH_REDIS_PORT:-63819}
+export DASH_GOOGLE_PORT=${DASH_BENCH_GOOGLE_PORT:-18109}
+export DASH_CLIENT_ID=bench-client.apps.googleusercontent.com
+export DASH_CLIENT_SECRET=bench-secret
+httpd=/usr/sbin/apache2
+mods=/usr/lib/apache2/modules
+google=http://127.0.0.1:$DASH_GOOGLE_PORT
+base=http://127.0.0.1:$port
+user=bench-user
+chan=UCbenchChannel00000001
+auth="Authorization: Basic $(printf '%s:x' "$user" | base64)"
+D=${DASH_BENCH_DELAY_MS:-200}
+duration=${DASH_BENCH_SECONDS:-10}
+mem_requests=${DASH_BENCH_MEM_REQUESTS:-100000}
+
+cleanup() {
+    [ -f "$run/httpd.conf" ] && $httpd -f "$run/httpd.conf" -k stop 2>/dev/null || true
+    sleep 1
+    "$top/t/stack.sh" stop || true
+}
+trap cleanup EXIT
+
+rm -rf "$run"
+mkdir -p "$run/htdocs"
+"$top/t/stack.sh" start
+
+sql() { psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$DASH_PG_PORT" -U dashboard -d dashboard -c "$1" >/dev/null; }
+sql "INSERT INTO social_account (user_uuid, platform, platform_user_id, access_token,
+       refresh_token, token_expires_at, connected_at)
+     VALUES ('$user', 'youtube', '$chan', 'ya29.bench', '1//bench',
+             LOCALTIMESTAMP + interval '30 days', LOCALTIMESTAMP)"
+sql "INSERT INTO dashboard (user_uuid, platform, platform_user_id, platform_video_id, title, uploaded_at)
+     SELECT '$user', 'youtube', '$chan', 'benchVid' || n, 'Video ' || n,
+            LOCALTIMESTAMP - n * interval '7 days' FROM generate_series(1, 60) n"
+curl -sf -X POST "$google/_control/token" -d "{\"access_token\": \"ya29.bench\", \"channel\": \"$chan\"}" >/dev/null
+
+user_lines=""
+[ "$(id -u)" -eq 0 ] && user_lines=$'User www-data\nGroup www-data'
+cat >"$run/httpd.conf" <<CONF
+ServerRoot "$run"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$run/httpd.pid"
+ErrorLog "$run/error_log"
+LogLevel warn
+$user_lines
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule authz_user_module $mods/mod_authz_user.so
+LoadModule authn_core_module $mods/mod_authn_core.so
+LoadModule authn_anon_module $mods/mod_authn_anon.so
+LoadModule auth_basic_module $mods/mod_auth_basic.so
+LoadModule mime_module $mods/mod_mime.so
+LoadModule dbd_module $mods/mod_dbd.so
+LoadModule dashboard_module $top/.libs/mod_dashboard.so
+TypesConfig /etc/mime.types
+# One child, so its resident size can be followed.
+StartServers 1
+ServerLimit 1
+MinSpareThreads 1
+MaxSpareThreads 32
+ThreadsPerChild 32
+MaxRequestWorkers 32
+MaxConnectionsPerChild 0
+DocumentRoot "$run/htdocs"
+DBDriver pgsql
+DBDParams "host=127.0.0.1 port=$DASH_PG_PORT dbname=dashboard user=dashboard"
+DBDMax 32
+DBDKeep 32
+DashboardRedis redis://127.0.0.1:$DASH_REDIS_PORT
+DashboardAnalyticsURL $google/v2/reports
+DashboardTokenURL $google/token
+DashboardOAuthClient $DASH_CLIENT_ID $DASH_CLIENT_SECRET
+# Both paths behind the same authentication, so only the work differs.
+<Location />
+    AuthType Basic
+    AuthName bench
+    AuthBasicProvider anon
+    Anonymous *
+    Anonymous_MustGiveEmail Off
+    Require valid-user
+</Location>
+<Location /dashboard/stats>
+    SetHandler dashboard-stats
+</Location>
+<Location /dashboard/cache>
+    SetHandler dashboard-cache
+</Location>
+CONF
+$httpd -f "$run/httpd.conf" -k start
+for _ in $(seq 1 50); do curl -s -o /dev/null "$base/" && break; sleep 0.1; done
+
+# Warm the cache and copy the response bytes to a static file.
+curl -sf -H "$auth" "$base/dashboard/stats" -o "$run/htdocs/stats.json"
+curl -sf -H "$auth" -D - -o /dev/null "$base/dashboard/stats" | grep -qi '^X-Dashboard-Cache: hit'
+
+rps() { # url -> requests/s
+    wrk -t2 -c16 -d"${duration}s" -H "$auth" "$1" | awk '/^Requests\/sec/ {print $2}'
+}
+hit_rps=$(rps "$base/dashboard/stats")
+static_rps=$(rps "$base/stats.json")
+
+# Miss: every Analytics call delayed by D ms.
+curl -sf -X POST "$google/_control/delay" -d "{\"ms\": $D}" >/dev/null
+miss_times=()
+for _ in $(seq 1 10); do
+    curl -sf -X DELETE -H "$auth" "$base/dashboard/cache" -o /dev/null
+    miss_times+=("$(curl -sf -H "$auth" -o /dev/null -w '%{time_total}' "$base/dashboard/stats")")
+done
+miss_median=$(printf '%s\n' "${miss_times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.0f", a[int((NR+1)/2)]*1000}')
+curl -sf -X POST "$google/_control/delay" -d '{"ms": 0}' >/dev/null
+curl -sf -H "$auth" "$base/dashboard/stats" -o /dev/null
+
+# Memory of the one child over many requests.
+child=$(pgrep -P "$(cat "$run/httpd.pid")" | head -n 1)
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$child/status"; }
+wrk -t2 -c16 -d3s -H "$auth" "$base/dashboard/stats" >/dev/null
+rss_before=$(rss)
+ab -q -k -n "$mem_requests" -c 16 -H "$auth" "$base/dashboard/stats" >"$run/ab-mem.txt"
+rss_after=$(rss)
+served=$(awk '/^Complete requests/ {print $3}' "$run/ab-mem.txt")
+failed=$(awk '/^Failed requests/ {print $3}' "$run/ab-mem.txt")
+
+machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+{
+    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — $machine"
+    echo
+    echo "httpd $($httpd -v | awk -F'[/ ]' '/version/ {print $4}') event MPM, one child × 32 threads; wrk -t2 -c16, ${duration}s per run; Basic auth on both."
+    echo
+    echo "| measure | result |"
+    echo "|---|---|"
+    echo "| cache hit, /dashboard/stats | $hit_rps req/s |"
+    echo "| same bytes as a static file | $static_rps req/s |"
+    echo "| cache miss, each of the 7 calls delayed ${D} ms (median of 10) | ${miss_median} ms (7 × D would be $((7 * D)) ms) |"
+    echo "| child RSS over $served cache-hit requests (ab -k -c16; $failed failed) | ${rss_before} kB → ${rss_after} kB |"
+    echo
+} | tee -a "$top/bench/RESULTS.md"
