@@ -198,6 +198,12 @@ apr_status_t dash_db_run(request_rec *r, dash_db_fn fn, void *ctx)
         db.handle = rec->handle;
         db.prepared = rec->prepared;
         rv = fn(ctx, r->pool, &db, &err);
+        if (rv != APR_SUCCESS && rv != APR_NOTFOUND
+            && dash_store_prepare(r->pool, &db, &err) == APR_SUCCESS) {
+            /* The statements were gone: a connection libpq re-established
+             * after a database restart. */
+            rv = fn(ctx, r->pool, &db, &err);
+        }
         /* Given back at once: no connection is held across Google calls. */
         dash_dbd_close_fn(r->server, rec);
         if (rv == APR_SUCCESS || rv == APR_NOTFOUND) {

@@ -83,10 +83,28 @@ static const char *db_error(dash_db_t *db, apr_pool_t *p, const char *label,
     return apr_psprintf(p, "%s: %s", label, msg ? msg : "unknown error");
 }
 
+apr_status_t dash_store_prepare(apr_pool_t *p, dash_db_t *db,
+                                const char **perr)
+{
+    const dash_stmt_def_t *st;
+
+    for (st = dash_store_statements; st->label; st++) {
+        apr_dbd_prepared_t *stmt = NULL;
+        int rc = apr_dbd_prepare(db->driver, p, db->handle, st->sql,
+                                 st->label, &stmt);
+
+        if (rc != 0) {
+            *perr = db_error(db, p, st->label, rc);
+            return APR_EGENERAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
 /*
- * Runs a prepared SELECT and feeds every row to cb. Rows are always read
- * to the end, even after cb fails: a sequential pgsql result left half
- * read would make the pooled connection's next query fail.
+ * Runs a prepared SELECT and feeds every row to cb. Random access (the
+ * whole result fetched at once) because apr_dbd_pgsql's sequential mode
+ * reports a failed query as an empty result; our results are small.
  */
 static apr_status_t run_select(dash_db_t *db, apr_pool_t *p,
                                const char *label, int nargs,
@@ -102,7 +120,7 @@ static apr_status_t run_select(dash_db_t *db, apr_pool_t *p,
     if (!stmt) {
         return APR_EGENERAL;
     }
-    rc = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, 0, nargs,
+    rc = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, 1, nargs,
                          args);
     if (rc != 0) {
         *perr = db_error(db, p, label, rc);

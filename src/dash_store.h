@@ -28,6 +28,16 @@ typedef struct {
     apr_hash_t *prepared;          /* label -> apr_dbd_prepared_t* */
 } dash_db_t;
 
+/*
+ * Prepares every statement again on this connection, under the same
+ * labels. mod_dbd prepares them once per connection, but when libpq resets
+ * a connection broken by a database restart (apr_dbd_check_conn), the new
+ * session has none; mod_dbd's statement handles refer to them by label, so
+ * this revives them.
+ */
+apr_status_t dash_store_prepare(apr_pool_t *p, dash_db_t *db,
+                                const char **perr);
+
 typedef struct {
     const char *id;                /* social_account.id, as text */
     const char *platform;
