@@ -8,7 +8,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-run=$top/bench/run
+# Under /tmp: the children (www-data) serve the static file from here.
+run=${DASH_BENCH_DIR:-/tmp/mod_dashboard-bench}
 port=${DASH_BENCH_PORT:-8090}
 export DASH_STACK_DIR=$run/stack
 export DASH_PG_PORT=${DASH_BENCH_PG_PORT:-54349}

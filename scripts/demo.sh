@@ -4,7 +4,9 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-run=$top/demo/run
+# Under /tmp: the children (www-data) read the password file at each
+# request, which a checkout under /root would not let them.
+run=${DASH_DEMO_DIR:-/tmp/mod_dashboard-demo}
 port=${DASH_DEMO_PORT:-8080}
 export DASH_STACK_DIR=$run/stack
 export DASH_PG_PORT=${DASH_DEMO_PG_PORT:-54339}

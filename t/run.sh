@@ -12,8 +12,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 mpms=${DASH_MPMS:-event prefork}
 
+# httpd's children run as 'nobody' and walk the DocumentRoot of every
+# request: keep it where they can, whatever the checkout's permissions.
+docroot=$(mktemp -d /tmp/mod_dashboard-htdocs.XXXXXX)
+chmod 755 "$docroot"
+
 t/stack.sh start
-trap 't/stack.sh stop' EXIT
+trap 't/stack.sh stop; rm -rf "$docroot"' EXIT
 # shellcheck disable=SC1091
 . t/tmp/stack/env
 
@@ -23,7 +28,7 @@ for mpm in $mpms; do
     perl t/TEST.PL -clean >/dev/null 2>&1 || true
     if ! APACHE_TEST_NO_STICKY_PREFERENCES=1 perl t/TEST.PL \
             -httpd /usr/sbin/apache2 -apxs "$(command -v apxs)" \
-            -httpd_conf "$top/t/conf/inherit-$mpm.conf" \
+            -httpd_conf "$top/t/conf/inherit-$mpm.conf" -documentroot "$docroot" \
             -port "${DASH_HTTPD_PORT:-select}" -maxclients 20 "$@"; then
         status=1
         echo "=== error_log tail ($mpm)"

@@ -8,6 +8,8 @@
 #   t/stack.sh google-stop|google-start
 #
 # Settings (environment): DASH_STACK_DIR (default t/tmp/stack),
+# DASH_PG_DIR (default /tmp/mod_dashboard-pg-PORT: the postgres user must
+# reach it, which a checkout under /root does not allow),
 # DASH_PG_PORT (54329), DASH_REDIS_PORT (63799), DASH_GOOGLE_PORT (18089),
 # DASH_GOOGLE_SEED (a stand-in seed file), DASH_CLIENT_ID/DASH_CLIENT_SECRET.
 set -euo pipefail
@@ -16,6 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 dir=${DASH_STACK_DIR:-$here/tmp/stack}
 pg_port=${DASH_PG_PORT:-54329}
+pgdir=${DASH_PG_DIR:-/tmp/mod_dashboard-pg-$pg_port}
 redis_port=${DASH_REDIS_PORT:-63799}
 google_port=${DASH_GOOGLE_PORT:-18089}
 client_id=${DASH_CLIENT_ID:-test-client.apps.googleusercontent.com}
@@ -43,29 +46,28 @@ as_postgres() {
 }
 
 pg_start() {
-    mkdir -p "$dir"
-    if [ ! -d "$dir/pg/data" ]; then
-        mkdir -p "$dir/pg"
-        [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/pg"
-        as_postgres "$pg_bin/initdb" -D "$dir/pg/data" -U dashboard -A trust \
-            -E UTF8 --locale=C.UTF-8 >"$dir/pg/initdb.log" 2>&1 \
-            || { cat "$dir/pg/initdb.log" >&2; return 1; }
+    if [ ! -d "$pgdir/data" ]; then
+        mkdir -p "$pgdir"
+        if [ "$(id -u)" -eq 0 ]; then chown postgres: "$pgdir"; fi
+        as_postgres "$pg_bin/initdb" -D "$pgdir/data" -U dashboard -A trust \
+            -E UTF8 --locale=C.UTF-8 >"$pgdir/initdb.log" 2>&1 \
+            || { cat "$pgdir/initdb.log" >&2; return 1; }
         fresh=1
     fi
-    as_postgres "$pg_bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w \
-        -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off" \
-        start >/dev/null || { cat "$dir/pg/server.log" >&2; return 1; }
+    as_postgres "$pg_bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
+        -o "-p $pg_port -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off" \
+        start >/dev/null || { cat "$pgdir/server.log" >&2; return 1; }
     if [ "${fresh:-0}" = 1 ]; then
         psql -q -h 127.0.0.1 -p "$pg_port" -U dashboard -d postgres \
-            -c "CREATE DATABASE dashboard" >/dev/null
+            -c "CREATE DATABASE dashboard" >/dev/null || return 1
         psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U dashboard \
-            -d dashboard -f "$top/conf/schema.sql" >/dev/null
+            -d dashboard -f "$top/conf/schema.sql" >/dev/null || return 1
     fi
 }
 
 pg_stop() {
-    [ -d "$dir/pg/data" ] || return 0
-    as_postgres "$pg_bin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+    [ -d "$pgdir/data" ] || return 0
+    as_postgres "$pg_bin/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
 redis_start() {
@@ -117,13 +119,17 @@ ENV
 case "${1:-}" in
     start)
         "$0" stop >/dev/null 2>&1 || true
-        rm -rf "$dir"
-        pg_start && redis_start && google_start
+        rm -rf "$dir" "$pgdir"
+        mkdir -p "$dir"
+        pg_start || exit 1
+        redis_start || exit 1
+        google_start || exit 1
         print_env >"$dir/env"
         say "up: postgres :$pg_port, redis :$redis_port, google stand-in :$google_port"
         ;;
     stop)
         google_stop; redis_stop; pg_stop
+        rm -rf "$pgdir"
         ;;
     env) print_env ;;
     pg-start) pg_start ;;
