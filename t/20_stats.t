@@ -43,17 +43,6 @@ sub counts {
     return ($cur, $prev);
 }
 
-# Asks the stand-in itself for the answer to one query.
-sub stand_in_answer {
-    my ($params) = @_;
-    my $uri = URI->new("$ENV{DASH_GOOGLE_URL}/v2/reports");
-    $uri->query_form(map { ($_ => $params->{$_}) } sort keys %$params);
-    my $res = LWP::UserAgent->new->get($uri, Authorization => "Bearer $token");
-    die 'stand-in: ' . $res->status_line unless $res->is_success;
-    return json_of($res);
-}
-
-require URI;
 for my $mode (qw(month day)) {
     google_reset();
     google('POST', '/_control/delay', { ms => 300 });
@@ -90,7 +79,7 @@ for my $mode (qw(month day)) {
     is_deeply [ sort keys %by_name ], [ sort keys %$want ], "$mode: each of the seven once";
 
     # Every number, from the stand-in's own answers.
-    my %tables = map { ($_ => stand_in_answer($want->{$_})) } keys %$want;
+    my %tables = map { ($_ => stand_in_answer($want->{$_}, $token)) } keys %$want;
     my $expect = expected_response(tables => \%tables, windows => $w, mode => $mode,
                                    videos => \@passed, current => $cur, previous => $prev);
     is_deeply $j, $expect, "$mode: the response is §5.8 of the stand-in's data"

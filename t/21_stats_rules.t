@@ -17,7 +17,6 @@ use URI ();
 use URI::Escape qw(uri_escape);
 use LWP::UserAgent ();
 
-my $JSON_CT = 'application/json; charset=utf-8';
 my $today = today_local();
 my $codec = JSON::PP->new->utf8->canonical;
 
@@ -34,26 +33,6 @@ my @METRICS = (
 );
 
 # ---- helpers ------------------------------------------------------------
-
-# Is this decoded JSON scalar a string (not a number)?
-sub is_json_string {
-    my ($v) = @_;
-    return 0 if !defined $v || ref $v;
-    return JSON::PP->new->allow_nonref->encode($v) =~ /^"/ ? 1 : 0;
-}
-
-# §7: status, content type, body exactly {code, message}.
-sub is_error {
-    my ($res, $status, $code, $name) = @_;
-    is $res->code, $status, "$name: status $status";
-    is $res->header('Content-Type'), $JSON_CT, "$name: JSON content type";
-    my $j = json_of($res);
-    my $h = ref $j eq 'HASH' ? $j : {};
-    is_deeply [ sort keys %$h ], [qw(code message)], "$name: body is exactly {code, message}"
-        or diag $res->content;
-    is $h->{code}, $code, "$name: code $code";
-    ok is_json_string($h->{message}), "$name: message is a string";
-}
 
 sub stats {
     my ($user, $query, %o) = @_;
@@ -79,18 +58,7 @@ sub add_uploads {
     return @v;
 }
 
-sub report_requests { return grep { $_->{path} eq '/v2/reports' } @{ requests() }; }
 
-# The stand-in's own answer to one query, asked with the given token.
-sub stand_in_raw {
-    my ($params, $token) = @_;
-    my $uri = URI->new("$ENV{DASH_GOOGLE_URL}/v2/reports");
-    $uri->query_form(map { ($_ => $params->{$_}) } sort keys %$params);
-    my $res = LWP::UserAgent->new(timeout => 30)->get($uri, Authorization => "Bearer $token");
-    die 'stand-in: ' . $res->status_line . "\n" unless $res->is_success;
-    return $res;
-}
-sub stand_in_answer { return json_of(stand_in_raw(@_)); }
 
 # §5.3 from a list of 'YYYY-MM-DD hh:mm:ss' upload times.
 sub counts_of {
@@ -296,7 +264,7 @@ for my $mode (qw(month day)) {
     google_reset();
     ($res, $j) = stats($u_zero, "mode=$mode&platform_user_id=$ch_zero");
     is $res->code, 200, "no uploads ($mode): 200";
-    is $res->header('Content-Type'), $JSON_CT, "no uploads ($mode): JSON";
+    is $res->header('Content-Type'), $JSON_TYPE, "no uploads ($mode): JSON";
     is $res->header('Cache-Control'), 'private, no-store', "no uploads ($mode): not cacheable";
     is $res->header('X-Dashboard-Cache'), 'miss', "no uploads ($mode): X-Dashboard-Cache miss";
     is_deeply $j, zero_response(), "no uploads ($mode): the zero response exactly"

@@ -39,7 +39,7 @@ sub stats {
 
 sub token_calls  { return grep { $_->{path} eq '/token' } @{ requests() }; }
 sub report_calls {
-    my @r = grep { $_->{path} eq '/v2/reports' } @{ requests() };
+    my @r = report_requests();
     remember(map { ($_->{authorization} // '') =~ /^Bearer (.+)$/ ? $1 : () } @r);
     return @r;
 }

@@ -50,16 +50,6 @@ sub stats {
     return ($res, $j, time - $t0);
 }
 
-sub is_error {
-    my ($name, $res, $j, $status, $code) = @_;
-    is $res->code, $status, "$name: $status";
-    is $j && $j->{code}, $code, "$name: $code";
-    is_deeply [ sort keys %{ $j // {} } ], [qw(code message)], "$name: body is exactly {code, message}";
-    ok $j && defined $j->{message} && !ref $j->{message} && length $j->{message},
-        "$name: message is a non-empty string";
-    is $res->header('Content-Type'), 'application/json; charset=utf-8', "$name: JSON content type";
-}
-
 # The answer when all goes well, to compare every later success with.
 my ($res, $base) = stats();
 is $res->code, 200, 'baseline: 200';
@@ -98,7 +88,7 @@ for my $f (@faults) {
     google_reset();
     google('POST', '/_control/fault', { target => 'reports', %{ $f->{fault} } });
     my ($res, $j, $took) = stats();
-    is_error($tag, $res, $j, $f->{status}, $f->{code});
+    is_error($res, $f->{status}, $f->{code}, $tag);
     ok !redis()->exists($key), "$tag: nothing cached";
     if (defined $f->{google}) {
         my $want = $f->{fault}{match};
@@ -132,7 +122,7 @@ for my $f (@faults) {
     google('POST', '/_control/fault', { target => 'reports', drop => JSON::PP::true,
                                         match => { dimensions => 'ageGroup,gender' } });
     my ($res, $j) = stats();
-    is_error($tag, $res, $j, 502, 'YOUTUBE_API_ERROR');
+    is_error($res, 502, 'YOUTUBE_API_ERROR', $tag);
     ok !redis()->exists($key), "$tag: nothing cached";
     google_reset();
     my ($ok) = stats();
@@ -199,9 +189,9 @@ for my $f (@faults) {
     $pg_down = 1;
     for my $n (1, 2) {
         my ($res, $j) = stats();
-        is_error("Postgres down, stats #$n", $res, $j, 503, 'DATABASE_UNAVAILABLE');
+        is_error($res, 503, 'DATABASE_UNAVAILABLE', "Postgres down, stats #$n");
         ($res, $j) = get_json('/dashboard/accounts', user => $u);
-        is_error("Postgres down, accounts #$n", $res, $j, 503, 'DATABASE_UNAVAILABLE');
+        is_error($res, 503, 'DATABASE_UNAVAILABLE', "Postgres down, accounts #$n");
     }
 
     stack('pg-start');

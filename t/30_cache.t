@@ -12,25 +12,6 @@ use Dash::Test;
 use JSON::PP ();
 use URI::Escape qw(uri_escape);
 
-my $JSON_CT = 'application/json; charset=utf-8';
-
-sub is_json_string {
-    my ($v) = @_;
-    return 0 if !defined $v || ref $v;
-    return JSON::PP->new->allow_nonref->encode($v) =~ /^"/ ? 1 : 0;
-}
-
-sub is_error {
-    my ($res, $status, $code, $name) = @_;
-    is $res->code, $status, "$name: status $status";
-    is $res->header('Content-Type'), $JSON_CT, "$name: JSON content type";
-    my $j = json_of($res);
-    my $h = ref $j eq 'HASH' ? $j : {};
-    is_deeply [ sort keys %$h ], [qw(code message)], "$name: body is exactly {code, message}"
-        or diag $res->content;
-    is $h->{code}, $code, "$name: code $code";
-    ok is_json_string($h->{message}), "$name: message is a string";
-}
 
 # ---- the seeded key space ------------------------------------------------
 
@@ -90,7 +71,7 @@ sub q_user { return 'user_uuid=' . uri_escape($_[0], '^A-Za-z0-9._~-'); }
 sub purged {
     my ($res, $j, $n, $gone, $name) = @_;
     is $res->code, 200, "$name: 200" or diag $res->content;
-    is $res->header('Content-Type'), $JSON_CT, "$name: JSON";
+    is $res->header('Content-Type'), $JSON_TYPE, "$name: JSON";
     is $res->header('Cache-Control'), 'private, no-store', "$name: not cacheable";
     my $h = ref $j eq 'HASH' ? $j : {};
     is_deeply [ sort keys %$h ], [qw(deletedCount message)], "$name: body is {deletedCount, message}";

@@ -11,16 +11,20 @@ use MIME::Base64 qw(encode_base64);
 use HTTP::Request ();
 use LWP::UserAgent ();
 use DBI ();
+use URI ();
+use Test::More ();
 use Redis ();
 use Apache::TestRequest ();
 
 our @EXPORT = qw(
     call get_json json_of db db_do add_account add_video clear_user
-    redis google google_reset counters requests stack today_local
-    add_days fmt_date flush_redis
+    redis google google_reset counters requests report_requests
+    stand_in_raw stand_in_answer stack today_local add_days flush_redis
+    is_error is_json_string $JSON_TYPE
 );
 
 my $json = JSON::PP->new->utf8->canonical;
+our $JSON_TYPE = 'application/json; charset=utf-8';
 
 sub json_of {
     my ($res) = @_;
@@ -139,8 +143,6 @@ sub add_days {
     return sprintf '%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3];
 }
 
-sub fmt_date { return $_[0] }
-
 # ---- Redis -------------------------------------------------------------
 
 my $redis;
@@ -171,6 +173,43 @@ sub google {
 sub google_reset { google('POST', '/_control/reset', {}); }
 sub counters     { google('GET', '/_control/counters'); }
 sub requests     { google('GET', '/_control/requests'); }
+sub report_requests { return grep { $_->{path} eq '/v2/reports' } @{ requests() }; }
+
+# The stand-in's own answer to one reports.query, asked with token.
+sub stand_in_raw {
+    my ($params, $token) = @_;
+    my $uri = URI->new("$ENV{DASH_GOOGLE_URL}/v2/reports");
+    $uri->query_form(map { ($_ => $params->{$_}) } sort keys %$params);
+    my $res = $gua->get($uri, Authorization => "Bearer $token");
+    die 'stand-in: ' . $res->status_line . "\n" unless $res->is_success;
+    return $res;
+}
+sub stand_in_answer { return json_of(stand_in_raw(@_)); }
+
+# ---- assertions ----------------------------------------------------------
+
+# Is this decoded JSON scalar a string (not a number)?
+sub is_json_string {
+    my ($v) = @_;
+    return 0 if !defined $v || ref $v;
+    return JSON::PP->new->allow_nonref->encode($v) =~ /^"/ ? 1 : 0;
+}
+
+# §7: status, content type, body exactly {code, message}.
+sub is_error {
+    my ($res, $status, $code, $name) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    Test::More::is($res->code, $status, "$name: status $status");
+    Test::More::is($res->header('Content-Type'), $JSON_TYPE, "$name: JSON content type");
+    my $j = json_of($res);
+    my $h = ref $j eq 'HASH' ? $j : {};
+    Test::More::is_deeply([ sort keys %$h ], [qw(code message)],
+                          "$name: body is exactly {code, message}")
+        or Test::More::diag($res->content);
+    Test::More::is($h->{code}, $code, "$name: code $code");
+    Test::More::ok(is_json_string($h->{message}) && length $h->{message},
+                   "$name: message is a non-empty string");
+}
 
 # stack('pg-stop') etc.
 sub stack {
