@@ -51,6 +51,18 @@ curl -sf -X POST "$google/_control/token" -d "{\"access_token\": \"ya29.bench\",
 
 user_lines=""
 [ "$(id -u)" -eq 0 ] && user_lines=$'User www-data\nGroup www-data'
+write_conf() { # event|prefork
+    local mpm=$1 procs
+    if [ "$mpm" = event ]; then
+        procs="ThreadsPerChild 32
+MinSpareThreads 1
+MaxSpareThreads 32
+MaxRequestWorkers 32"
+    else
+        procs="MinSpareServers 1
+MaxSpareServers 1
+MaxRequestWorkers 1"
+    fi
 cat >"$run/httpd.conf" <<CONF
 ServerRoot "$run"
 ServerName 127.0.0.1
@@ -59,7 +71,7 @@ PidFile "$run/httpd.pid"
 ErrorLog "$run/error_log"
 LogLevel warn
 $user_lines
-LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule mpm_${mpm}_module $mods/mod_mpm_${mpm}.so
 LoadModule authz_core_module $mods/mod_authz_core.so
 LoadModule authz_user_module $mods/mod_authz_user.so
 LoadModule authn_core_module $mods/mod_authn_core.so
@@ -72,10 +84,7 @@ TypesConfig /etc/mime.types
 # One child, so its resident size can be followed.
 StartServers 1
 ServerLimit 1
-MinSpareThreads 1
-MaxSpareThreads 32
-ThreadsPerChild 32
-MaxRequestWorkers 32
+$procs
 MaxConnectionsPerChild 0
 DocumentRoot "$run/htdocs"
 DBDriver pgsql
@@ -102,8 +111,20 @@ DashboardOAuthClient $DASH_CLIENT_ID $DASH_CLIENT_SECRET
     SetHandler dashboard-cache
 </Location>
 CONF
-$httpd -f "$run/httpd.conf" -k start
-for _ in $(seq 1 50); do curl -s -o /dev/null "$base/" && break; sleep 0.1; done
+}
+
+start_httpd() {
+    write_conf "$1"
+    $httpd -f "$run/httpd.conf" -k start
+    for _ in $(seq 1 50); do curl -s -o /dev/null "$base/" && break; sleep 0.1; done
+}
+
+stop_httpd() {
+    $httpd -f "$run/httpd.conf" -k stop
+    for _ in $(seq 1 100); do [ -f "$run/httpd.pid" ] || return 0; sleep 0.1; done
+}
+
+start_httpd event
 
 # Warm the cache and copy the response bytes to a static file.
 curl -sf -H "$auth" "$base/dashboard/stats" -o "$run/htdocs/stats.json"
@@ -126,27 +147,36 @@ miss_median=$(printf '%s\n' "${miss_times[@]}" | sort -n | awk '{a[NR]=$1} END {
 curl -sf -X POST "$google/_control/delay" -d '{"ms": 0}' >/dev/null
 curl -sf -H "$auth" "$base/dashboard/stats" -o /dev/null
 
-# Memory of the one child over many requests.
-child=$(pgrep -P "$(cat "$run/httpd.pid")" | head -n 1)
-rss() { awk '/^VmRSS/ {print $2}' "/proc/$child/status"; }
-wrk -t2 -c16 -d3s -H "$auth" "$base/dashboard/stats" >/dev/null
-rss_before=$(rss)
-ab -q -k -n "$mem_requests" -c 16 -H "$auth" "$base/dashboard/stats" >"$run/ab-mem.txt"
-rss_after=$(rss)
-served=$(awk '/^Complete requests/ {print $3}' "$run/ab-mem.txt")
-failed=$(awk '/^Failed requests/ {print $3}' "$run/ab-mem.txt")
+# Memory of the one child over many requests: warm up with the same
+# client first (threads, pools and connections reach their working size),
+# so what follows shows growth, not start-up. Under event the child's 32
+# threads each keep their own allocator; under prefork there is one.
+memory() { # concurrency -> "before after served failed"
+    local child before after
+    child=$(pgrep -P "$(cat "$run/httpd.pid")" | head -n 1)
+    ab -q -k -n $((mem_requests / 5)) -c "$1" -H "$auth" "$base/dashboard/stats" >/dev/null
+    before=$(awk '/^VmRSS/ {print $2}' "/proc/$child/status")
+    ab -q -k -n "$mem_requests" -c "$1" -H "$auth" "$base/dashboard/stats" >"$run/ab-mem.txt"
+    after=$(awk '/^VmRSS/ {print $2}' "/proc/$child/status")
+    echo "$before $after $(awk '/^Complete requests/ {print $3}' "$run/ab-mem.txt") $(awk '/^Failed requests/ {print $3}' "$run/ab-mem.txt")"
+}
+read -r ev_before ev_after ev_served ev_failed < <(memory 16)
+stop_httpd
+start_httpd prefork
+read -r pf_before pf_after pf_served pf_failed < <(memory 1)
 
 machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 {
     echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — $machine"
     echo
-    echo "httpd $($httpd -v | awk -F'[/ ]' '/version/ {print $4}') event MPM, one child × 32 threads; wrk -t2 -c16, ${duration}s per run; Basic auth on both."
+    echo "httpd $($httpd -v | awk -F'[/ ]' '/version/ {print $4}'), one child (event: 32 threads); Postgres, Redis, the stand-in and the client on the same machine; wrk -t2 -c16, ${duration}s per run; Basic auth on both paths."
     echo
     echo "| measure | result |"
     echo "|---|---|"
     echo "| cache hit, /dashboard/stats | $hit_rps req/s |"
     echo "| same bytes as a static file | $static_rps req/s |"
     echo "| cache miss, each of the 7 calls delayed ${D} ms (median of 10) | ${miss_median} ms (7 × D would be $((7 * D)) ms) |"
-    echo "| child RSS over $served cache-hit requests (ab -k -c16; $failed failed) | ${rss_before} kB → ${rss_after} kB |"
+    echo "| event child (32 threads) RSS after $((mem_requests / 5)) warm-up requests → after $ev_served more hits (ab -k -c16; $ev_failed failed) | ${ev_before} kB → ${ev_after} kB |"
+    echo "| prefork child RSS after $((mem_requests / 5)) warm-up requests → after $pf_served more hits (ab -k -c1; $pf_failed failed) | ${pf_before} kB → ${pf_after} kB |"
     echo
 } | tee -a "$top/bench/RESULTS.md"
