@@ -156,22 +156,6 @@ static const char *bad_value(cmd_parms *cmd, const char *arg, const char *why)
                         cmd->cmd->name, arg, why);
 }
 
-static const char *set_number(cmd_parms *cmd, const char *arg, long min,
-                              long max, long *out)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(arg, &end, 10);
-    if (!apr_isdigit(*arg) || *end || errno == ERANGE || v < min || v > max) {
-        return bad_value(cmd, arg, apr_psprintf(cmd->temp_pool,
-                         "expected a whole number from %ld to %ld", min, max));
-    }
-    *out = v;
-    return NULL;
-}
-
 /* Field offsets for the numeric directives, with their bounds. */
 typedef struct {
     apr_size_t offset;
@@ -192,10 +176,20 @@ static const char *cmd_number(cmd_parms *cmd, void *dconf, const char *arg)
 {
     const num_directive_t *d = cmd->info;
     dash_srv_cfg_t *cfg = dash_srv_cfg(cmd->server);
+    char *end;
+    long v;
 
     (void)dconf;
-    return set_number(cmd, arg, d->min, d->max,
-                      (long *)((char *)cfg + d->offset));
+    errno = 0;
+    v = strtol(arg, &end, 10);
+    if (!apr_isdigit(*arg) || *end || errno == ERANGE || v < d->min
+        || v > d->max) {
+        return bad_value(cmd, arg, apr_psprintf(cmd->temp_pool,
+                         "expected a whole number from %ld to %ld",
+                         d->min, d->max));
+    }
+    *(long *)((char *)cfg + d->offset) = v;
+    return NULL;
 }
 
 static const char *cmd_redis(cmd_parms *cmd, void *dconf, const char *arg)

@@ -30,27 +30,9 @@
 #include <hiredis/hiredis.h>
 
 #include "dash_cache.h"
+#include "unit.h"
 
 #define TIMEOUT apr_time_from_msec(200)
-
-/* ---- a fresh pool per test ---------------------------------------------- */
-
-static int pool_setup(void **state)
-{
-    apr_pool_t *p;
-
-    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    *state = p;
-    return 0;
-}
-
-static int pool_teardown(void **state)
-{
-    apr_pool_destroy(*state);
-    return 0;
-}
 
 /* ---- URL parsing ---------------------------------------------------------- */
 
@@ -334,26 +316,6 @@ static const char *redis_server_bin(void)
     return b && *b ? b : "redis-server";
 }
 
-static int free_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    int port = -1;
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0
-        && getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
-        port = ntohs(a.sin_port);
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    return port;
-}
-
 /* Whether the server answers PING (an error reply such as NOAUTH counts:
  * it is up). */
 static int server_answers(const server_t *s)
@@ -385,7 +347,7 @@ static int server_start(server_t *s)
     int n = 0, i;
 
     if (!s->port) {
-        s->port = free_port();
+        s->port = unit_free_port();
         snprintf(s->sock, sizeof(s->sock), "%s/%s.sock", tmpdir, s->name);
     }
     snprintf(port, sizeof(port), "%d", s->port);
@@ -1267,31 +1229,31 @@ static void test_live_pool_saturated(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest unit[] = {
-        cmocka_unit_test_setup_teardown(test_url_good, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_url_bad, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_url_long_unix_path, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_url_messages_hide_password, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_url_redacted, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_glob_escape, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_cache_key, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_create_rejects, pool_setup, pool_teardown),
+        cmocka_unit_test_setup_teardown(test_url_good, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_url_bad, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_url_long_unix_path, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_url_messages_hide_password, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_url_redacted, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_glob_escape, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_cache_key, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_create_rejects, unit_pool_setup, unit_pool_teardown),
     };
     const struct CMUnitTest live[] = {
-        cmocka_unit_test_setup_teardown(test_live_set_get_tcp, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_set_get_unix, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_reuse, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_purge_star_user, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_purge_glob_users, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_purge_colon_user, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_purge_modes, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_purge_leaves_other_keys, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_purge_many, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_threads, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_password, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_select, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_stop_restart, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_timeout, pool_setup, pool_teardown),
-        cmocka_unit_test_setup_teardown(test_live_pool_saturated, pool_setup, pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_set_get_tcp, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_set_get_unix, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_reuse, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_purge_star_user, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_purge_glob_users, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_purge_colon_user, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_purge_modes, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_purge_leaves_other_keys, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_purge_many, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_threads, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_password, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_select, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_stop_restart, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_timeout, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_pool_saturated, unit_pool_setup, unit_pool_teardown),
     };
     int failed;
 

@@ -11,6 +11,7 @@
 #include <apr_general.h>
 
 #include "dash_dates.h"
+#include "unit.h"
 
 static dash_date_t date_of(const char *s)
 {
@@ -270,19 +271,6 @@ static void test_local(void **state)
     }
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return apr_initialize() == APR_SUCCESS ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_terminate();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,5 +286,5 @@ int main(void)
         cmocka_unit_test(test_local),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, unit_group_setup, unit_group_teardown);
 }

@@ -16,6 +16,7 @@
 #include "dash_google.h"
 #include "dash_table.h"
 #include "stub_server.h"
+#include "unit.h"
 
 #define YT "https://youtubeanalytics.googleapis.com/v2/reports"
 #define KPI_M "metrics=views%2CestimatedMinutesWatched%2CaverageViewDuration" \
@@ -64,19 +65,8 @@ static const char *const two_ids[] = { "vidA", "vidB" };
 
 static int setup(void **state)
 {
-    apr_pool_t *p;
-    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
-        return -1;
-    }
     stub_reset(&srv);
-    *state = p;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    apr_pool_destroy(*state);
-    return 0;
+    return unit_pool_setup(state);
 }
 
 /* ------------------------------------------------------------------ URLs */
@@ -381,7 +371,7 @@ static void test_refresh_refused(void **state)
     dash_token_t t;
     const char *err = NULL;
 
-    g.token_url = apr_psprintf(p, "http://127.0.0.1:%d/token", stub_closed_port());
+    g.token_url = apr_psprintf(p, "http://127.0.0.1:%d/token", unit_free_port());
     assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_ERR_API_ERROR);
     assert_non_null(strstr(err, "token endpoint: "));
     assert_no_secret(err);
@@ -650,7 +640,7 @@ static void test_reports_refused(void **state)
     const char *err = NULL;
 
     g.analytics_url = apr_psprintf(p, "http://127.0.0.1:%d/v2/reports",
-                                   stub_closed_port());
+                                   unit_free_port());
     assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
                                          two_ids, 2, &err), DASH_ERR_API_ERROR);
     assert_non_null(strstr(err, "kpi: "));
@@ -683,7 +673,7 @@ static int group_teardown(void **state)
     return 0;
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, unit_pool_teardown)
 
 int main(void)
 {

@@ -15,6 +15,7 @@
 
 #include "dash_http.h"
 #include "stub_server.h"
+#include "unit.h"
 
 static stub_server_t srv;
 
@@ -25,19 +26,8 @@ static const char *url(apr_pool_t *p, const char *target)
 
 static int setup(void **state)
 {
-    apr_pool_t *p;
-    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
-        return -1;
-    }
     stub_reset(&srv);
-    *state = p;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    apr_pool_destroy(*state);
-    return 0;
+    return unit_pool_setup(state);
 }
 
 static void test_get_200_body(void **state)
@@ -211,7 +201,7 @@ static void test_connection_refused(void **state)
     apr_pool_t *p = *state;
     dash_http_req_t r;
     const char *err = NULL;
-    int port = stub_closed_port();
+    int port = unit_free_port();
 
     assert_true(port > 0);
     memset(&r, 0, sizeof(r));
@@ -403,22 +393,22 @@ static int group_teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_get_200_body, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bearer_header, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_post_form, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_non_2xx_passed_through, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_redirect, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_parallel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_body_cap_content_length, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_body_cap_streamed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_protocols_limited, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_bearer_rejected, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_setup_failure_mid_batch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_repeated_batches, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_global_init, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_200_body, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_bearer_header, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_post_form, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_non_2xx_passed_through, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_no_redirect, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_timeout, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_parallel, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_connection_refused, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_body_cap_content_length, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_body_cap_streamed, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_protocols_limited, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_bearer_rejected, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_setup_failure_mid_batch, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_repeated_batches, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_global_init, setup, unit_pool_teardown),
     };
     int rc;
 

@@ -8,23 +8,7 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 #include "dash_params.h"
-
-static int setup(void **state)
-{
-    apr_pool_t *p;
-
-    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    *state = p;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    apr_pool_destroy(*state);
-    return 0;
-}
+#include "unit.h"
 
 static apr_table_t *parse_ok(apr_pool_t *p, const char *args)
 {
@@ -108,11 +92,11 @@ static void test_ids(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_decoding, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_and_null, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_last_value_wins, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decoding, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_empty_and_null, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_last_value_wins, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_malformed, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_ids, unit_pool_setup, unit_pool_teardown),
     };
     int rc;
 

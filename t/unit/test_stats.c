@@ -12,23 +12,7 @@
 
 #include "dash_json.h"
 #include "dash_stats.h"
-
-static int pool_setup(void **state)
-{
-    apr_pool_t *p;
-
-    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    *state = p;
-    return 0;
-}
-
-static int pool_teardown(void **state)
-{
-    apr_pool_destroy(*state);
-    return 0;
-}
+#include "unit.h"
 
 /* ---- resultTables in Google's format -------------------------------------- */
 
@@ -829,20 +813,7 @@ static void test_valid_not_objects(void **state)
                                                        complete_month, "}", NULL))));
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return apr_initialize() == APR_SUCCESS ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_terminate();
-    return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, pool_setup, pool_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, unit_pool_setup, unit_pool_teardown)
 
 int main(void)
 {
@@ -875,5 +846,5 @@ int main(void)
         T(test_valid_not_objects),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, unit_group_setup, unit_group_teardown);
 }

@@ -9,6 +9,7 @@
 #include <apr_general.h>
 
 #include "dash_table.h"
+#include "unit.h"
 
 #define assert_double_eq(a, b) do {                                   \
         double a_ = (a), b_ = (b);                                    \
@@ -16,23 +17,6 @@
             fail_msg("%s is %.17g, want %.17g", #a, a_, b_);          \
         }                                                             \
     } while (0)
-
-static int pool_setup(void **state)
-{
-    apr_pool_t *p;
-
-    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    *state = p;
-    return 0;
-}
-
-static int pool_teardown(void **state)
-{
-    apr_pool_destroy(*state);
-    return 0;
-}
 
 static dash_table_t *read_ok(apr_pool_t *p, const char *body)
 {
@@ -247,20 +231,7 @@ static void test_len_bounded(void **state)
     assert_int_equal(dash_table_ncols(t), 1);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return apr_initialize() == APR_SUCCESS ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_terminate();
-    return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, pool_setup, pool_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, unit_pool_setup, unit_pool_teardown)
 
 int main(void)
 {
@@ -275,5 +246,5 @@ int main(void)
         T(test_len_bounded),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, unit_group_setup, unit_group_teardown);
 }

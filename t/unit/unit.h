@@ -1,0 +1,72 @@
+/*
+ * What the core's unit tests share: APR set up once per group, a fresh
+ * pool per test (cmocka's state), and a loopback port nothing listens on.
+ */
+#ifndef DASH_UNIT_H
+#define DASH_UNIT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include <apr_general.h>
+#include <apr_pools.h>
+
+static inline int unit_group_setup(void **state)
+{
+    (void)state;
+    return apr_initialize() == APR_SUCCESS ? 0 : -1;
+}
+
+static inline int unit_group_teardown(void **state)
+{
+    (void)state;
+    apr_terminate();
+    return 0;
+}
+
+static inline int unit_pool_setup(void **state)
+{
+    apr_pool_t *p;
+
+    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        return -1;
+    }
+    *state = p;
+    return 0;
+}
+
+static inline int unit_pool_teardown(void **state)
+{
+    apr_pool_destroy(*state);
+    return 0;
+}
+
+/* A loopback port that nothing listens on (bound, then closed), or -1. */
+static inline int unit_free_port(void)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int port = -1;
+
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0
+        && getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
+        port = ntohs(a.sin_port);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    return port;
+}
+
+#endif
