@@ -61,11 +61,13 @@ void dash_google_settings(dash_google_cfg_t *g, const dash_srv_cfg_t *cfg);
 /* ---- mod_dashboard_request.c: replies shared by the handlers ---------- */
 
 /*
- * Method gate: sets r->allowed and, for a method not in methods, answers
- * 405 METHOD_NOT_ALLOWED with an Allow header. Returns 1 when the request
- * may go on, 0 when it was answered.
+ * The start of every handler: sets r->allowed; answers 405
+ * METHOD_NOT_ALLOWED with an Allow header for a method not in methods
+ * (before looking at the user, as a router would), then 401
+ * UNAUTHENTICATED when no r->user is set. Returns 1 when the request may
+ * go on, 0 when it was answered.
  */
-int dash_allow_methods(request_rec *r, apr_int64_t methods, const char *allow);
+int dash_request_gate(request_rec *r, apr_int64_t methods, const char *allow);
 
 /* Answers the §7 JSON error for err and returns OK (the status is in
  * r->status). Logging is the caller's job. */

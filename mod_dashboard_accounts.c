@@ -65,13 +65,8 @@ int dash_handle_accounts(request_rec *r)
     char *body;
     apr_size_t len;
 
-    if (!dash_allow_methods(r, AP_METHOD_BIT << M_GET, "GET, HEAD")) {
+    if (!dash_request_gate(r, AP_METHOD_BIT << M_GET, "GET, HEAD")) {
         return OK;
-    }
-    if (!r->user || !*r->user) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "dashboard: accounts without an authenticated user");
-        return dash_reply_error(r, DASH_ERR_UNAUTHENTICATED);
     }
     job.user = r->user;
     job.accounts = NULL;
@@ -112,13 +107,8 @@ int dash_handle_cache(request_rec *r)
     char *body;
     apr_size_t len;
 
-    if (!dash_allow_methods(r, AP_METHOD_BIT << M_DELETE, "DELETE")) {
+    if (!dash_request_gate(r, AP_METHOD_BIT << M_DELETE, "DELETE")) {
         return OK;
-    }
-    if (!r->user || !*r->user) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "dashboard: cache purge without an authenticated user");
-        return dash_reply_error(r, DASH_ERR_UNAUTHENTICATED);
     }
     if (!(params = dash_request_params(r))) {
         return OK;

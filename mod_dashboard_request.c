@@ -50,17 +50,25 @@ int dash_reply_error(request_rec *r, dash_err_e err)
     return OK;
 }
 
-int dash_allow_methods(request_rec *r, apr_int64_t methods, const char *allow)
+int dash_request_gate(request_rec *r, apr_int64_t methods, const char *allow)
 {
     r->allowed |= methods;
-    if ((AP_METHOD_BIT << r->method_number) & methods) {
-        return 1;
+    if (!((AP_METHOD_BIT << r->method_number) & methods)) {
+        apr_table_setn(r->headers_out, "Allow", allow);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "dashboard: method %s not allowed", r->method);
+        dash_reply_error(r, DASH_ERR_METHOD_NOT_ALLOWED);
+        return 0;
     }
-    apr_table_setn(r->headers_out, "Allow", allow);
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  "dashboard: method %s not allowed", r->method);
-    dash_reply_error(r, DASH_ERR_METHOD_NOT_ALLOWED);
-    return 0;
+    if (!r->user || !*r->user) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "dashboard: %s reached without an authenticated user "
+                      "(is authentication configured for this Location?)",
+                      r->handler);
+        dash_reply_error(r, DASH_ERR_UNAUTHENTICATED);
+        return 0;
+    }
+    return 1;
 }
 
 /* Strong validator of the exact bytes: "<md5 hex>". */

@@ -353,17 +353,13 @@ int dash_handle_stats(request_rec *r)
     const char *mode, *key;
     json_t *cached;
 
-    if (!dash_allow_methods(r, AP_METHOD_BIT << M_GET, "GET, HEAD")) {
+    if (!dash_request_gate(r, AP_METHOD_BIT << M_GET, "GET, HEAD")) {
         return OK;
     }
     memset(&st, 0, sizeof(st));
     st.r = r;
     st.cfg = dash_srv_cfg(r->server);
     st.user = r->user;
-    if (!r->user || !*r->user) {
-        st.user = "-";
-        return fail(&st, DASH_ERR_UNAUTHENTICATED);
-    }
     if (!(params = dash_request_params(r))) {
         return finish(&st, OK);
     }
