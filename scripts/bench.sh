@@ -17,8 +17,8 @@ export DASH_REDIS_PORT=${DASH_BENCH_REDIS_PORT:-63819}
 export DASH_GOOGLE_PORT=${DASH_BENCH_GOOGLE_PORT:-18109}
 export DASH_CLIENT_ID=bench-client.apps.googleusercontent.com
 export DASH_CLIENT_SECRET=bench-secret
-httpd=/usr/sbin/apache2
-mods=/usr/lib/apache2/modules
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
 google=http://127.0.0.1:$DASH_GOOGLE_PORT
 base=http://127.0.0.1:$port
 user=bench-user
@@ -29,8 +29,7 @@ duration=${DASH_BENCH_SECONDS:-10}
 mem_requests=${DASH_BENCH_MEM_REQUESTS:-100000}
 
 cleanup() {
-    [ -f "$run/httpd.conf" ] && $httpd -f "$run/httpd.conf" -k stop 2>/dev/null || true
-    sleep 1
+    httpd_stop
     "$top/t/stack.sh" stop || true
 }
 trap cleanup EXIT
@@ -49,8 +48,6 @@ sql "INSERT INTO dashboard (user_uuid, platform, platform_user_id, platform_vide
             LOCALTIMESTAMP - n * interval '7 days' FROM generate_series(1, 60) n"
 curl -sf -X POST "$google/_control/token" -d "{\"access_token\": \"ya29.bench\", \"channel\": \"$chan\"}" >/dev/null
 
-user_lines=""
-[ "$(id -u)" -eq 0 ] && user_lines=$'User www-data\nGroup www-data'
 write_conf() { # event|prefork
     local mpm=$1 procs
     if [ "$mpm" = event ]; then
@@ -63,23 +60,9 @@ MaxRequestWorkers 32"
 MaxSpareServers 1
 MaxRequestWorkers 1"
     fi
-cat >"$run/httpd.conf" <<CONF
-ServerRoot "$run"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$run/httpd.pid"
-ErrorLog "$run/error_log"
-LogLevel warn
-$user_lines
-LoadModule mpm_${mpm}_module $mods/mod_mpm_${mpm}.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule authz_user_module $mods/mod_authz_user.so
-LoadModule authn_core_module $mods/mod_authn_core.so
-LoadModule authn_anon_module $mods/mod_authn_anon.so
-LoadModule auth_basic_module $mods/mod_auth_basic.so
-LoadModule mime_module $mods/mod_mime.so
-LoadModule dbd_module $mods/mod_dbd.so
-LoadModule dashboard_module $top/.libs/mod_dashboard.so
+    {
+        conf_head "$mpm" warn authn_anon mime
+        cat <<CONF
 TypesConfig /etc/mime.types
 # One child, so its resident size can be followed.
 StartServers 1
@@ -87,13 +70,8 @@ ServerLimit 1
 $procs
 MaxConnectionsPerChild 0
 DocumentRoot "$run/htdocs"
-DBDriver pgsql
-DBDParams "host=127.0.0.1 port=$DASH_PG_PORT dbname=dashboard user=dashboard"
 DBDMax 32
 DBDKeep 32
-DashboardRedis redis://127.0.0.1:$DASH_REDIS_PORT
-DashboardAnalyticsURL $google/v2/reports
-DashboardTokenURL $google/token
 DashboardOAuthClient $DASH_CLIENT_ID $DASH_CLIENT_SECRET
 # Both paths behind the same authentication, so only the work differs.
 <Location />
@@ -111,20 +89,11 @@ DashboardOAuthClient $DASH_CLIENT_ID $DASH_CLIENT_SECRET
     SetHandler dashboard-cache
 </Location>
 CONF
+    } >"$run/httpd.conf"
 }
 
-start_httpd() {
-    write_conf "$1"
-    $httpd -f "$run/httpd.conf" -k start
-    for _ in $(seq 1 50); do curl -s -o /dev/null "$base/" && break; sleep 0.1; done
-}
-
-stop_httpd() {
-    $httpd -f "$run/httpd.conf" -k stop
-    for _ in $(seq 1 100); do [ -f "$run/httpd.pid" ] || return 0; sleep 0.1; done
-}
-
-start_httpd event
+write_conf event
+httpd_start
 
 # Warm the cache and copy the response bytes to a static file.
 curl -sf -H "$auth" "$base/dashboard/stats" -o "$run/htdocs/stats.json"
@@ -161,8 +130,9 @@ memory() { # concurrency -> "before after served failed"
     echo "$before $after $(awk '/^Complete requests/ {print $3}' "$run/ab-mem.txt") $(awk '/^Failed requests/ {print $3}' "$run/ab-mem.txt")"
 }
 read -r ev_before ev_after ev_served ev_failed < <(memory 16)
-stop_httpd
-start_httpd prefork
+httpd_stop
+write_conf prefork
+httpd_start
 read -r pf_before pf_after pf_served pf_failed < <(memory 1)
 
 machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
