@@ -144,10 +144,12 @@ static int fail(stats_t *st, dash_err_e err)
 static int reply(stats_t *st, json_t *resp)
 {
     apr_size_t len;
-    char *body;
+    char *body = NULL;
 
-    dash_stats_set_uploads(resp, st->current, st->previous);
-    body = dash_json_dump(st->r->pool, resp, &len);
+    if (resp) {
+        dash_stats_set_uploads(resp, st->current, st->previous);
+        body = dash_json_dump(st->r->pool, resp, &len);
+    }
     if (!body) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, st->r,
                       "dashboard: cannot serialize the stats response");
