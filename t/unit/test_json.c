@@ -12,13 +12,6 @@
 #include "dash_json.h"
 #include "unit.h"
 
-#define assert_double_eq(a, b) do {                                   \
-        double a_ = (a), b_ = (b);                                    \
-        if (!(a_ == b_)) {                                            \
-            fail_msg("%s is %.17g, want %.17g", #a, a_, b_);          \
-        }                                                             \
-    } while (0)
-
 /* dash_json_dump of j, failing the test when it returns NULL. */
 static const char *dump(apr_pool_t *p, json_t *j)
 {

@@ -11,13 +11,6 @@
 #include "dash_table.h"
 #include "unit.h"
 
-#define assert_double_eq(a, b) do {                                   \
-        double a_ = (a), b_ = (b);                                    \
-        if (!(a_ == b_)) {                                            \
-            fail_msg("%s is %.17g, want %.17g", #a, a_, b_);          \
-        }                                                             \
-    } while (0)
-
 static dash_table_t *read_ok(apr_pool_t *p, const char *body)
 {
     dash_table_t *t = NULL;

@@ -18,6 +18,14 @@
 #include <apr_general.h>
 #include <apr_pools.h>
 
+/* Exact equality of doubles, printing both in full when they differ. */
+#define assert_double_eq(a, b) do {                                   \
+        double a_ = (a), b_ = (b);                                    \
+        if (!(a_ == b_)) {                                            \
+            fail_msg("%s is %.17g, want %.17g", #a, a_, b_);          \
+        }                                                             \
+    } while (0)
+
 static inline int unit_group_setup(void **state)
 {
     (void)state;
