@@ -13,8 +13,8 @@ PACKAGES=(
     postgresql redis-server python3 curl
     # Apache::Test (shipped inside mod_perl) and the test helpers
     libapache2-mod-perl2 libwww-perl libdbd-pg-perl libredis-perl
-    # make bench
-    wrk
+    # make bench (wrk; pgrep from procps)
+    wrk procps
 )
 
 missing=()
