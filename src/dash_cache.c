@@ -26,6 +26,7 @@
 #include <hiredis/hiredis.h>
 
 #include "dash_cache.h"
+#include "dash_params.h"
 
 /* A pooled connection that sat idle longer than this is closed rather than
  * reused: a NAT or firewall may have dropped it silently, which would cost
@@ -66,44 +67,6 @@ static int parse_number(const char *s, size_t n, long min, long max,
     return 1;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes s[0..n). A NUL byte is refused because the result is
- * used as a C string. The input is never quoted back: it is a secret. */
-static int pct_decode(apr_pool_t *p, const char *s, size_t n, char **out)
-{
-    char *d = apr_palloc(p, n + 1);
-    size_t i, j = 0;
-
-    for (i = 0; i < n; i++) {
-        if (s[i] == '%') {
-            int hi, lo;
-            if (i + 2 >= n) {
-                return 0;
-            }
-            hi = hex_value(s[i + 1]);
-            lo = hex_value(s[i + 2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-                return 0;
-            }
-            d[j++] = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        else {
-            d[j++] = s[i];
-        }
-    }
-    d[j] = '\0';
-    *out = d;
-    return 1;
-}
-
 static int is_host_char(char c)
 {
     return apr_isalnum(c) || c == '.' || c == '-' || c == '_';
@@ -131,10 +94,12 @@ static const char *parse_tcp(dash_redis_url_t *u, apr_pool_t *p,
         if (!colon) {
             return "the user information must be [user]:password@";
         }
-        if (!pct_decode(p, s, (size_t)(colon - s), &user)) {
+        /* The password is never quoted back: it is a secret. */
+        if (!(user = dash_pct_decode(p, s, (size_t)(colon - s), 0))) {
             return "bad percent-encoding in the user name";
         }
-        if (!pct_decode(p, colon + 1, (size_t)(at - colon - 1), &pass)) {
+        pass = dash_pct_decode(p, colon + 1, (size_t)(at - colon - 1), 0);
+        if (!pass) {
             return "bad percent-encoding in the password";
         }
         if (!*pass) {
@@ -275,28 +240,6 @@ const char *dash_redis_url_parse(dash_redis_url_t *u, apr_pool_t *p,
     return NULL;
 }
 
-/* RFC 3986 unreserved characters pass, anything else is %XX. */
-static const char *pct_encode(apr_pool_t *p, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    char *d = apr_palloc(p, strlen(s) * 3 + 1);
-    char *o = d;
-
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (apr_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            *o++ = (char)c;
-        }
-        else {
-            *o++ = '%';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
-    }
-    *o = '\0';
-    return d;
-}
-
 const char *dash_redis_url_redacted(apr_pool_t *p, const dash_redis_url_t *u)
 {
     const char *auth = "";
@@ -307,7 +250,7 @@ const char *dash_redis_url_redacted(apr_pool_t *p, const dash_redis_url_t *u)
                          : apr_pstrcat(p, "unix:", u->path, NULL);
     }
     if (u->username || u->password) {
-        auth = apr_pstrcat(p, u->username ? pct_encode(p, u->username) : "",
+        auth = apr_pstrcat(p, u->username ? dash_pct_encode(p, u->username) : "",
                            u->password ? ":***" : "", "@", NULL);
     }
     host = u->host ? u->host : "";

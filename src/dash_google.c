@@ -18,6 +18,7 @@
 #include "dash_google.h"
 #include "dash_http.h"
 #include "dash_json.h"
+#include "dash_params.h"
 #include "dash_table.h"
 
 /* Token answers are a few hundred bytes; anything near this is not one. */
@@ -68,40 +69,6 @@ const char *dash_google_query_name(dash_query_e q)
     return calls[q].name;
 }
 
-/*
- * RFC 3986 percent-encoding: only the unreserved set (ALPHA DIGIT - . _ ~)
- * stays as is. Used for query values and for the token form (where %20
- * for a space is as valid as '+'), so ids, tokens and secrets with any
- * byte in them cannot break the request's structure.
- */
-static char *pct_encode(apr_pool_t *p, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    apr_size_t n = 0;
-    const unsigned char *u;
-    char *out, *o;
-
-    for (u = (const unsigned char *)s; *u; u++) {
-        n++;
-    }
-    o = out = apr_palloc(p, 3 * n + 1);
-    for (u = (const unsigned char *)s; *u; u++) {
-        unsigned char c = *u;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-            || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
-            || c == '~') {
-            *o++ = (char)c;
-        }
-        else {
-            *o++ = '%';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
 static dash_date_t window_date(const dash_windows_t *w, dash_wdate_e which)
 {
     switch (which) {
@@ -120,7 +87,7 @@ static void add_param(apr_array_header_t *parts, apr_pool_t *p,
                       const char *name, const char *value)
 {
     APR_ARRAY_PUSH(parts, const char *) =
-        apr_pstrcat(p, name, "=", pct_encode(p, value), NULL);
+        apr_pstrcat(p, name, "=", dash_pct_encode(p, value), NULL);
 }
 
 const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
@@ -433,9 +400,9 @@ dash_err_e dash_google_refresh(dash_token_t *out, apr_pool_t *p,
     req.url = g->token_url;
     req.max_body = DASH_TOKEN_MAX_BODY;
     req.form = apr_pstrcat(p, "grant_type=refresh_token",
-                           "&refresh_token=", pct_encode(p, refresh_token),
-                           "&client_id=", pct_encode(p, g->client_id),
-                           "&client_secret=", pct_encode(p, g->client_secret),
+                           "&refresh_token=", dash_pct_encode(p, refresh_token),
+                           "&client_id=", dash_pct_encode(p, g->client_id),
+                           "&client_secret=", dash_pct_encode(p, g->client_secret),
                            NULL);
 
     rv = dash_http_perform(p, &req, 1, g->timeout, &herr);

@@ -16,8 +16,32 @@ static int hexval(int c)
     return -1;
 }
 
-/* Decodes [s, s+n) into a new string from p; NULL when malformed. */
-static char *decode(apr_pool_t *p, const char *s, apr_size_t n)
+char *dash_pct_encode(apr_pool_t *p, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = apr_palloc(p, 3 * strlen(s) + 1);
+    char *o = out;
+
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+            || c == '~') {
+            *o++ = (char)c;
+        }
+        else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+char *dash_pct_decode(apr_pool_t *p, const char *s, apr_size_t n,
+                      int plus_is_space)
 {
     char *out = apr_palloc(p, n + 1);
     apr_size_t i, o = 0;
@@ -25,7 +49,7 @@ static char *decode(apr_pool_t *p, const char *s, apr_size_t n)
     for (i = 0; i < n; i++) {
         int c = (unsigned char)s[i];
 
-        if (c == '+') {
+        if (c == '+' && plus_is_space) {
             c = ' ';
         }
         else if (c == '%') {
@@ -66,8 +90,9 @@ apr_status_t dash_params_parse(apr_table_t **params, apr_pool_t *p,
         char *name, *value;
 
         if (len > 0) {
-            name = decode(p, pos, klen);
-            value = eq ? decode(p, eq + 1, len - klen - 1) : apr_pstrdup(p, "");
+            name = dash_pct_decode(p, pos, klen, 1);
+            value = eq ? dash_pct_decode(p, eq + 1, len - klen - 1, 1)
+                       : apr_pstrdup(p, "");
             if (!name || !value) {
                 *perr = "malformed query string";
                 return APR_EINVAL;
