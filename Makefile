@@ -10,31 +10,44 @@ DEP_LIBS  := -lcurl -lhiredis -ljansson -lm
 comma     := ,
 
 GLUE_SRC  := mod_dashboard.c $(wildcard mod_dashboard_*.c)
+GLUE_HDR  := $(wildcard mod_dashboard*.h)
 CORE_SRC  := $(sort $(wildcard src/dash_*.c))
 CORE_HDR  := $(wildcard src/*.h)
+CORE_OBJ  := $(patsubst src/%.c,build/core/%.o,$(CORE_SRC))
+CORE_LIB  := build/libdash.a
+# The core is compiled once, position-independent, with httpd's own flags
+# (apxs -q), and linked both into the module and into every unit test.
+CORE_CFLAGS = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
+	      $(shell $(APXS) -q EXTRA_CPPFLAGS 2>/dev/null) -fPIC $(WARN)
 UNIT_SRC  := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN  := $(patsubst t/unit/%.c,build/%,$(UNIT_SRC))
 
-.PHONY: all install deps unit test demo demo-stop bench clean boundary
+.PHONY: all install deps unit test check demo demo-stop bench clean boundary
 
 all: .libs/mod_dashboard.so
 
-.libs/mod_dashboard.so: $(GLUE_SRC) $(CORE_SRC) $(CORE_HDR) mod_dashboard.h Makefile
+build/core/%.o: src/%.c $(CORE_HDR) Makefile
+	@mkdir -p build/core
+	@$(CC) $(CORE_CFLAGS) $(APR_CPP) $(APR_INC) -Isrc -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	@ar rcs $@ $(CORE_OBJ)
+
+.libs/mod_dashboard.so: $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(CORE_LIB) Makefile
 	@mkdir -p build
 	@$(APXS) -c -o mod_dashboard.la -Isrc $(addprefix -Wc$(comma),$(WARN)) \
-	    $(GLUE_SRC) $(CORE_SRC) $(DEP_LIBS) >build/apxs.log 2>&1 \
+	    $(GLUE_SRC) $(CORE_LIB) $(DEP_LIBS) >build/apxs.log 2>&1 \
 	    || { cat build/apxs.log; exit 1; }
 	@echo "built .libs/mod_dashboard.so (apxs output: build/apxs.log)"
-
-
 
 install: .libs/mod_dashboard.so
 	$(APXS) -i -n dashboard mod_dashboard.la
 
 # --- core unit tests (cmocka), no httpd involved -------------------------
-build/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) $(wildcard t/unit/*.h)
+build/%: t/unit/%.c $(CORE_LIB) $(CORE_HDR) $(wildcard t/unit/*.h)
 	@mkdir -p build
-	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) -Isrc -o $@ $< $(CORE_SRC) \
+	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) -Isrc -o $@ $< $(CORE_LIB) \
 	    -lcmocka $(DEP_LIBS) $(APR_LIBS)
 
 unit: $(UNIT_BIN)

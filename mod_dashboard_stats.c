@@ -1,6 +1,7 @@
 /*
- * GET /dashboard/stats (SPEC §5): account choice, upload counts, the Redis
- * cache, token refresh and the seven Analytics calls, glued together.
+ * GET /dashboard/stats (docs/api.md#stats): account choice, upload counts,
+ * the Redis cache, token refresh and the seven Analytics calls, glued
+ * together (docs/behaviour.md).
  */
 #include "httpd.h"
 #include "http_config.h"
@@ -8,7 +9,11 @@
 #include "http_protocol.h"
 #include "apr_strings.h"
 
-#include "mod_dashboard.h"
+#include "mod_dashboard_config.h"
+#include "mod_dashboard_db.h"
+#include "mod_dashboard_handlers.h"
+#include "mod_dashboard_request.h"
+#include "dash_cache.h"
 #include "dash_json.h"
 #include "dash_stats.h"
 
@@ -16,37 +21,25 @@ APLOG_USE_MODULE(dashboard);
 
 typedef struct {
     request_rec *r;
-    dash_srv_cfg_t *cfg;
+    dashboard_srv_cfg_t *cfg;
     const char *user;
     const char *wanted;            /* platform_user_id parameter, or NULL */
     dash_mode_e mode;
     dash_windows_t win;
 
-    dash_err_e choice;             /* §5.2 outcome */
+    dash_err_e choice;             /* the account choice's outcome */
     const dash_account_t *account;
-    long current, previous, total; /* §5.3 */
+    long current, previous, total; /* docs/behaviour.md#upload-counts */
     apr_array_header_t *videos;    /* dash_video_t, newest first */
     dash_credentials_t cred;
     const char *now_local;
 
     const char *cache_state;       /* hit | miss | bypass */
     apr_interval_time_t upstream;
-} stats_t;
+} dashboard_stats_req_t;
 
-/* "YYYY-MM-DD HH:MM:SS" in the server's local time, the way the
- * token_expires_at column is kept (SPEC §3). */
-static const char *local_timestamp(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t tm;
-
-    apr_time_exp_lt(&tm, t);
-    return apr_psprintf(p, "%04d-%02d-%02d %02d:%02d:%02d",
-                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                        tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-/* §5.2 over the deduplicated list. */
-static dash_err_e choose_account(stats_t *st, const apr_array_header_t *list)
+/* docs/behaviour.md#account-choice, over the deduplicated list. */
+static dash_err_e choose_account(dashboard_stats_req_t *st, const apr_array_header_t *list)
 {
     int i;
 
@@ -74,7 +67,7 @@ static dash_err_e choose_account(stats_t *st, const apr_array_header_t *list)
 static apr_status_t load_channel(void *ctx, apr_pool_t *p, dash_db_t *db,
                                  const char **perr)
 {
-    stats_t *st = ctx;
+    dashboard_stats_req_t *st = ctx;
     apr_array_header_t *list;
     apr_status_t rv = dash_store_accounts(&list, p, db, st->user, perr);
 
@@ -93,7 +86,7 @@ static apr_status_t load_channel(void *ctx, apr_pool_t *p, dash_db_t *db,
 static apr_status_t load_uploads(void *ctx, apr_pool_t *p, dash_db_t *db,
                                  const char **perr)
 {
-    stats_t *st = ctx;
+    dashboard_stats_req_t *st = ctx;
     apr_status_t rv = dash_store_recent(&st->videos, p, db, st->user,
                                         st->account->platform_user_id,
                                         (int)st->cfg->max_videos, perr);
@@ -105,23 +98,23 @@ static apr_status_t load_uploads(void *ctx, apr_pool_t *p, dash_db_t *db,
 }
 
 typedef struct {
-    stats_t *st;
+    dashboard_stats_req_t *st;
     const dash_token_t *token;
     const char *expires_at;
-} save_job_t;
+} dashboard_save_job_t;
 
 static apr_status_t save_token(void *ctx, apr_pool_t *p, dash_db_t *db,
                                const char **perr)
 {
-    save_job_t *job = ctx;
+    dashboard_save_job_t *job = ctx;
 
     return dash_store_save_token(p, db, job->st->account->id,
                                  job->token->access_token, job->expires_at,
                                  job->token->refresh_token, perr);
 }
 
-/* Logs the one info line of §8 and answers. */
-static int finish(stats_t *st, int rc)
+/* Logs the one info line of docs/behaviour.md#logging and answers. */
+static int finish(dashboard_stats_req_t *st, int rc)
 {
     request_rec *r = st->r;
 
@@ -136,12 +129,12 @@ static int finish(stats_t *st, int rc)
     return rc;
 }
 
-static int fail(stats_t *st, dash_err_e err)
+static int fail(dashboard_stats_req_t *st, dash_err_e err)
 {
-    return finish(st, dash_reply_error(st->r, err));
+    return finish(st, dashboard_reply_error(st->r, err));
 }
 
-static int reply(stats_t *st, json_t *resp)
+static int reply(dashboard_stats_req_t *st, json_t *resp)
 {
     apr_size_t len;
     char *body = NULL;
@@ -156,25 +149,26 @@ static int reply(stats_t *st, json_t *resp)
         return fail(st, DASH_ERR_INTERNAL);
     }
     apr_table_setn(st->r->headers_out, "X-Dashboard-Cache", st->cache_state);
-    return finish(st, dash_reply_json(st->r, body, len, 1));
+    return finish(st, dashboard_reply_json(st->r, body, len, 1));
 }
 
-/* §5.4: a hit is a value that parses and validates; anything else is a
- * miss, and Redis failing means "bypass", never an error. */
-static json_t *cache_lookup(stats_t *st, const char *key)
+/* docs/behaviour.md#cache: a hit is a value that parses and validates;
+ * anything else is a miss, and Redis failing means "bypass", never an
+ * error. */
+static json_t *cache_lookup(dashboard_stats_req_t *st, const char *key)
 {
     request_rec *r = st->r;
     const char *err = NULL;
     char *val;
     apr_size_t len;
-    json_t *doc, *resp;
+    json_t *resp;
     apr_status_t rv;
 
-    if (!st->cfg->cache) {
+    if (!st->cfg->redis) {
         st->cache_state = "bypass";
         return NULL;
     }
-    rv = dash_cache_get(st->cfg->cache, r->pool, key, &val, &len, &err);
+    rv = dash_redis_get(st->cfg->redis, r->pool, key, &val, &len, &err);
     if (rv == APR_NOTFOUND) {
         st->cache_state = "miss";
         return NULL;
@@ -187,9 +181,8 @@ static json_t *cache_lookup(stats_t *st, const char *key)
         return NULL;
     }
     st->cache_state = "miss";
-    if (dash_json_parse(&doc, r->pool, val, len, &err) != APR_SUCCESS
-        || !json_is_object(doc)
-        || !dash_stats_valid(resp = json_object_get(doc, "response"))) {
+    resp = dash_cache_value_decode(r->pool, val, len);
+    if (!resp) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "dashboard: ignoring an invalid cached value at %s", key);
         return NULL;
@@ -198,24 +191,23 @@ static json_t *cache_lookup(stats_t *st, const char *key)
     return resp;
 }
 
-static void cache_store(stats_t *st, const char *key, json_t *resp)
+static void cache_store(dashboard_stats_req_t *st, const char *key,
+                        json_t *resp)
 {
     request_rec *r = st->r;
     const char *err = NULL;
-    json_t *doc;
     char *val;
     apr_size_t len;
     apr_status_t rv;
 
-    if (!st->cfg->cache || strcmp(st->cache_state, "miss")) {
+    if (!st->cfg->redis || strcmp(st->cache_state, "miss")) {
         return;
     }
-    doc = dash_json_pool(r->pool, json_pack("{s:O}", "response", resp));
-    val = doc ? dash_json_dump(r->pool, doc, &len) : NULL;
+    val = dash_cache_value_encode(r->pool, resp, &len);
     if (!val) {
         return;
     }
-    rv = dash_cache_set(st->cfg->cache, r->pool, key, val, len,
+    rv = dash_redis_set(st->cfg->redis, r->pool, key, val, len,
                         st->cfg->cache_ttl, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
@@ -224,16 +216,16 @@ static void cache_store(stats_t *st, const char *key, json_t *resp)
     }
 }
 
-/* §5.5 says "miss" when Redis is up, so ask it. */
-static const char *cache_probe(stats_t *st)
+/* docs/behaviour.md#no-uploads says "miss" when Redis is up, so ask it. */
+static const char *cache_probe(dashboard_stats_req_t *st)
 {
     const char *err = NULL;
     apr_status_t rv;
 
-    if (!st->cfg->cache) {
+    if (!st->cfg->redis) {
         return "bypass";
     }
-    rv = dash_cache_ping(st->cfg->cache, st->r->pool, &err);
+    rv = dash_redis_ping(st->cfg->redis, st->r->pool, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, st->r,
                       "dashboard: Redis %s unavailable (%s)",
@@ -243,13 +235,14 @@ static const char *cache_probe(stats_t *st)
     return "miss";
 }
 
-/* §5.6: the access token to use, refreshed and written back if needed. */
-static dash_err_e ensure_token(stats_t *st, const char **token)
+/* docs/behaviour.md#tokens: the access token to use, refreshed and
+ * written back if needed. */
+static dash_err_e ensure_token(dashboard_stats_req_t *st, const char **token)
 {
     request_rec *r = st->r;
     dash_google_cfg_t g;
     dash_token_t fresh;
-    save_job_t job;
+    dashboard_save_job_t job;
     const char *err = NULL;
     apr_time_t start;
     dash_err_e e;
@@ -264,7 +257,7 @@ static dash_err_e ensure_token(stats_t *st, const char **token)
                       "no refresh token", st->account->platform_user_id);
         return DASH_ERR_TOKEN_EXPIRED;
     }
-    dash_google_settings(&g, st->cfg);
+    dashboard_google_settings(&g, st->cfg);
     start = apr_time_now();
     e = dash_google_refresh(&fresh, r->pool, &g, st->cred.refresh_token, &err);
     st->upstream += apr_time_now() - start;
@@ -277,11 +270,11 @@ static dash_err_e ensure_token(stats_t *st, const char **token)
     }
     job.st = st;
     job.token = &fresh;
-    job.expires_at = local_timestamp(r->pool, apr_time_now()
+    job.expires_at = dash_dates_local_timestamp(r->pool, apr_time_now()
                                      + apr_time_from_sec(fresh.expires_in));
     /* The new token works either way; a failed write only costs another
-     * refresh next time (dash_db_run has logged it). */
-    if (dash_db_run(r, save_token, &job) == APR_SUCCESS) {
+     * refresh next time (dashboard_db_run has logged it). */
+    if (dashboard_db_run(r, save_token, &job) == APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "dashboard: refreshed the token of channel %s",
                       st->account->platform_user_id);
@@ -290,7 +283,7 @@ static dash_err_e ensure_token(stats_t *st, const char **token)
     return DASH_OK;
 }
 
-static int fetch_and_reply(stats_t *st, const char *key)
+static int fetch_and_reply(dashboard_stats_req_t *st, const char *key)
 {
     request_rec *r = st->r;
     dash_google_cfg_t g;
@@ -302,7 +295,7 @@ static int fetch_and_reply(stats_t *st, const char *key)
     dash_err_e e;
     int i;
 
-    if (dash_db_run(r, load_uploads, st) != APR_SUCCESS) {
+    if (dashboard_db_run(r, load_uploads, st) != APR_SUCCESS) {
         return fail(st, DASH_ERR_DATABASE_UNAVAILABLE);
     }
     if (st->videos->nelts == 0) {
@@ -319,7 +312,7 @@ static int fetch_and_reply(stats_t *st, const char *key)
     for (i = 0; i < st->videos->nelts; i++) {
         ids[i] = APR_ARRAY_IDX(st->videos, i, dash_video_t).id;
     }
-    dash_google_settings(&g, st->cfg);
+    dashboard_google_settings(&g, st->cfg);
     e = dash_google_reports(&reports, r->pool, &g, token, st->mode, &st->win,
                             ids, st->videos->nelts, &err);
     st->upstream += reports.elapsed;
@@ -348,40 +341,37 @@ static int fetch_and_reply(stats_t *st, const char *key)
     return reply(st, resp);
 }
 
-int dash_handle_stats(request_rec *r)
+int dashboard_handle_stats(request_rec *r)
 {
-    stats_t st;
+    dashboard_stats_req_t st;
     apr_table_t *params;
     const char *mode, *key;
     json_t *cached;
 
-    if (!dash_request_gate(r, AP_METHOD_BIT << M_GET, "GET, HEAD")) {
+    if (!dashboard_request_gate(r, AP_METHOD_BIT << M_GET, "GET, HEAD")) {
         return OK;
     }
     memset(&st, 0, sizeof(st));
     st.r = r;
-    st.cfg = dash_srv_cfg(r->server);
+    st.cfg = dashboard_srv_cfg(r->server);
     st.user = r->user;
-    if (!(params = dash_request_params(r))) {
+    if (!(params = dashboard_request_params(r))) {
         return finish(&st, OK);
     }
     mode = apr_table_get(params, "mode");
-    if (!mode || !strcmp(mode, "month")) {
+    if (!mode) {
         st.mode = DASH_MODE_MONTH;
     }
-    else if (!strcmp(mode, "day")) {
-        st.mode = DASH_MODE_DAY;
-    }
-    else {
+    else if (dash_mode_parse(&st.mode, mode, strlen(mode)) != APR_SUCCESS) {
         return fail(&st, DASH_ERR_INVALID_PARAMETER);
     }
-    if (!dash_request_id_param(r, params, "platform_user_id", &st.wanted)) {
+    if (!dashboard_request_id_param(r, params, "platform_user_id", &st.wanted)) {
         return finish(&st, OK);
     }
-    dash_windows(&st.win, dash_date_local(r->request_time), st.mode);
-    st.now_local = local_timestamp(r->pool, apr_time_now());
+    dash_dates_windows(&st.win, dash_dates_local(r->request_time), st.mode);
+    st.now_local = dash_dates_local_timestamp(r->pool, apr_time_now());
 
-    if (dash_db_run(r, load_channel, &st) != APR_SUCCESS) {
+    if (dashboard_db_run(r, load_channel, &st) != APR_SUCCESS) {
         return fail(&st, DASH_ERR_DATABASE_UNAVAILABLE);
     }
     if (st.choice != DASH_OK) {

@@ -1,4 +1,4 @@
--- mod_dashboard: the site's tables the module reads (SPEC §3), with the
+-- mod_dashboard: the site's tables the module reads (docs/operations.md), with the
 -- indexes its queries need. The module never writes here except a
 -- refreshed OAuth token (access_token, token_expires_at, refresh_token).
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: SPEC §10, measured on this machine, written to
+# `make bench`: the performance targets, measured on this machine, written to
 # bench/RESULTS.md (appended, with the machine and the date).
 #   1. cache hit: /dashboard/stats against httpd serving the same bytes as a
 #      static file, side by side (wrk);

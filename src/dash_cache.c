@@ -1,992 +1,49 @@
 /*
- * SPEC §2 DashboardRedis, §5.4 and §6: the Redis URL, the key layout, and a
- * per-child pool of hiredis connections with GET, SET, PING and a SCAN
- * based purge.
- *
- * Lessons taken from mod_auth_openidc's Redis history: commands only go out
- * through redisCommand("… %b", …) / redisCommandArgv, never as a formatted
- * command string; a connection with c->err set is thrown away, never put
- * back; an I/O error on a connection that sat idle in the pool gets one
- * retry on a fresh connection; the password never reaches a message.
+ * The cache rules (docs/behaviour.md#cache): one key codec, used to build
+ * a key, to build the SCAN pattern of a purge and to check each key the
+ * SCAN returns; the stored value's shape.
  */
-#include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
-#include <apr_allocator.h>
-#include <apr_lib.h>
-#include <apr_reslist.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
-
-#include <hiredis/hiredis.h>
 
 #include "dash_cache.h"
-#include "dash_params.h"
+#include "dash_json.h"
+#include "dash_stats.h"
 
-/* A pooled connection that sat idle longer than this is closed rather than
- * reused: a NAT or firewall may have dropped it silently, which would cost
- * a full command timeout instead of the quick EOF the retry handles. */
-#define DASH_REDIS_IDLE_TTL apr_time_from_sec(60)
+#define KEY_PREFIX "dashboard:"
+#define KEY_PREFIX_LEN (sizeof(KEY_PREFIX) - 1)
 
-/* SCAN COUNT hint (SPEC §6): big enough to finish a purge in few round
- * trips, small enough that one SCAN never blocks Redis noticeably. */
-#define DASH_SCAN_COUNT "500"
-
-/* Longest text kept from a Redis error reply in a message. */
-#define DASH_REPLY_TEXT_MAX 120
-
-/* ------------------------------------------------------------------ */
-/* The URL                                                             */
-/* ------------------------------------------------------------------ */
-
-/* Digits only (no sign, no space), within [min, max]; 1 on success. */
-static int parse_number(const char *s, size_t n, long min, long max,
-                        long *out)
+/* The parts of a key, in the order they are written. */
+static const char *key_join(apr_pool_t *p, const char *user,
+                            const char *channel, const char *mode)
 {
-    long v = 0;
-    size_t i;
+    return apr_pstrcat(p, KEY_PREFIX, user, ":", channel, ":", mode, NULL);
+}
 
-    if (n == 0 || n > 18) {
+typedef struct {
+    const char *user, *channel, *mode;
+    apr_size_t user_len, channel_len, mode_len;
+} key_parts_t;
+
+/*
+ * key_join's inverse. {mode} is after the last ':' and {channel} before
+ * it, neither holding a ':'; {user} is the rest and may hold any.
+ * 0 when k does not have the layout or the channel is empty.
+ */
+static int key_split(const char *k, apr_size_t n, key_parts_t *kp)
+{
+    const char *end = k + n, *mode, *chan;
+
+    if (n < KEY_PREFIX_LEN || memcmp(k, KEY_PREFIX, KEY_PREFIX_LEN) != 0) {
         return 0;
     }
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return 0;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v < min || v > max) {
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
-
-static int is_host_char(char c)
-{
-    return apr_isalnum(c) || c == '.' || c == '-' || c == '_';
-}
-
-static int is_ipv6_char(char c)
-{
-    return apr_isxdigit(c) || c == ':' || c == '.';
-}
-
-/* redis://[[user]:password@]host[:port][/db], after "redis://". */
-static const char *parse_tcp(dash_redis_url_t *u, apr_pool_t *p,
-                             const char *s)
-{
-    /* The last '@' ends the userinfo: host, port and db cannot contain
-     * one, so a password with a raw '@' or '/' still parses. */
-    const char *at = strrchr(s, '@');
-    const char *h, *end;
-    long v;
-
-    if (at) {
-        const char *colon = memchr(s, ':', (size_t)(at - s));
-        char *user, *pass;
-
-        if (!colon) {
-            return "the user information must be [user]:password@";
-        }
-        /* The password is never quoted back: it is a secret. */
-        if (!(user = dash_pct_decode(p, s, (size_t)(colon - s), 0))) {
-            return "bad percent-encoding in the user name";
-        }
-        pass = dash_pct_decode(p, colon + 1, (size_t)(at - colon - 1), 0);
-        if (!pass) {
-            return "bad percent-encoding in the password";
-        }
-        if (!*pass) {
-            return "empty password";
-        }
-        u->username = *user ? user : NULL;
-        u->password = pass;
-        s = at + 1;
-    }
-
-    if (*s == '[') {
-        /* An IPv6 literal, handed to getaddrinfo without the brackets. */
-        h = s + 1;
-        end = strchr(h, ']');
-        if (!end || end == h) {
-            return "bad IPv6 address (expected [address])";
-        }
-        for (s = h; s < end; s++) {
-            if (!is_ipv6_char(*s)) {
-                return "bad IPv6 address (expected [address])";
-            }
-        }
-        u->host = apr_pstrmemdup(p, h, (size_t)(end - h));
-        s = end + 1;
-        if (*s && *s != ':' && *s != '/') {
-            return "unexpected characters after the host";
-        }
-    }
-    else {
-        h = s;
-        while (is_host_char(*s)) {
-            s++;
-        }
-        if (s == h) {
-            return *s && *s != ':' && *s != '/'
-                   ? "the host contains a character not allowed in a host name"
-                   : "empty host";
-        }
-        if (*s && *s != ':' && *s != '/') {
-            return "the host contains a character not allowed in a host name";
-        }
-        u->host = apr_pstrmemdup(p, h, (size_t)(s - h));
-    }
-
-    if (*s == ':') {
-        h = ++s;
-        while (*s && *s != '/') {
-            s++;
-        }
-        if (!parse_number(h, (size_t)(s - h), 1, 65535, &v)) {
-            return "the port must be a number from 1 to 65535";
-        }
-        u->port = (int)v;
-    }
-
-    if (*s == '/') {
-        h = ++s;
-        s += strlen(s);
-        /* "redis://host/" is the default database, as in other clients. */
-        if (s > h) {
-            if (!parse_number(h, (size_t)(s - h), 0, INT_MAX, &v)) {
-                return "the database must be a non-negative integer "
-                       "(redis://host:port/N)";
-            }
-            u->db = (int)v;
-        }
-    }
-    return NULL;
-}
-
-/* unix:/absolute/path[?db=N], after "unix:". */
-static const char *parse_unix(dash_redis_url_t *u, apr_pool_t *p,
-                              const char *s)
-{
-    const char *q = strchr(s, '?');
-    size_t n = q ? (size_t)(q - s) : strlen(s);
-    long v;
-
-    if (n == 0) {
-        return "missing socket path (unix:/path/to/socket)";
-    }
-    if (s[0] != '/') {
-        return "the socket path must be absolute (unix:/path/to/socket)";
-    }
-    /* Checked here so configtest says it, not the first connect. */
-    if (n >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-        return "the socket path is too long";
-    }
-    u->path = apr_pstrmemdup(p, s, n);
-    if (q) {
-        q++;
-        if (strncmp(q, "db=", 3) != 0) {
-            return "the only query parameter of a unix: URL is ?db=N";
-        }
-        q += 3;
-        if (!parse_number(q, strlen(q), 0, INT_MAX, &v)) {
-            return "the database must be a non-negative integer (?db=N)";
-        }
-        u->db = (int)v;
-    }
-    return NULL;
-}
-
-const char *dash_redis_url_parse(dash_redis_url_t *u, apr_pool_t *p,
-                                 const char *url)
-{
-    const char *s;
-    const char *msg;
-
-    memset(u, 0, sizeof(*u));
-    u->port = 6379;
-
-    if (!url || !*url) {
-        return "empty Redis URL";
-    }
-    for (s = url; *s; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-            return "the Redis URL contains a control character";
-        }
-    }
-    /* The messages below never quote the URL: it may hold the password. */
-    if (strncasecmp(url, "redis://", 8) == 0) {
-        msg = parse_tcp(u, p, url + 8);
-    }
-    else if (strncasecmp(url, "unix:", 5) == 0) {
-        msg = parse_unix(u, p, url + 5);
-    }
-    else if (strncasecmp(url, "rediss://", 9) == 0) {
-        msg = "rediss:// (TLS) is not supported; use redis:// or unix:";
-    }
-    else {
-        msg = "expected redis://host[:port][/db] or unix:/path";
-    }
-    if (msg) {
-        memset(u, 0, sizeof(*u));
-        return apr_pstrcat(p, "bad Redis URL: ", msg, NULL);
-    }
-    return NULL;
-}
-
-const char *dash_redis_url_redacted(apr_pool_t *p, const dash_redis_url_t *u)
-{
-    const char *auth = "";
-    const char *host;
-
-    if (u->path) {
-        return u->db > 0 ? apr_psprintf(p, "unix:%s?db=%d", u->path, u->db)
-                         : apr_pstrcat(p, "unix:", u->path, NULL);
-    }
-    if (u->username || u->password) {
-        auth = apr_pstrcat(p, u->username ? dash_pct_encode(p, u->username) : "",
-                           u->password ? ":***" : "", "@", NULL);
-    }
-    host = u->host ? u->host : "";
-    if (strchr(host, ':')) {
-        host = apr_pstrcat(p, "[", host, "]", NULL);
-    }
-    return u->db > 0
-           ? apr_psprintf(p, "redis://%s%s:%d/%d", auth, host, u->port, u->db)
-           : apr_psprintf(p, "redis://%s%s:%d", auth, host, u->port);
-}
-
-const char *dash_glob_escape(apr_pool_t *p, const char *s)
-{
-    char *d = apr_palloc(p, strlen(s) * 2 + 1);
-    char *o = d;
-
-    for (; *s; s++) {
-        if (strchr("*?[]\\", *s)) {
-            *o++ = '\\';
-        }
-        *o++ = *s;
-    }
-    *o = '\0';
-    return d;
-}
-
-const char *dash_cache_key(apr_pool_t *p, const char *user,
-                           const char *channel, dash_mode_e mode)
-{
-    return apr_pstrcat(p, "dashboard:", user, ":", channel, ":",
-                       dash_mode_name(mode), NULL);
-}
-
-/* ------------------------------------------------------------------ */
-/* The pool                                                            */
-/* ------------------------------------------------------------------ */
-
-/*
- * A slot of the reslist. The reslist bounds how many exist and hands them
- * out; the hiredis connection inside is made by the thread that acquired
- * the slot, outside the reslist's lock. apr-util calls the constructor with
- * the list locked, so a connect there would stall every other worker for
- * up to the timeout while Redis is unreachable, and the constructor has no
- * way to hand the error text back to the request that wants to log it.
- */
-typedef struct {
-    redisContext *ctx;         /* NULL until connected, and after an error */
-    int taken;                 /* owned by the reslist (idle or leased) */
-} dash_slot_t;
-
-struct dash_cache_t {
-    apr_pool_t *pool;
-    apr_reslist_t *rl;
-    dash_redis_url_t u;        /* deep copy in pool */
-    const char *where;         /* host:port or socket path, for messages */
-    const char *db;            /* u.db as text, for SELECT */
-    struct timeval tv;
-    apr_interval_time_t timeout;
-    dash_slot_t *slots;
-    int nslots;
-#if APR_HAS_THREADS
-    apr_thread_mutex_t *slot_lock;
-#endif
-};
-
-/*
- * apr-util 1.6 happens to call these with the list locked, but says
- * nothing about it, so the slot table has a lock of its own. Slots are
- * preallocated: nothing is allocated per connection, so a Redis that
- * flaps for weeks cannot grow the child's memory.
- */
-static apr_status_t slot_construct(void **res, void *params, apr_pool_t *pool)
-{
-    dash_cache_t *c = params;
-    apr_status_t rv = APR_EGENERAL;   /* unreachable: ntotal <= nslots */
-    int i;
-
-    (void)pool;
-#if APR_HAS_THREADS
-    apr_thread_mutex_lock(c->slot_lock);
-#endif
-    for (i = 0; i < c->nslots; i++) {
-        if (!c->slots[i].taken) {
-            c->slots[i].taken = 1;
-            c->slots[i].ctx = NULL;
-            *res = &c->slots[i];
-            rv = APR_SUCCESS;
-            break;
-        }
-    }
-#if APR_HAS_THREADS
-    apr_thread_mutex_unlock(c->slot_lock);
-#endif
-    return rv;
-}
-
-static apr_status_t slot_destruct(void *res, void *params, apr_pool_t *pool)
-{
-    dash_cache_t *c = params;
-    dash_slot_t *s = res;
-
-    (void)pool;
-    /* The slot is ours alone here (idle in the list, or being invalidated
-     * by its holder), so closing needs no lock; freeing it does. */
-    if (s->ctx) {
-        redisFree(s->ctx);
-        s->ctx = NULL;
-    }
-#if APR_HAS_THREADS
-    apr_thread_mutex_lock(c->slot_lock);
-#endif
-    s->taken = 0;
-#if APR_HAS_THREADS
-    apr_thread_mutex_unlock(c->slot_lock);
-#endif
-    return APR_SUCCESS;
-}
-
-apr_status_t dash_cache_create(dash_cache_t **pc, apr_pool_t *pool,
-                               const dash_redis_url_t *u,
-                               apr_interval_time_t timeout, int max_conns)
-{
-    apr_allocator_t *alloc;
-    apr_pool_t *cp;
-    dash_cache_t *c;
-    apr_status_t rv;
-
-    *pc = NULL;
-    /* A zero timeout would mean "block forever" to both hiredis and the
-     * reslist, which is exactly what must never happen on a request. */
-    if (!u || (!u->host == !u->path) || timeout <= 0 || max_conns <= 0) {
-        return APR_EINVAL;
-    }
-
-    /*
-     * Our own allocator, guarded by a mutex: the reslist allocates its
-     * containers from this pool in whatever worker thread acquires, and the
-     * child pool's allocator may not be thread-safe. The pool is still a
-     * child of the caller's, so it goes away with it.
-     */
-    rv = apr_allocator_create(&alloc);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    rv = apr_pool_create_ex(&cp, pool, NULL, alloc);
-    if (rv != APR_SUCCESS) {
-        apr_allocator_destroy(alloc);
-        return rv;
-    }
-    apr_allocator_owner_set(alloc, cp);
-#if APR_HAS_THREADS
-    {
-        apr_thread_mutex_t *mutex;
-        rv = apr_thread_mutex_create(&mutex, APR_THREAD_MUTEX_DEFAULT, cp);
-        if (rv != APR_SUCCESS) {
-            apr_pool_destroy(cp);
-            return rv;
-        }
-        apr_allocator_mutex_set(alloc, mutex);
-    }
-#endif
-    apr_pool_tag(cp, "dash_cache");
-
-    c = apr_pcalloc(cp, sizeof(*c));
-#if APR_HAS_THREADS
-    rv = apr_thread_mutex_create(&c->slot_lock, APR_THREAD_MUTEX_DEFAULT, cp);
-    if (rv != APR_SUCCESS) {
-        apr_pool_destroy(cp);
-        return rv;
-    }
-#endif
-    c->pool = cp;
-    c->u.host = u->host ? apr_pstrdup(cp, u->host) : NULL;
-    c->u.port = u->port;
-    c->u.path = u->path ? apr_pstrdup(cp, u->path) : NULL;
-    c->u.username = u->username ? apr_pstrdup(cp, u->username) : NULL;
-    c->u.password = u->password ? apr_pstrdup(cp, u->password) : NULL;
-    c->u.db = u->db;
-    if (c->u.path) {
-        c->where = c->u.path;
-    }
-    else if (strchr(c->u.host, ':')) {
-        c->where = apr_psprintf(cp, "[%s]:%d", c->u.host, c->u.port);
-    }
-    else {
-        c->where = apr_psprintf(cp, "%s:%d", c->u.host, c->u.port);
-    }
-    c->db = apr_itoa(cp, c->u.db);
-    c->timeout = timeout;
-    c->tv.tv_sec = (long)apr_time_sec(timeout);
-    c->tv.tv_usec = (long)apr_time_usec(timeout);
-    c->nslots = max_conns;
-    c->slots = apr_pcalloc(cp, sizeof(*c->slots) * (apr_size_t)max_conns);
-
-    rv = apr_reslist_create(&c->rl, 0, max_conns, max_conns,
-                            DASH_REDIS_IDLE_TTL, slot_construct,
-                            slot_destruct, c, cp);
-    if (rv != APR_SUCCESS) {
-        apr_pool_destroy(cp);
-        return rv;
-    }
-    /* A saturated pool answers "no connection" after the Redis timeout
-     * instead of parking the worker (mod_dbd's mistake). */
-    apr_reslist_timeout_set(c->rl, timeout);
-    *pc = c;
-    return APR_SUCCESS;
-}
-
-/* ------------------------------------------------------------------ */
-/* Errors                                                              */
-/* ------------------------------------------------------------------ */
-
-/* Replaces every occurrence of the password by "***". Nothing we write
- * quotes it, but a server error reply is foreign text. */
-static const char *scrub(dash_cache_t *c, apr_pool_t *p, const char *msg)
-{
-    const char *pw = c->u.password;
-    const char *hit;
-    size_t n;
-    char *out = "";
-
-    if (!pw || !*pw || !strstr(msg, pw)) {
-        return msg;
-    }
-    n = strlen(pw);
-    while ((hit = strstr(msg, pw)) != NULL) {
-        out = apr_pstrcat(p, out, apr_pstrmemdup(p, msg, (size_t)(hit - msg)),
-                          "***", NULL);
-        msg = hit + n;
-    }
-    return apr_pstrcat(p, out, msg, NULL);
-}
-
-static void set_err(dash_cache_t *c, apr_pool_t *p, const char **perr,
-                    const char *fmt, ...)
-{
-    va_list ap;
-    const char *msg;
-
-    if (!perr) {
-        return;
-    }
-    va_start(ap, fmt);
-    msg = apr_pvsprintf(p, fmt, ap);
-    va_end(ap);
-    *perr = scrub(c, p, msg);
-}
-
-static int errstr_has(const redisContext *ctx, int err)
-{
-    char buf[128];
-
-    apr_strerror(APR_FROM_OS_ERROR(err), buf, sizeof(buf));
-    return strstr(ctx->errstr, buf) != NULL;
-}
-
-/* hiredis reports a socket timeout as an I/O error whose text is the errno
- * string: EAGAIN from SO_RCVTIMEO/SO_SNDTIMEO, ETIMEDOUT from connect. */
-static int ctx_timed_out(const redisContext *ctx)
-{
-    return ctx->err == REDIS_ERR_IO
-           && (errstr_has(ctx, EAGAIN) || errstr_has(ctx, EWOULDBLOCK)
-               || errstr_has(ctx, ETIMEDOUT));
-}
-
-static const char *ctx_error(apr_pool_t *p, const redisContext *ctx)
-{
-    if (ctx_timed_out(ctx)) {
-        return "timeout";
-    }
-    return ctx->errstr[0] ? apr_pstrdup(p, ctx->errstr) : "I/O error";
-}
-
-/*
- * The text of a Redis error reply, for a message. Cut at the first quote:
- * some replies echo command arguments ("… with args beginning with: 'k'"),
- * and an argument may be a cached value.
- */
-static const char *reply_text(apr_pool_t *p, const redisReply *r)
-{
-    size_t n = r->str ? r->len : 0;
-    const char *q;
-    char *s;
-    size_t i;
-
-    if (n > DASH_REPLY_TEXT_MAX) {
-        n = DASH_REPLY_TEXT_MAX;
-    }
-    if (n && (q = memchr(r->str, '\'', n)) != NULL) {
-        n = (size_t)(q - r->str);
-    }
-    while (n && (r->str[n - 1] == ' ' || r->str[n - 1] == ',')) {
-        n--;
-    }
-    s = apr_pstrmemdup(p, n ? r->str : "error", n ? n : 5);
-    for (i = 0; s[i]; i++) {
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-            s[i] = '?';
-        }
-    }
-    return s;
-}
-
-/* ------------------------------------------------------------------ */
-/* Connections and commands                                            */
-/* ------------------------------------------------------------------ */
-
-/* One operation's hold on a connection. */
-typedef struct {
-    dash_cache_t *c;
-    apr_pool_t *p;
-    const char **perr;
-    dash_slot_t *slot;
-    int reused;                /* the connection came idle from the pool */
-    int sent;                  /* commands sent by this operation */
-    int stale;                 /* its first command died of I/O or EOF */
-    int broken;                /* state unknown: do not pool it */
-} dash_conn_t;
-
-/*
- * Checks a reply: NULL (the context has the error), an error reply (the
- * connection is fine), or the type the caller expects (type < 0: any).
- * On failure the reply is freed and *perr says "<what>: <why>".
- */
-static apr_status_t conn_check(dash_conn_t *cn, const char *what,
-                               redisReply *r, int type, redisReply **out)
-{
-    redisContext *ctx = cn->slot->ctx;
-    apr_status_t rv;
-
-    *out = NULL;
-    if (r == NULL) {
-        if (!ctx->err) {
-            /* hiredis promises err is set; if not, trust nothing. */
-            cn->broken = 1;
-            set_err(cn->c, cn->p, cn->perr, "%s: no reply", what);
-            return APR_EGENERAL;
-        }
-        /* An idle connection the server closed (restart, client timeout)
-         * fails on its first command with EOF or a reset; a timeout means
-         * a slow server, where a retry would only double the wait. */
-        if (cn->sent == 1 && !ctx_timed_out(ctx)
-            && (ctx->err == REDIS_ERR_EOF || ctx->err == REDIS_ERR_IO)) {
-            cn->stale = 1;
-        }
-        set_err(cn->c, cn->p, cn->perr, "%s: %s", what,
-                ctx_error(cn->p, ctx));
-        return ctx_timed_out(ctx) ? APR_TIMEUP : APR_EGENERAL;
-    }
-    if (r->type == REDIS_REPLY_ERROR) {
-        const char *text = reply_text(cn->p, r);
-        rv = (strncmp(text, "NOAUTH", 6) == 0
-              || strncmp(text, "WRONGPASS", 9) == 0
-              || strncmp(text, "NOPERM", 6) == 0) ? APR_EACCES : APR_EGENERAL;
-        set_err(cn->c, cn->p, cn->perr, "%s: %s", what, text);
-        freeReplyObject(r);
-        return rv;
-    }
-    if (type >= 0 && r->type != type) {
-        set_err(cn->c, cn->p, cn->perr, "%s: unexpected reply type %d",
-                what, r->type);
-        freeReplyObject(r);
-        return APR_EGENERAL;
-    }
-    *out = r;
-    return APR_SUCCESS;
-}
-
-/* redisvCommand with %s / %b arguments only. */
-static apr_status_t conn_cmd(dash_conn_t *cn, const char *what, int type,
-                             redisReply **out, const char *fmt, ...)
-{
-    va_list ap;
-    redisReply *r;
-
-    cn->sent++;
-    va_start(ap, fmt);
-    r = redisvCommand(cn->slot->ctx, fmt, ap);
-    va_end(ap);
-    return conn_check(cn, what, r, type, out);
-}
-
-static apr_status_t conn_cmd_argv(dash_conn_t *cn, const char *what,
-                                  int type, redisReply **out, int argc,
-                                  const char **argv, const size_t *argvlen)
-{
-    redisReply *r;
-
-    cn->sent++;
-    r = redisCommandArgv(cn->slot->ctx, argc, argv, argvlen);
-    return conn_check(cn, what, r, type, out);
-}
-
-/* A STATUS reply with exactly this text (OK, PONG). */
-static apr_status_t conn_expect_status(dash_conn_t *cn, const char *what,
-                                       redisReply *r, const char *want)
-{
-    apr_status_t rv = APR_SUCCESS;
-
-    if (strlen(want) != r->len || memcmp(r->str, want, r->len) != 0) {
-        set_err(cn->c, cn->p, cn->perr, "%s: unexpected reply", what);
-        rv = APR_EGENERAL;
-    }
-    freeReplyObject(r);
-    return rv;
-}
-
-/* Connects the slot: timeouts, keepalive, AUTH, SELECT. On failure the
- * slot is left without a connection. */
-static apr_status_t conn_connect(dash_conn_t *cn)
-{
-    dash_cache_t *c = cn->c;
-    redisContext *ctx;
-    redisReply *r;
-    apr_status_t rv;
-
-    ctx = c->u.path ? redisConnectUnixWithTimeout(c->u.path, c->tv)
-                    : redisConnectWithTimeout(c->u.host, c->u.port, c->tv);
-    if (ctx == NULL) {
-        set_err(c, cn->p, cn->perr, "connect %s: out of memory", c->where);
-        return APR_ENOMEM;
-    }
-    if (ctx->err) {
-        rv = ctx_timed_out(ctx) ? APR_TIMEUP : APR_EGENERAL;
-        set_err(c, cn->p, cn->perr, "connect %s: %s", c->where,
-                ctx_error(cn->p, ctx));
-        redisFree(ctx);
-        return rv;
-    }
-    /* The connect timeout does not cover commands: without this a stalled
-     * Redis would hold the worker for as long as the kernel likes. */
-    if (redisSetTimeout(ctx, c->tv) != REDIS_OK) {
-        set_err(c, cn->p, cn->perr, "connect %s: setting the timeout: %s",
-                c->where, ctx_error(cn->p, ctx));
-        redisFree(ctx);
-        return APR_EGENERAL;
-    }
-    /* Pooled connections sit idle; keepalive notices a peer that vanished
-     * without a FIN (host down, NAT state lost). */
-    if (!c->u.path && redisEnableKeepAlive(ctx) != REDIS_OK) {
-        set_err(c, cn->p, cn->perr, "connect %s: enabling keepalive: %s",
-                c->where, ctx_error(cn->p, ctx));
-        redisFree(ctx);
-        return APR_EGENERAL;
-    }
-    cn->slot->ctx = ctx;
-
-    if (c->u.password) {
-        rv = c->u.username
-             ? conn_cmd(cn, "AUTH", REDIS_REPLY_STATUS, &r, "AUTH %s %s",
-                        c->u.username, c->u.password)
-             : conn_cmd(cn, "AUTH", REDIS_REPLY_STATUS, &r, "AUTH %s",
-                        c->u.password);
-        if (rv == APR_SUCCESS) {
-            rv = conn_expect_status(cn, "AUTH", r, "OK");
-        }
-        if (rv != APR_SUCCESS) {
-            goto fail;
-        }
-    }
-    if (c->u.db > 0) {
-        rv = conn_cmd(cn, "SELECT", REDIS_REPLY_STATUS, &r, "SELECT %s",
-                      c->db);
-        if (rv == APR_SUCCESS) {
-            rv = conn_expect_status(cn, "SELECT", r, "OK");
-        }
-        if (rv != APR_SUCCESS) {
-            goto fail;
-        }
-    }
-    /* The set-up commands are not the operation's: a failure of its first
-     * real command is what marks a pooled connection stale. */
-    cn->sent = 0;
-    return APR_SUCCESS;
-
-fail:
-    /* Half set up (not authenticated, wrong db): never pool it. */
-    redisFree(cn->slot->ctx);
-    cn->slot->ctx = NULL;
-    cn->stale = 0;
-    cn->sent = 0;
-    return rv;
-}
-
-/* Takes a slot and makes sure it holds a connection; fresh = close any
- * pooled one first (the retry after a stale connection). */
-static apr_status_t conn_open(dash_conn_t *cn, dash_cache_t *c,
-                              apr_pool_t *p, const char **perr, int fresh)
-{
-    void *res;
-    apr_status_t rv;
-
-    memset(cn, 0, sizeof(*cn));
-    cn->c = c;
-    cn->p = p;
-    cn->perr = perr;
-    if (perr) {
-        *perr = NULL;
-    }
-
-    rv = apr_reslist_acquire(c->rl, &res);
-    if (rv != APR_SUCCESS) {
-        if (APR_STATUS_IS_TIMEUP(rv)) {
-            set_err(c, p, perr, "no free Redis connection within %"
-                    APR_TIME_T_FMT " ms (all %d in use)",
-                    apr_time_as_msec(c->timeout), c->nslots);
-            return APR_TIMEUP;
-        }
-        set_err(c, p, perr, "connection pool: error %d", rv);
-        return rv;
-    }
-    cn->slot = res;
-    if (fresh && cn->slot->ctx) {
-        redisFree(cn->slot->ctx);
-        cn->slot->ctx = NULL;
-    }
-    if (cn->slot->ctx) {
-        cn->reused = 1;
-        return APR_SUCCESS;
-    }
-    rv = conn_connect(cn);
-    if (rv != APR_SUCCESS) {
-        /* The slot holds nothing; give it back for the next try. */
-        apr_reslist_release(c->rl, cn->slot);
-        cn->slot = NULL;
-    }
-    return rv;
-}
-
-/* Returns a healthy connection to the pool; destroys a failed one. */
-static void conn_close(dash_conn_t *cn)
-{
-    if (!cn->slot) {
-        return;
-    }
-    if (cn->slot->ctx && (cn->slot->ctx->err || cn->broken)) {
-        /* Its stream may hold half a reply: reusing it would hand the next
-         * request someone else's answer. */
-        apr_reslist_invalidate(cn->c->rl, cn->slot);
-    }
-    else {
-        apr_reslist_release(cn->c->rl, cn->slot);
-    }
-    cn->slot = NULL;
-}
-
-typedef apr_status_t (*dash_op_fn)(dash_conn_t *cn, void *baton);
-
-/*
- * Runs op on a pooled connection. If its first command dies of I/O or EOF
- * on a connection that had been sitting in the pool (Redis restarted
- * meanwhile), the op runs once more on a fresh connection: nothing was
- * executed, so the retry is safe, and the caller never sees the restart.
- */
-static apr_status_t run_op(dash_cache_t *c, apr_pool_t *p,
-                           const char **perr, dash_op_fn op, void *baton)
-{
-    dash_conn_t cn;
-    apr_status_t rv;
-    int fresh = 0;
-
-    for (;;) {
-        int retry;
-
-        rv = conn_open(&cn, c, p, perr, fresh);
-        if (rv != APR_SUCCESS) {
-            return rv;
-        }
-        rv = op(&cn, baton);
-        retry = rv != APR_SUCCESS && cn.reused && cn.stale && !fresh;
-        conn_close(&cn);
-        if (!retry) {
-            return rv;
-        }
-        fresh = 1;
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* GET, SET, PING                                                      */
-/* ------------------------------------------------------------------ */
-
-typedef struct {
-    const char *key;
-    const char *val;
-    apr_size_t len;
-    const char *ttl;
-    char *out;
-    apr_size_t outlen;
-} dash_kv_t;
-
-static apr_status_t get_op(dash_conn_t *cn, void *baton)
-{
-    dash_kv_t *kv = baton;
-    redisReply *r;
-    apr_status_t rv;
-
-    rv = conn_cmd(cn, "GET", -1, &r, "GET %b", kv->key, strlen(kv->key));
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    if (r->type == REDIS_REPLY_NIL) {
-        rv = APR_NOTFOUND;
-    }
-    else if (r->type == REDIS_REPLY_STRING) {
-        kv->out = apr_palloc(cn->p, r->len + 1);
-        memcpy(kv->out, r->str, r->len);
-        kv->out[r->len] = '\0';
-        kv->outlen = r->len;
-    }
-    else {
-        set_err(cn->c, cn->p, cn->perr, "GET: unexpected reply type %d",
-                r->type);
-        rv = APR_EGENERAL;
-    }
-    freeReplyObject(r);
-    return rv;
-}
-
-apr_status_t dash_cache_get(dash_cache_t *c, apr_pool_t *p, const char *key,
-                            char **val, apr_size_t *len, const char **perr)
-{
-    dash_kv_t kv;
-    apr_status_t rv;
-
-    memset(&kv, 0, sizeof(kv));
-    kv.key = key;
-    *val = NULL;
-    if (len) {
-        *len = 0;
-    }
-    rv = run_op(c, p, perr, get_op, &kv);
-    if (rv == APR_SUCCESS) {
-        *val = kv.out;
-        if (len) {
-            *len = kv.outlen;
-        }
-    }
-    return rv;
-}
-
-static apr_status_t set_op(dash_conn_t *cn, void *baton)
-{
-    dash_kv_t *kv = baton;
-    redisReply *r;
-    apr_status_t rv;
-
-    rv = conn_cmd(cn, "SET", REDIS_REPLY_STATUS, &r, "SET %b %b EX %s",
-                  kv->key, strlen(kv->key), kv->val, (size_t)kv->len,
-                  kv->ttl);
-    return rv == APR_SUCCESS ? conn_expect_status(cn, "SET", r, "OK") : rv;
-}
-
-apr_status_t dash_cache_set(dash_cache_t *c, apr_pool_t *p, const char *key,
-                            const char *val, apr_size_t len, long ttl_sec,
-                            const char **perr)
-{
-    dash_kv_t kv;
-
-    if (perr) {
-        *perr = NULL;
-    }
-    /* EX 0 is an error to Redis, and no TTL at all would keep the entry
-     * forever. */
-    if (ttl_sec <= 0) {
-        set_err(c, p, perr, "SET: the TTL must be positive");
-        return APR_EINVAL;
-    }
-    memset(&kv, 0, sizeof(kv));
-    kv.key = key;
-    kv.val = val;
-    kv.len = len;
-    kv.ttl = apr_ltoa(p, ttl_sec);
-    return run_op(c, p, perr, set_op, &kv);
-}
-
-static apr_status_t ping_op(dash_conn_t *cn, void *baton)
-{
-    redisReply *r;
-    apr_status_t rv;
-
-    (void)baton;
-    rv = conn_cmd(cn, "PING", REDIS_REPLY_STATUS, &r, "PING");
-    return rv == APR_SUCCESS ? conn_expect_status(cn, "PING", r, "PONG")
-                             : rv;
-}
-
-apr_status_t dash_cache_ping(dash_cache_t *c, apr_pool_t *p, const char **perr)
-{
-    return run_op(c, p, perr, ping_op, NULL);
-}
-
-/* ------------------------------------------------------------------ */
-/* Purge                                                               */
-/* ------------------------------------------------------------------ */
-
-typedef struct {
-    const char *user;          /* NULL = every user */
-    const char *mode;          /* NULL = day and month */
-    const char *pattern;
-    long deleted;
-    const char **argv;         /* "DEL" and a page of keys, grown as needed */
-    size_t *argvlen;
-    size_t cap;
-} dash_purge_t;
-
-static int is_mode(const char *s, size_t n, const char *want)
-{
-    if (want) {
-        return n == strlen(want) && memcmp(s, want, n) == 0;
-    }
-    return (n == 3 && memcmp(s, "day", 3) == 0)
-           || (n == 5 && memcmp(s, "month", 5) == 0);
-}
-
-/*
- * Whether a key SCAN returned is really dashboard:{user}:{channel}:{mode}.
- * MATCH is a glob and '*' crosses ':', so "dashboard:u:*:day" also matches
- * user "u:x" and lock keys like "dashboard:u:ch:day:lock" would match a
- * "*" mode; this keeps the purge to exactly the documented keys.
- */
-static int purge_key_matches(const dash_purge_t *pg, const char *k, size_t n)
-{
-    const char *end = k + n;
-    const char *mode, *chan;
-
-    if (n < 10 || memcmp(k, "dashboard:", 10) != 0) {
-        return 0;
-    }
-    k += 10;
-    /* {mode} is after the last ':', {channel} before it, and has none. */
+    k += KEY_PREFIX_LEN;
     mode = end;
     while (mode > k && mode[-1] != ':') {
         mode--;
     }
-    if (mode == k || !is_mode(mode, (size_t)(end - mode), pg->mode)) {
+    if (mode == k) {
         return 0;
     }
     chan = mode - 1;
@@ -996,106 +53,100 @@ static int purge_key_matches(const dash_purge_t *pg, const char *k, size_t n)
     if (chan == k || chan == mode - 1) {
         return 0;              /* no user part, or an empty channel */
     }
-    if (pg->user) {
-        size_t ul = strlen(pg->user);
-        /* Exactly "{user}:" between "dashboard:" and the channel. */
-        return (size_t)(chan - k) == ul + 1 && memcmp(k, pg->user, ul) == 0;
-    }
+    kp->user = k;
+    kp->user_len = (apr_size_t)(chan - 1 - k);
+    kp->channel = chan;
+    kp->channel_len = (apr_size_t)(mode - 1 - chan);
+    kp->mode = mode;
+    kp->mode_len = (apr_size_t)(end - mode);
     return 1;
 }
 
-static apr_status_t purge_op(dash_conn_t *cn, void *baton)
+const char *dash_cache_key(apr_pool_t *p, const char *user,
+                           const char *channel, dash_mode_e mode)
 {
-    dash_purge_t *pg = baton;
-    char cursor[32] = "0";
-    redisReply *r, *d;
-    apr_status_t rv;
-
-    pg->deleted = 0;
-    do {
-        redisReply *keys;
-        size_t i, n = 0;
-
-        rv = conn_cmd(cn, "SCAN", REDIS_REPLY_ARRAY, &r,
-                      "SCAN %s MATCH %b COUNT " DASH_SCAN_COUNT, cursor,
-                      pg->pattern, strlen(pg->pattern));
-        if (rv != APR_SUCCESS) {
-            return rv;
-        }
-        if (r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING
-            || r->element[0]->len == 0
-            || r->element[0]->len >= sizeof(cursor)
-            || strspn(r->element[0]->str, "0123456789")
-               != r->element[0]->len
-            || r->element[1]->type != REDIS_REPLY_ARRAY) {
-            freeReplyObject(r);
-            set_err(cn->c, cn->p, cn->perr, "SCAN: malformed reply");
-            return APR_EGENERAL;
-        }
-        memcpy(cursor, r->element[0]->str, r->element[0]->len + 1);
-        keys = r->element[1];
-
-        if (keys->elements + 1 > pg->cap) {
-            /* Grows only when a page is larger than any before, so a long
-             * purge does not pile up arrays in the request pool. */
-            pg->cap = keys->elements + 1;
-            pg->argv = apr_palloc(cn->p, pg->cap * sizeof(*pg->argv));
-            pg->argvlen = apr_palloc(cn->p, pg->cap * sizeof(*pg->argvlen));
-        }
-        pg->argv[0] = "DEL";
-        pg->argvlen[0] = 3;
-        for (i = 0; i < keys->elements; i++) {
-            redisReply *k = keys->element[i];
-            if (k->type == REDIS_REPLY_STRING
-                && purge_key_matches(pg, k->str, k->len)) {
-                pg->argv[++n] = k->str;
-                pg->argvlen[n] = k->len;
-            }
-        }
-        if (n > 0) {
-            /* SCAN may return a key twice; DEL counts only what it removed,
-             * so the sum stays exact. */
-            rv = conn_cmd_argv(cn, "DEL", REDIS_REPLY_INTEGER, &d,
-                               (int)(n + 1), pg->argv, pg->argvlen);
-            if (rv != APR_SUCCESS) {
-                freeReplyObject(r);
-                return rv;
-            }
-            pg->deleted += (long)d->integer;
-            freeReplyObject(d);
-        }
-        freeReplyObject(r);
-    } while (strcmp(cursor, "0") != 0);
-    return APR_SUCCESS;
+    return key_join(p, user, channel, dash_mode_name(mode));
 }
 
-apr_status_t dash_cache_purge(dash_cache_t *c, apr_pool_t *p,
-                              const char *user, const char *mode,
+apr_status_t dash_cache_purge_mode(const char *word, int *all,
+                                   dash_mode_e *mode)
+{
+    if (!word || strcmp(word, "all") == 0) {
+        *all = 1;
+        return APR_SUCCESS;
+    }
+    *all = 0;
+    return dash_mode_parse(mode, word, strlen(word));
+}
+
+typedef struct {
+    const char *user;          /* NULL = every user */
+    int all;
+    dash_mode_e mode;
+} purge_t;
+
+/*
+ * Whether a key SCAN returned is really one of ours to delete. MATCH is a
+ * glob and '*' crosses ':', so "dashboard:u:*:day" also matches user
+ * "u:x", and lock keys like "dashboard:u:ch:day:lock" would match a "*"
+ * mode; this keeps the purge to exactly the documented keys.
+ */
+static int purge_match(void *baton, const char *k, apr_size_t n)
+{
+    const purge_t *pg = baton;
+    key_parts_t kp;
+    dash_mode_e m;
+
+    if (!key_split(k, n, &kp)
+        || dash_mode_parse(&m, kp.mode, kp.mode_len) != APR_SUCCESS
+        || (!pg->all && m != pg->mode)) {
+        return 0;
+    }
+    return !pg->user || (kp.user_len == strlen(pg->user)
+                         && memcmp(kp.user, pg->user, kp.user_len) == 0);
+}
+
+apr_status_t dash_cache_purge(dash_redis_t *r, apr_pool_t *p,
+                              const char *user, const char *mode_word,
                               long *deleted, const char **perr)
 {
-    dash_purge_t pg;
-    apr_status_t rv;
+    purge_t pg;
+    const char *pattern;
 
     *deleted = 0;
     if (perr) {
         *perr = NULL;
     }
-    /* "all" is SPEC §6's word for both modes; accept it as NULL. */
-    if (mode && strcmp(mode, "all") == 0) {
-        mode = NULL;
-    }
-    if (mode && strcmp(mode, "day") != 0 && strcmp(mode, "month") != 0) {
-        set_err(c, p, perr, "purge: bad mode");
+    if (dash_cache_purge_mode(mode_word, &pg.all, &pg.mode) != APR_SUCCESS) {
+        if (perr) {
+            *perr = "purge: bad mode";
+        }
         return APR_EINVAL;
     }
-    memset(&pg, 0, sizeof(pg));
     pg.user = user;
-    pg.mode = mode;
-    pg.pattern = apr_pstrcat(p, "dashboard:",
-                             user ? dash_glob_escape(p, user) : "*", ":*:",
-                             mode ? mode : "*", NULL);
-    rv = run_op(c, p, perr, purge_op, &pg);
-    /* Keys deleted before a failure are gone all the same. */
-    *deleted = pg.deleted;
-    return rv;
+    pattern = key_join(p, user ? dash_redis_glob_escape(p, user) : "*", "*",
+                       pg.all ? "*" : dash_mode_name(pg.mode));
+    return dash_redis_scan_delete(r, p, pattern, purge_match, &pg, deleted,
+                                  perr);
+}
+
+char *dash_cache_value_encode(apr_pool_t *p, json_t *resp, apr_size_t *len)
+{
+    json_t *doc = dash_json_pool(p, json_pack("{s:O}", "response", resp));
+
+    return doc ? dash_json_dump(p, doc, len) : NULL;
+}
+
+json_t *dash_cache_value_decode(apr_pool_t *p, const char *val,
+                                apr_size_t len)
+{
+    const char *err = NULL;
+    json_t *doc, *resp;
+
+    if (dash_json_parse(&doc, p, val, len, &err) != APR_SUCCESS
+        || !json_is_object(doc)) {
+        return NULL;
+    }
+    resp = json_object_get(doc, "response");
+    return dash_stats_valid(resp) ? resp : NULL;
 }

@@ -1,73 +1,46 @@
 /*
- * Redis through hiredis: the URL of DashboardRedis, the key layout of
- * SPEC §5.4, and a per-child pool of connections reused across requests.
- * Redis failing is never a request failure: callers treat any error as
- * "no cache" and carry on.
+ * The cache rules (docs/behaviour.md#cache, docs/behaviour.md#cache-purge):
+ * the key layout, what a cached value holds, and which keys a purge
+ * removes. No sockets here: the transport is dash_redis.
  */
 #ifndef DASH_CACHE_H
 #define DASH_CACHE_H
 
-#include "dash.h"
+#include <jansson.h>
+#include <apr_pools.h>
 
-typedef struct {
-    const char *host;          /* TCP host, or NULL for a unix socket */
-    int port;                  /* default 6379 */
-    const char *path;          /* unix socket path, or NULL */
-    const char *username;      /* ACL user (redis://user:pass@...), or NULL */
-    const char *password;      /* NULL = no AUTH */
-    int db;                    /* SELECT db when > 0 */
-} dash_redis_url_t;
-
-/*
- * Parses "redis://[[user]:password@]host[:port][/db]" or
- * "unix:/path/to/sock[?db=N]". Returns NULL on success, else a message
- * saying what is wrong (from p), without the password.
- */
-const char *dash_redis_url_parse(dash_redis_url_t *u, apr_pool_t *p,
-                                 const char *url);
-
-/* The URL for logs: the password replaced by "***". */
-const char *dash_redis_url_redacted(apr_pool_t *p, const dash_redis_url_t *u);
-
-/* Escapes the Redis glob characters * ? [ ] \ with a backslash. */
-const char *dash_glob_escape(apr_pool_t *p, const char *s);
+#include "dash_mode.h"
+#include "dash_redis.h"
 
 /* dashboard:{user}:{channel}:{mode} */
 const char *dash_cache_key(apr_pool_t *p, const char *user,
                            const char *channel, dash_mode_e mode);
 
-typedef struct dash_cache_t dash_cache_t;
+/*
+ * The mode word of a purge: "day" or "month" (*all = 0, *mode set), "all"
+ * or NULL (*all = 1). APR_EINVAL for anything else.
+ */
+apr_status_t dash_cache_purge_mode(const char *word, int *all,
+                                   dash_mode_e *mode);
 
 /*
- * A pool of at most max_conns connections for one Redis, living in pool
- * (a sub-pool of the child pool). Connections are made lazily, with
- * timeout on connect and on every command, AUTH and SELECT as the URL says,
- * and dropped after any error. Safe to share between threads.
+ * Deletes the keys of user (NULL = every user) in the modes of mode_word
+ * (see dash_cache_purge_mode), with SCAN, never KEYS. The user is matched
+ * literally, glob characters included, and only keys of exactly the
+ * layout above go: nothing else that shares the prefix. *deleted = keys
+ * actually removed.
  */
-apr_status_t dash_cache_create(dash_cache_t **pc, apr_pool_t *pool,
-                               const dash_redis_url_t *u,
-                               apr_interval_time_t timeout, int max_conns);
-
-/* GET: APR_SUCCESS with *val (NUL-terminated, from p), APR_NOTFOUND on a
- * miss, another status with *perr when Redis failed. */
-apr_status_t dash_cache_get(dash_cache_t *c, apr_pool_t *p, const char *key,
-                            char **val, apr_size_t *len, const char **perr);
-
-/* SET key val EX ttl_sec. */
-apr_status_t dash_cache_set(dash_cache_t *c, apr_pool_t *p, const char *key,
-                            const char *val, apr_size_t len, long ttl_sec,
-                            const char **perr);
-
-/* PING: whether Redis answers now. */
-apr_status_t dash_cache_ping(dash_cache_t *c, apr_pool_t *p, const char **perr);
-
-/*
- * Deletes dashboard:{user}:{channel}:{mode} keys with SCAN (never KEYS).
- * user NULL = every user; mode NULL = both modes. The user is matched
- * literally (glob characters escaped). *deleted = keys actually removed.
- */
-apr_status_t dash_cache_purge(dash_cache_t *c, apr_pool_t *p,
-                              const char *user, const char *mode,
+apr_status_t dash_cache_purge(dash_redis_t *r, apr_pool_t *p,
+                              const char *user, const char *mode_word,
                               long *deleted, const char **perr);
+
+/* The stored form of a stats response: {"response": resp}, serialized
+ * into p. NULL when it cannot be serialized. */
+char *dash_cache_value_encode(apr_pool_t *p, json_t *resp, apr_size_t *len);
+
+/* The response held by a stored value (owned by p), or NULL when the
+ * value does not parse or does not have the response's shape: a miss. */
+json_t *dash_cache_value_decode(apr_pool_t *p, const char *val,
+                                apr_size_t len);
 
 #endif

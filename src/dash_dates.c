@@ -1,12 +1,15 @@
 /*
- * SPEC §5.1 date windows. Dates are plain (y, m, d) triples; arithmetic goes
+ * docs/behaviour.md#date-windows. Dates are plain (y, m, d) triples; arithmetic goes
  * through a day count so that month and year boundaries need no special
  * cases. The day count uses the proleptic Gregorian calendar (Hinnant's
  * days_from_civil), valid for any year an int can hold.
  */
 #include <string.h>
 
+#include <apr_strings.h>
+
 #include "dash_dates.h"
+#include "dash_text.h"
 
 static int is_leap(int y)
 {
@@ -26,7 +29,7 @@ static long floor_div(long a, long b)
     return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
 }
 
-long dash_date_to_days(dash_date_t d)
+long dash_dates_to_days(dash_date_t d)
 {
     /* Shifting the year to start in March puts Feb 29 at the end of it. */
     long y = (long)d.y - (d.m <= 2);
@@ -39,7 +42,7 @@ long dash_date_to_days(dash_date_t d)
     return era * 146097 + doe - 719468;
 }
 
-dash_date_t dash_date_from_days(long days)
+dash_date_t dash_dates_from_days(long days)
 {
     long z = days + 719468;
     long era = floor_div(z, 146097);
@@ -55,12 +58,12 @@ dash_date_t dash_date_from_days(long days)
     return d;
 }
 
-dash_date_t dash_date_add_days(dash_date_t d, long n)
+dash_date_t dash_dates_add_days(dash_date_t d, long n)
 {
-    return dash_date_from_days(dash_date_to_days(d) + n);
+    return dash_dates_from_days(dash_dates_to_days(d) + n);
 }
 
-dash_date_t dash_date_add_months(dash_date_t d, int n)
+dash_date_t dash_dates_add_months(dash_date_t d, int n)
 {
     long months = (long)d.y * 12 + (d.m - 1) + n;
     dash_date_t r;
@@ -73,7 +76,7 @@ dash_date_t dash_date_add_months(dash_date_t d, int n)
     return r;
 }
 
-int dash_date_cmp(dash_date_t a, dash_date_t b)
+int dash_dates_cmp(dash_date_t a, dash_date_t b)
 {
     if (a.y != b.y) {
         return a.y < b.y ? -1 : 1;
@@ -111,7 +114,7 @@ static char *put_digits(char *s, int v, int width)
     return s + width;
 }
 
-char *dash_month_fmt(char *buf, dash_date_t d)
+char *dash_dates_month_fmt(char *buf, dash_date_t d)
 {
     char *s = put_digits(buf, d.y, 4);
 
@@ -121,9 +124,9 @@ char *dash_month_fmt(char *buf, dash_date_t d)
     return buf;
 }
 
-char *dash_date_fmt(char *buf, dash_date_t d)
+char *dash_dates_fmt(char *buf, dash_date_t d)
 {
-    char *s = dash_month_fmt(buf, d) + 7;
+    char *s = dash_dates_month_fmt(buf, d) + 7;
 
     *s++ = '-';
     s = put_digits(s, d.d, 2);
@@ -131,22 +134,16 @@ char *dash_date_fmt(char *buf, dash_date_t d)
     return buf;
 }
 
-/* n ASCII digits at s, or -1. (isdigit() would accept locale digits.) */
+/* n ASCII digits at s, or -1. */
 static int read_digits(const char *s, int n)
 {
-    int v = 0;
-    int i;
+    long v;
 
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
+    return dash_text_number(&v, s, (apr_size_t)n, 0, 9999) == APR_SUCCESS
+           ? (int)v : -1;
 }
 
-apr_status_t dash_date_parse(dash_date_t *d, const char *s)
+apr_status_t dash_dates_parse(dash_date_t *d, const char *s)
 {
     int y, m, day;
 
@@ -165,7 +162,7 @@ apr_status_t dash_date_parse(dash_date_t *d, const char *s)
     return APR_SUCCESS;
 }
 
-dash_date_t dash_date_local(apr_time_t t)
+dash_date_t dash_dates_local(apr_time_t t)
 {
     apr_time_exp_t tm;
     dash_date_t d;
@@ -181,31 +178,41 @@ dash_date_t dash_date_local(apr_time_t t)
     return d;
 }
 
+const char *dash_dates_local_timestamp(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t tm;
+
+    apr_time_exp_lt(&tm, t);
+    return apr_psprintf(p, "%04d-%02d-%02d %02d:%02d:%02d",
+                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                        tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 static void windows_day(dash_windows_t *w, dash_date_t today)
 {
-    w->end = dash_date_add_days(today, -2);
+    w->end = dash_dates_add_days(today, -2);
     w->kpi_end = w->end;
-    w->start = dash_date_add_days(w->end, -29);
-    w->prev_start = dash_date_add_days(w->start, -30);
-    w->prev_kpi_end = dash_date_add_days(w->kpi_end, -30);
-    w->prev_end = dash_date_add_days(w->end, -30);
+    w->start = dash_dates_add_days(w->end, -29);
+    w->prev_start = dash_dates_add_days(w->start, -30);
+    w->prev_kpi_end = dash_dates_add_days(w->kpi_end, -30);
+    w->prev_end = dash_dates_add_days(w->end, -30);
 }
 
 static void windows_month(dash_windows_t *w, dash_date_t today)
 {
-    /* Google's month dimension wants first-of-month bounds (GOOGLE_API §1b);
+    /* Google's month dimension wants first-of-month bounds (docs/behaviour.md#analytics-calls);
      * the KPI calls still run up to the last complete day. */
     w->end = today;
     w->end.d = 1;
-    w->kpi_end = dash_date_add_days(today, -2);
-    w->start = dash_date_add_months(w->end, -11);
-    w->prev_start = dash_date_add_months(w->start, -12);
-    /* The month clamp turns Feb 29 into Feb 28, as §5.1 asks. */
-    w->prev_kpi_end = dash_date_add_months(w->kpi_end, -12);
-    w->prev_end = dash_date_add_months(w->end, -12);
+    w->kpi_end = dash_dates_add_days(today, -2);
+    w->start = dash_dates_add_months(w->end, -11);
+    w->prev_start = dash_dates_add_months(w->start, -12);
+    /* The month clamp turns Feb 29 into Feb 28, as docs/behaviour.md#date-windows asks. */
+    w->prev_kpi_end = dash_dates_add_months(w->kpi_end, -12);
+    w->prev_end = dash_dates_add_months(w->end, -12);
 }
 
-void dash_windows(dash_windows_t *w, dash_date_t today, dash_mode_e mode)
+void dash_dates_windows(dash_windows_t *w, dash_date_t today, dash_mode_e mode)
 {
     if (mode == DASH_MODE_DAY) {
         windows_day(w, today);

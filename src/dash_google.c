@@ -1,7 +1,7 @@
 /*
  * The Google side (see dash_google.h): the seven YouTube Analytics
- * reports.query URLs of SPEC §5.7, their parallel fan-out, and the OAuth
- * refresh of §5.6.
+ * reports.query URLs of docs/behaviour.md#analytics-calls, their parallel fan-out, and the OAuth
+ * refresh of docs/behaviour.md#tokens.
  *
  * Messages put in *perr are meant for the log. They name the call and the
  * reason (HTTP status, Google's short error reason, curl's text) and are
@@ -18,7 +18,7 @@
 #include "dash_google.h"
 #include "dash_http.h"
 #include "dash_json.h"
-#include "dash_params.h"
+#include "dash_text.h"
 #include "dash_table.h"
 
 /* Token answers are a few hundred bytes; anything near this is not one. */
@@ -45,7 +45,7 @@ typedef struct {
 #define KPI_METRICS "views,estimatedMinutesWatched,averageViewDuration," \
                     "subscribersGained,likes,comments,shares"
 
-/* SPEC §5.7, indexed by dash_query_e. */
+/* docs/behaviour.md#analytics-calls, indexed by dash_query_e. */
 static const dash_call_t calls[DASH_NQ] = {
     { "kpi",            W_START,      W_KPI_END,      NULL, KPI_METRICS, NULL, NULL },
     { "kpi_previous",   W_PREV_START, W_PREV_KPI_END, NULL, KPI_METRICS, NULL, NULL },
@@ -87,7 +87,7 @@ static void add_param(apr_array_header_t *parts, apr_pool_t *p,
                       const char *name, const char *value)
 {
     APR_ARRAY_PUSH(parts, const char *) =
-        apr_pstrcat(p, name, "=", dash_pct_encode(p, value), NULL);
+        apr_pstrcat(p, name, "=", dash_text_pct_encode(p, value), NULL);
 }
 
 const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
@@ -96,7 +96,7 @@ const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
                                    const char *const *video_ids, int nvideos)
 {
     const dash_call_t *c;
-    const char *by_mode = mode == DASH_MODE_DAY ? "day" : "month";
+    const char *by_mode = dash_mode_name(mode);
     apr_array_header_t *parts;
     char from[16], to[16];
     const char *sep;
@@ -109,8 +109,8 @@ const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
     parts = apr_array_make(p, 8, sizeof(const char *));
 
     add_param(parts, p, "ids", "channel==MINE");
-    add_param(parts, p, "startDate", dash_date_fmt(from, window_date(w, c->from)));
-    add_param(parts, p, "endDate", dash_date_fmt(to, window_date(w, c->to)));
+    add_param(parts, p, "startDate", dash_dates_fmt(from, window_date(w, c->from)));
+    add_param(parts, p, "endDate", dash_dates_fmt(to, window_date(w, c->to)));
     add_param(parts, p, "metrics", c->metrics);
     if (c->dimensions) {
         add_param(parts, p, "dimensions", *c->dimensions ? c->dimensions : by_mode);
@@ -122,7 +122,7 @@ const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
         add_param(parts, p, "maxResults", c->max_results);
     }
     /* No filter at all for an empty list: "video==" is a 400 at Google.
-     * The caller never gets here without uploads (§5.5 answers first). */
+     * The caller never gets here without uploads (docs/behaviour.md#no-uploads answers first). */
     if (video_ids && nvideos > 0) {
         apr_array_header_t *ids = apr_array_make(p, nvideos, sizeof(const char *));
         int i;
@@ -149,27 +149,6 @@ const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
 }
 
 /*
- * Upstream text going into a log line: printable ASCII only, bounded, so
- * an odd answer cannot forge log lines or flood them.
- */
-static const char *log_safe(apr_pool_t *p, const char *s, apr_size_t max)
-{
-    apr_size_t i, n = strlen(s);
-    char *out;
-
-    if (n > max) {
-        n = max;
-    }
-    out = apr_pstrmemdup(p, s, n);
-    for (i = 0; i < n; i++) {
-        if (out[i] < 0x20 || out[i] > 0x7e) {
-            out[i] = '?';
-        }
-    }
-    return out;
-}
-
-/*
  * Google's short reason in a parsed error answer, or NULL. Two shapes
  * exist: the API one, {"error": {"errors": [{"reason": …}], "status": …}}
  * (older bodies have no "status"), and the OAuth one,
@@ -185,7 +164,9 @@ static const char *json_reason(apr_pool_t *p, json_t *j)
     }
     err = json_object_get(j, "error");
     if (json_is_string(err)) {
-        return log_safe(p, json_string_value(err), DASH_REASON_MAX);
+        return dash_text_log_safe(p, json_string_value(err),
+                                  strlen(json_string_value(err)),
+                                  DASH_REASON_MAX);
     }
     if (!json_is_object(err)) {
         return NULL;
@@ -193,10 +174,10 @@ static const char *json_reason(apr_pool_t *p, json_t *j)
     errors = json_object_get(err, "errors");
     if (json_is_array(errors) && json_array_size(errors) > 0
         && (s = dash_json_str(json_array_get(errors, 0), "reason")) != NULL && *s) {
-        return log_safe(p, s, DASH_REASON_MAX);
+        return dash_text_log_safe(p, s, strlen(s), DASH_REASON_MAX);
     }
     if ((s = dash_json_str(err, "status")) != NULL && *s) {
-        return log_safe(p, s, DASH_REASON_MAX);
+        return dash_text_log_safe(p, s, strlen(s), DASH_REASON_MAX);
     }
     return NULL;
 }
@@ -227,7 +208,7 @@ static int is_2xx(int status)
     return status >= 200 && status <= 299;
 }
 
-/* The failure kinds of the batch, in the order of §7's priority. */
+/* The failure kinds of the batch, in the priority order of docs/api.md#errors. */
 enum { K_TOKEN = 0, K_TIMEOUT, K_OTHER, K_N };
 
 dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
@@ -266,7 +247,7 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
         reqs[q].bearer = token;
     }
 
-    /* One batch: the seven calls share a single deadline (§10: a miss
+    /* One batch: the seven calls share a single deadline (docs/operations.md: a miss
      * costs about one call's latency, not seven). */
     t0 = apr_time_now();
     rv = dash_http_perform(p, reqs, DASH_NQ, g->timeout, &herr);
@@ -305,7 +286,7 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
             k = K_OTHER;
             out->tables[q] = NULL;
             msg = apr_psprintf(p, "%s: not a resultTable: %s", name,
-                               terr ? log_safe(p, terr, DASH_DETAIL_MAX)
+                               terr ? dash_text_log_safe(p, terr, strlen(terr), DASH_DETAIL_MAX)
                                     : "unreadable");
         }
         else {
@@ -390,7 +371,7 @@ dash_err_e dash_google_refresh(dash_token_t *out, apr_pool_t *p,
         *perr = "token endpoint: DashboardTokenURL is not set";
         return DASH_ERR_API_ERROR;
     }
-    /* §5.6: without a refresh token the user has to reconnect. */
+    /* docs/behaviour.md#tokens: without a refresh token the user has to reconnect. */
     if (refresh_token == NULL || !*refresh_token) {
         *perr = "token endpoint: the channel has no refresh token";
         return DASH_ERR_TOKEN_EXPIRED;
@@ -400,9 +381,9 @@ dash_err_e dash_google_refresh(dash_token_t *out, apr_pool_t *p,
     req.url = g->token_url;
     req.max_body = DASH_TOKEN_MAX_BODY;
     req.form = apr_pstrcat(p, "grant_type=refresh_token",
-                           "&refresh_token=", dash_pct_encode(p, refresh_token),
-                           "&client_id=", dash_pct_encode(p, g->client_id),
-                           "&client_secret=", dash_pct_encode(p, g->client_secret),
+                           "&refresh_token=", dash_text_pct_encode(p, refresh_token),
+                           "&client_id=", dash_text_pct_encode(p, g->client_id),
+                           "&client_secret=", dash_text_pct_encode(p, g->client_secret),
                            NULL);
 
     rv = dash_http_perform(p, &req, 1, g->timeout, &herr);

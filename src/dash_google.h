@@ -1,13 +1,27 @@
 /*
  * The Google side: the seven YouTube Analytics reports.query calls of
- * SPEC §5.7 and the OAuth token refresh of §5.6.
+ * docs/behaviour.md#analytics-calls and the OAuth token refresh of docs/behaviour.md#tokens.
  */
 #ifndef DASH_GOOGLE_H
 #define DASH_GOOGLE_H
 
-#include "dash.h"
 #include "dash_dates.h"
-#include "dash_stats.h"
+#include "dash_err.h"
+#include "dash_mode.h"
+#include "dash_table.h"
+
+/* The seven Analytics calls of docs/behaviour.md#analytics-calls, in the contract's order. */
+typedef enum {
+    DASH_Q_KPI = 0,
+    DASH_Q_KPI_PREVIOUS,
+    DASH_Q_CHART,
+    DASH_Q_CHART_PREVIOUS,
+    DASH_Q_TOP_VIDEOS,
+    DASH_Q_DEMOGRAPHICS,
+    DASH_Q_GEOGRAPHY,
+    DASH_NQ
+} dash_query_e;
+
 
 typedef struct {
     const char *analytics_url;     /* DashboardAnalyticsURL */
@@ -19,7 +33,7 @@ typedef struct {
 
 /*
  * The GET URL of one of the seven calls: analytics_url plus the query of
- * §5.7 (ids=channel==MINE, startDate, endDate, metrics, dimensions, sort,
+ * docs/behaviour.md#analytics-calls (ids=channel==MINE, startDate, endDate, metrics, dimensions, sort,
  * maxResults, filters=video==ID1,ID2,... with video_ids newest first),
  * every value percent-encoded.
  */
@@ -28,7 +42,7 @@ const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
                                    const dash_windows_t *w,
                                    const char *const *video_ids, int nvideos);
 
-/* The call's name as SPEC §5.7 says it ("kpi", "chart_previous", ...). */
+/* The call's name as docs/behaviour.md#analytics-calls says it ("kpi", "chart_previous", ...). */
 const char *dash_google_query_name(dash_query_e q);
 
 typedef struct {

@@ -118,7 +118,7 @@ static int has_line_break(const char *s)
 
 /*
  * Foreign error codes end here: the rest of the core sees apr_status_t.
- * Timeouts are their own value because SPEC §7 answers them with 504.
+ * Timeouts are their own value because docs/api.md#errors answers them with 504.
  */
 static apr_status_t curl_status(CURLcode rc)
 {

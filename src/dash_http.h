@@ -5,7 +5,9 @@
 #ifndef DASH_HTTP_H
 #define DASH_HTTP_H
 
-#include "dash.h"
+#include <apr_errno.h>
+#include <apr_pools.h>
+#include <apr_time.h>
 
 typedef struct {
     /* in */

@@ -1,6 +1,6 @@
 /*
  * jansson bound to APR pools, and the number formatting the contract pins
- * (SPEC §5.8: 81.3, never 81.29999999999999; 1520, never 1520.0).
+ * (docs/behaviour.md#response: 81.3, never 81.29999999999999; 1520, never 1520.0).
  */
 #include <float.h>
 #include <math.h>
@@ -138,7 +138,7 @@ json_t *dash_json_number(double v)
     return json_real(v);
 }
 
-double dash_round1(double v)
+double dash_json_round1(double v)
 {
     char buf[32];
     double r;

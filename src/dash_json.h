@@ -6,7 +6,8 @@
 #define DASH_JSON_H
 
 #include <jansson.h>
-#include "dash.h"
+#include <apr_errno.h>
+#include <apr_pools.h>
 
 /*
  * Ties j's lifetime to p (one json_decref when p is cleared) and returns j.
@@ -37,7 +38,7 @@ json_t *dash_json_number(double v);
 
 /* v rounded to one decimal, half to even on the exact binary value (as
  * printf("%.1f") and Python's round(v, 1) do). */
-double dash_round1(double v);
+double dash_json_round1(double v);
 
 /* The object's member as a string, or NULL when absent or not a string. */
 const char *dash_json_str(const json_t *obj, const char *key);

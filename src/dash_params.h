@@ -1,30 +1,16 @@
 /*
- * URL encoding, query-string parameters and the SPEC §7 validation rules
- * (INVALID_PARAMETER), kept out of the glue so they can be unit-tested.
+ * Query-string parameters and the identifier rule of
+ * docs/api.md#errors (INVALID_PARAMETER), kept out of the glue so they can
+ * be unit-tested.
  */
 #ifndef DASH_PARAMS_H
 #define DASH_PARAMS_H
 
 #include <apr_tables.h>
-#include "dash.h"
+#include <apr_pools.h>
 
 /* Longest identifier accepted in platform_user_id / user_uuid, in bytes. */
 #define DASH_MAX_ID_BYTES 128
-
-/*
- * RFC 3986 percent-encoding: only the unreserved set (ALPHA DIGIT - . _ ~)
- * is kept, so ids, tokens and secrets with any byte in them cannot break a
- * URL's or a form's structure (%20 for a space is valid in both).
- */
-char *dash_pct_encode(apr_pool_t *p, const char *s);
-
-/*
- * Percent-decodes s[0..n) into a new string from p ('+' becomes a space
- * when plus_is_space, as in a query string). NULL for a malformed escape
- * or a decoded NUL byte, which would silently cut the value short.
- */
-char *dash_pct_decode(apr_pool_t *p, const char *s, apr_size_t n,
-                      int plus_is_space);
 
 /*
  * Splits a raw query string ("a=1&b=x%20y") into *params (name -> value,

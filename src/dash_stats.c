@@ -1,5 +1,5 @@
 /*
- * SPEC §5.8: the stats response from the seven resultTables.
+ * docs/behaviour.md#response: the stats response from the seven resultTables.
  *
  * Objects are filled with "rc |= json_object_set_new(o, k, make())": every
  * call runs, and jansson releases a value it could not store (even when o
@@ -19,7 +19,7 @@
 #include "dash_json.h"
 #include "dash_stats.h"
 
-/* §5.8: top content shows at most 4 videos. */
+/* docs/behaviour.md#response: top content shows at most 4 videos. */
 #define DASH_TOP_CONTENT 4
 /* The one metric the database, not Google, fills in. */
 #define DASH_UPLOADS_ID "uploaded-videos"
@@ -58,11 +58,12 @@ static json_t *count_json(double v)
     return dash_json_number(round(v));
 }
 
-/* Percent change, rounded, with §5.8's rule for a zero baseline. */
+/* Percent change, rounded, with the zero-baseline rule of
+ * docs/behaviour.md#response. */
 static double trend_pct(double cur, double prev)
 {
     if (prev != 0) {
-        return dash_round1(((cur - prev) / prev) * 100);
+        return dash_json_round1(((cur - prev) / prev) * 100);
     }
     return cur > 0 ? 100 : 0;
 }
@@ -94,7 +95,7 @@ static json_t *metric_obj(const metric_def_t *def, json_t *value, json_t *trend,
     return o;
 }
 
-/* NULL tables give the all-zero metrics of §5.5. */
+/* NULL tables give the all-zero metrics of docs/behaviour.md#no-uploads. */
 static json_t *content_metrics(const dash_table_t *kpi, const dash_table_t *prev)
 {
     json_t *arr = json_array();
@@ -111,7 +112,7 @@ static json_t *content_metrics(const dash_table_t *kpi, const dash_table_t *prev
             trend = trend_pct(cur, first_row(prev, def->column));
         }
         rc |= json_array_append_new(arr, metric_obj(def,
-                                    dash_json_number(dash_round1(cur / def->divisor)),
+                                    dash_json_number(dash_json_round1(cur / def->divisor)),
                                     dash_json_number(trend), direction(trend)));
     }
     if (rc != 0) {
@@ -146,7 +147,7 @@ void dash_stats_set_uploads(json_t *resp, long current, long previous)
         return;
     }
     /* jansson replaces an existing member in place, so the key order of
-     * §5.8 survives. On allocation failure a member keeps its old value;
+     * docs/behaviour.md#response survives. On allocation failure a member keeps its old value;
      * the response stays well-formed, which is all a void caller can use. */
     (void)json_object_set_new(m, "value", json_integer(current));
     (void)json_object_set_new(m, "trend", json_integer(trend));
@@ -214,14 +215,14 @@ static json_t *series_entry(const series_def_t *def, apr_hash_t *cur,
     int rc = 0;
 
     /* The previous call covers the same span one year (month mode) or
-     * 30 days (day mode) earlier: §5.1's prev_start. */
+     * 30 days (day mode) earlier: prev_start of docs/behaviour.md#date-windows. */
     if (def->monthly) {
-        dash_month_fmt(key, d);
-        dash_month_fmt(prev_key, dash_date_add_months(d, -12));
+        dash_dates_month_fmt(key, d);
+        dash_dates_month_fmt(prev_key, dash_dates_add_months(d, -12));
     }
     else {
-        dash_date_fmt(key, d);
-        dash_date_fmt(prev_key, dash_date_add_days(d, -30));
+        dash_dates_fmt(key, d);
+        dash_dates_fmt(prev_key, dash_dates_add_days(d, -30));
     }
     rc |= json_object_set_new(o, def->key, json_string(key));
     rc |= json_object_set_new(o, def->this_name, count_json(views_at(cur, key)));
@@ -248,9 +249,9 @@ static json_t *series(apr_pool_t *p, const dash_stats_in_t *in,
     if (def->monthly) {
         d.d = 1;
     }
-    while (dash_date_cmp(d, in->win.end) <= 0) {
+    while (dash_dates_cmp(d, in->win.end) <= 0) {
         rc |= json_array_append_new(arr, series_entry(def, cur, prev, d));
-        d = def->monthly ? dash_date_add_months(d, 1) : dash_date_add_days(d, 1);
+        d = def->monthly ? dash_dates_add_months(d, 1) : dash_dates_add_days(d, 1);
     }
     if (rc != 0) {
         json_decref(arr);
@@ -308,7 +309,7 @@ static json_t *top_item(apr_pool_t *p, const dash_video_t *v, double views,
     return o;
 }
 
-/* §11: drop ids that are not among our uploads first, then take 4, so a
+/* docs/differences.md#differences-from-the-original-service: drop ids that are not among our uploads first, then take 4, so a
  * video uploaded elsewhere cannot push one of ours off the list. */
 static json_t *top_content(apr_pool_t *p, const dash_stats_in_t *in)
 {
@@ -403,7 +404,7 @@ static json_t *label_pct(const char *name, const char *label, double pct)
     int rc = 0;
 
     rc |= json_object_set_new(o, name, json_string(label));
-    rc |= json_object_set_new(o, "percentage", dash_json_number(dash_round1(pct)));
+    rc |= json_object_set_new(o, "percentage", dash_json_number(dash_json_round1(pct)));
     if (rc != 0) {
         json_decref(o);
         return NULL;
@@ -453,9 +454,9 @@ static json_t *gender_obj(const dash_table_t *t)
     json_t *o = json_object();
     int rc = 0;
 
-    rc |= json_object_set_new(o, "male", dash_json_number(dash_round1(gender_sum(t, "male"))));
+    rc |= json_object_set_new(o, "male", dash_json_number(dash_json_round1(gender_sum(t, "male"))));
     rc |= json_object_set_new(o, "female",
-                              dash_json_number(dash_round1(gender_sum(t, "female"))));
+                              dash_json_number(dash_json_round1(gender_sum(t, "female"))));
     if (rc != 0) {
         json_decref(o);
         return NULL;

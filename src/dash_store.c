@@ -1,11 +1,13 @@
 /*
- * The SQL of SPEC §3-§5. Every statement is prepared by mod_dbd (the glue
+ * The SQL of docs/behaviour.md. Every statement is prepared by mod_dbd (the glue
  * registers dash_store_statements with ap_dbd_prepare); nothing here builds
  * SQL from request data. apr_dbd's %s placeholders become $n for pgsql.
  */
+#include <limits.h>
 #include <string.h>
 #include <apr_strings.h>
 #include "dash_store.h"
+#include "dash_text.h"
 
 #define STMT_ACCOUNTS    "dashboard_accounts"
 #define STMT_COUNTS      "dashboard_counts"
@@ -14,7 +16,7 @@
 #define STMT_SAVE_TOKEN  "dashboard_save_token"
 
 const dash_stmt_def_t dash_store_statements[] = {
-    /* §4: newest connected_at first (NULL last, ties by id descending),
+    /* docs/api.md#accounts: newest connected_at first (NULL last, ties by id descending),
      * then only the first row per platform_user_id. channelTitle is null
      * unless platform_data is a JSON object. */
     { STMT_ACCOUNTS,
@@ -30,8 +32,8 @@ const dash_stmt_def_t dash_store_statements[] = {
       "   WHERE user_uuid = %s AND platform = 'youtube' AND is_active"
       "   ORDER BY platform_user_id, connected_at DESC NULLS LAST, id DESC) a"
       " ORDER BY connected_at DESC NULLS LAST, id DESC" },
-    /* §5.3: whole days on both windows (the seed's <= end_dt dropped the
-     * end day, SPEC §11), plus the channel's total for §5.5. */
+    /* docs/behaviour.md#upload-counts: whole days on both windows (the seed's <= end_dt dropped the
+     * end day, docs/differences.md#differences-from-the-original-service), plus the channel's total for docs/behaviour.md#no-uploads. */
     { STMT_COUNTS,
       "SELECT count(*) FILTER (WHERE uploaded_at >= %s::date"
       "                         AND uploaded_at < %s::date + 1),"
@@ -48,8 +50,8 @@ const dash_stmt_def_t dash_store_statements[] = {
       "   WHERE user_uuid = %s AND platform = 'youtube' AND platform_user_id = %s"
       "   ORDER BY platform_video_id, uploaded_at DESC, id DESC) v"
       " ORDER BY uploaded_at DESC, id DESC LIMIT %s::int" },
-    /* "now" comes from the server so that "today" (§5.1) and token expiry
-     * (§5.6) read the same clock. */
+    /* "now" comes from the server so that "today" (docs/behaviour.md#date-windows) and token expiry
+     * (docs/behaviour.md#tokens) read the same clock. */
     { STMT_CREDENTIALS,
       "SELECT access_token, refresh_token,"
       " COALESCE(token_expires_at > %s::timestamp + interval '10 minutes', false)"
@@ -198,13 +200,7 @@ apr_status_t dash_store_accounts(apr_array_header_t **accounts, apr_pool_t *p,
 
 static apr_status_t parse_count(long *out, const char *s)
 {
-    char *end;
-
-    if (!s) {
-        return APR_EGENERAL;
-    }
-    *out = strtol(s, &end, 10);
-    return (*end == '\0' && end != s) ? APR_SUCCESS : APR_EGENERAL;
+    return s ? dash_text_number(out, s, strlen(s), 0, LONG_MAX) : APR_EGENERAL;
 }
 
 typedef struct {
@@ -234,9 +230,9 @@ apr_status_t dash_store_counts(long *current, long *previous, long *total,
 {
     char start[11], kpi_end[11], prev_start[11], prev_kpi_end[11];
     const char *args[] = {
-        dash_date_fmt(start, w->start), dash_date_fmt(kpi_end, w->kpi_end),
-        dash_date_fmt(prev_start, w->prev_start),
-        dash_date_fmt(prev_kpi_end, w->prev_kpi_end), user, channel
+        dash_dates_fmt(start, w->start), dash_dates_fmt(kpi_end, w->kpi_end),
+        dash_dates_fmt(prev_start, w->prev_start),
+        dash_dates_fmt(prev_kpi_end, w->prev_kpi_end), user, channel
     };
     counts_ctx_t c = { { 0, 0, 0 }, 0 };
     apr_status_t rv = run_select(db, p, STMT_COUNTS, 6, args, counts_row, &c,

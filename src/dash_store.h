@@ -1,8 +1,10 @@
 /*
- * SPEC §3-§5: every SQL statement, prepared by mod_dbd under the labels
- * below, and the functions that run them. The glue registers
- * dash_store_statements with ap_dbd_prepare and hands over a dash_db_t
- * taken from ap_dbd_acquire.
+ * Every SQL statement (docs/behaviour.md#account-choice,
+ * docs/behaviour.md#upload-counts, docs/behaviour.md#tokens), prepared by
+ * mod_dbd under the labels below, and the functions that run them. The
+ * glue registers dash_store_statements with ap_dbd_prepare and hands over
+ * a dash_db_t taken from ap_dbd_open (and given back with ap_dbd_close
+ * right after).
  */
 #ifndef DASH_STORE_H
 #define DASH_STORE_H
@@ -10,9 +12,15 @@
 #include <apr_dbd.h>
 #include <apr_hash.h>
 #include <apr_tables.h>
-#include "dash.h"
 #include "dash_dates.h"
-#include "dash_stats.h"
+
+/* One upload of the channel, as read from the dashboard table. */
+typedef struct {
+    const char *id;      /* platform_video_id */
+    const char *title;   /* may be NULL */
+    const char *date;    /* uploaded_at as "YYYY.MM.DD" */
+} dash_video_t;
+
 
 typedef struct {
     const char *label;
@@ -48,13 +56,14 @@ typedef struct {
     int is_active;
 } dash_account_t;
 
-/* §4: the caller's active YouTube channels, deduplicated, newest first.
+/* docs/api.md#accounts: the caller's active YouTube channels, deduplicated, newest first.
  * *accounts holds dash_account_t. */
 apr_status_t dash_store_accounts(apr_array_header_t **accounts, apr_pool_t *p,
                                  dash_db_t *db, const char *user,
                                  const char **perr);
 
-/* §5.3 counts, and the channel's total number of uploads (for §5.5). */
+/* The counts of docs/behaviour.md#upload-counts, and the channel's total
+ * number of uploads (for docs/behaviour.md#no-uploads). */
 apr_status_t dash_store_counts(long *current, long *previous, long *total,
                                apr_pool_t *p, dash_db_t *db, const char *user,
                                const char *channel, const dash_windows_t *w,

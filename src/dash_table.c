@@ -58,7 +58,7 @@ static apr_status_t read_rows(dash_table_t *t, apr_pool_t *p,
     json_t *row;
     size_t i;
 
-    /* Google omits "rows" when there is no data (GOOGLE_API §2). */
+    /* Google omits "rows" when there is no data (docs/behaviour.md#analytics-calls). */
     if (rows == NULL) {
         return APR_SUCCESS;
     }

@@ -6,7 +6,8 @@
 #ifndef DASH_TABLE_H
 #define DASH_TABLE_H
 
-#include "dash.h"
+#include <apr_errno.h>
+#include <apr_pools.h>
 
 typedef struct dash_table_t dash_table_t;
 

@@ -1,5 +1,5 @@
 # `apachectl configtest` (httpd -t) rejects every bad directive value with a
-# message naming the directive (SPEC §2), and accepts good ones.
+# message naming the directive (docs/configuration.md#directives), and accepts good ones.
 use strict;
 use warnings FATAL => 'all';
 

@@ -1,4 +1,4 @@
-# GET /dashboard/accounts — SPEC §4, and the §7 rows that apply to it.
+# GET /dashboard/accounts — docs/api.md#accounts, and the docs/api.md#errors rows that apply to it.
 use strict;
 use warnings FATAL => 'all';
 
@@ -12,7 +12,7 @@ my $u = 'acc-user-0001';
 my $other = 'acc-user-0002';
 clear_user($_) for $u, $other, 'acc-user-none';
 
-# Accounts of one user, covering every rule of §4.
+# Accounts of one user, covering every rule of docs/api.md#accounts.
 my %id;
 $id{uc1_old} = add_account($u, 'UC1', connected_at => '2026-01-01 10:00:00',
     platform_data => '{"channel_title": "Old title"}', register => 0);
@@ -77,7 +77,7 @@ is $head->content, '', 'HEAD: no body';
 is $head->header('Content-Length'), length($get->content), 'HEAD: same Content-Length';
 is $head->header('Content-Type'), 'application/json; charset=utf-8', 'HEAD: same type';
 
-# Conditional GET (SPEC §12).
+# Conditional GET (docs/api.md#conditional-get).
 my $etag = $get->header('ETag');
 like $etag, qr/^"[0-9a-f]{32}"$/, 'strong ETag';
 $res = call('GET', '/dashboard/accounts', user => $u, headers => { 'If-None-Match' => $etag });
@@ -86,7 +86,7 @@ is $res->content, '', '304 has no body';
 $res = call('GET', '/dashboard/accounts', user => $u, headers => { 'If-None-Match' => '"nope"' });
 is $res->code, 200, 'another ETag: 200';
 
-# §7 errors.
+# Errors (docs/api.md#errors).
 for my $m (qw(POST PUT DELETE PATCH OPTIONS)) {
     ($res, $j) = (call($m, '/dashboard/accounts', user => $u));
     $j = json_of($res);

@@ -1,6 +1,6 @@
-# GET /dashboard/stats end to end (SPEC §5): the seven Analytics calls as
+# GET /dashboard/stats end to end (docs/api.md#stats): the seven Analytics calls as
 # Google wants them, issued in parallel, and every number of the response
-# traced to the Google stand-in's answers; then the cache (§5.4).
+# traced to the Google stand-in's answers; then the cache (docs/behaviour.md#cache).
 use strict;
 use warnings FATAL => 'all';
 
@@ -31,7 +31,7 @@ for my $i (0 .. 31) {
 }
 my @passed = @uploads[0 .. 29];   # newest first
 
-# §5.3 counts, by the contract's windows.
+# The upload counts (docs/behaviour.md#upload-counts), by the windows.
 sub counts {
     my ($w) = @_;
     my ($cur, $prev) = (0, 0);
@@ -72,7 +72,7 @@ for my $mode (qw(month day)) {
                             join("\0", map { "$_=$q->{$_}" } sort keys %$q) eq
                             join("\0", map { "$_=$r->{params}{$_}" } sort keys %{ $r->{params} }) }
                      keys %$want;
-        ok defined $name, "$mode: request matches one of §5.7's calls"
+        ok defined $name, "$mode: request matches one of the seven calls"
             or diag explain $r->{params};
         $by_name{$name} = 1 if defined $name;
     }
@@ -82,7 +82,7 @@ for my $mode (qw(month day)) {
     my %tables = map { ($_ => stand_in_answer($want->{$_}, $token)) } keys %$want;
     my $expect = expected_response(tables => \%tables, windows => $w, mode => $mode,
                                    videos => \@passed, current => $cur, previous => $prev);
-    is_deeply $j, $expect, "$mode: the response is §5.8 of the stand-in's data"
+    is_deeply $j, $expect, "$mode: the response is built from the stand-in's data"
         or diag explain { got => $j, expected => $expect };
     is scalar(@{ $j->{ $mode eq 'month' ? 'monthlyData' : 'dailyData' } }),
         $mode eq 'month' ? 12 : 30, "$mode: series length";
@@ -92,7 +92,7 @@ for my $mode (qw(month day)) {
     like $res->content, qr/"uploaded-videos","label":"[^"]+","value":\d+,/,
         "$mode: uploaded-videos value is a JSON number";
 
-    # The cache entry of §5.4.
+    # The cache entry of docs/behaviour.md#cache.
     my $key = "dashboard:$u:$ch:$mode";
     my $raw = redis()->get($key);
     ok defined $raw, "$mode: cached under $key";

@@ -1,5 +1,5 @@
-# GET /dashboard/stats: the rules around the numbers (SPEC §5.2-§5.7, §7,
-# §8, §11): account choice, parameters, errors, the no-uploads answer, the
+# GET /dashboard/stats: the rules around the numbers (docs/behaviour.md, docs/api.md#errors,
+# docs/behaviour.md#logging, docs/differences.md#differences-from-the-original-service): account choice, parameters, errors, the no-uploads answer, the
 # upload-count windows, bad cache values, the video filter, top content
 # with foreign videos, a channel without data, floats in INTEGER columns,
 # and the info line of the log.
@@ -20,7 +20,7 @@ use LWP::UserAgent ();
 my $today = today_local();
 my $codec = JSON::PP->new->utf8->canonical;
 
-# §5.8: the 8 metrics, in order (id, label, unit).
+# docs/behaviour.md#response: the 8 metrics, in order (id, label, unit).
 my @METRICS = (
     ['total-views',       "\x{c870}\x{d68c}\x{c218}",                   'count'],
     ['total-watch-time',  "\x{c2dc}\x{ccad}\x{c2dc}\x{ac04}",           'hours'],
@@ -60,7 +60,7 @@ sub add_uploads {
 
 
 
-# §5.3 from a list of 'YYYY-MM-DD hh:mm:ss' upload times.
+# docs/behaviour.md#upload-counts from a list of 'YYYY-MM-DD hh:mm:ss' upload times.
 sub counts_of {
     my ($w, @times) = @_;
     my ($cur, $prev) = (0, 0);
@@ -74,7 +74,7 @@ sub counts_of {
 
 sub direction { my ($t) = @_; return $t > 0 ? 'up' : $t < 0 ? 'down' : '-'; }
 
-# The response expected for tables from the stand-in (by the queries of §5.7).
+# The response expected for tables from the stand-in (by the queries of docs/behaviour.md#analytics-calls).
 sub expected_from_standin {
     my (%a) = @_;
     my $w = windows($today, $a{mode});
@@ -88,7 +88,7 @@ sub expected_from_standin {
 flush_redis();
 google_reset();
 
-# ---- §5.2 account choice -------------------------------------------------
+# ---- docs/behaviour.md#account-choice account choice -------------------------------------------------
 
 my $u_none = 'rules-none';
 my $u_inact = 'rules-inactive';
@@ -136,7 +136,7 @@ is_error($res, 400, 'YOUTUBE_ACCOUNT_SELECTION_REQUIRED', 'two channels, no plat
 ($res, $j) = stats($u_two, 'mode=day');
 is_error($res, 400, 'YOUTUBE_ACCOUNT_SELECTION_REQUIRED', 'two channels, no platform_user_id, day mode');
 
-# Two rows of one channel count as one channel; the newest row is the one (§4).
+# Two rows of one channel count as one channel; the newest row is the one (docs/api.md#accounts).
 add_account($u_dup, 'UCrulesDup', connected_at => '2026-01-01 00:00:00',
             access_token => 'ya29.test-rules-dup-older');
 add_account($u_dup, 'UCrulesDup', connected_at => '2026-03-01 00:00:00',
@@ -198,7 +198,7 @@ is_deeply [ map { $_->{id} } @{ $j->{topContent} } ],
     [ grep { /^twoB/ } map { $_->{id} } @{ $j->{topContent} } ],
     'platform_user_id=UCrulesTwoB: top content only from that channel';
 
-# ---- §5 parameters, §7 errors -------------------------------------------
+# ---- docs/api.md#stats parameters, docs/api.md#errors errors -------------------------------------------
 
 for my $q ('mode=week', 'mode=', 'mode=DAY', 'mode=Month', 'mode=day%00', 'mode=month%00x', 'mode=%20day', 'mode=day%20') {
     ($res, $j) = stats($u_one, $q);
@@ -233,7 +233,7 @@ for my $m (qw(POST PUT DELETE)) {
     is $res->header('Allow'), 'GET, HEAD', "$m /dashboard/stats: Allow header";
 }
 
-# ---- §5.5 no uploads -----------------------------------------------------
+# ---- docs/behaviour.md#no-uploads no uploads -----------------------------------------------------
 
 sub zero_response {
     return {
@@ -284,7 +284,7 @@ for my $mode (qw(month day)) {
     is_deeply $j2, zero_response(), "no uploads ($mode), no Redis: the zero response";
     is counters()->{reports} + counters()->{token}, 0, "no uploads ($mode), no Redis: no upstream call";
 }
-# A channel whose uploads are gone answers §5.5 even with a cached response.
+# A channel whose uploads are gone answers docs/behaviour.md#no-uploads even with a cached response.
 my $u_gone = 'rules-gone';
 my $ch_gone = 'UCrulesGone';
 clear_user($u_gone);
@@ -300,7 +300,7 @@ for my $mode (qw(month day)) {
     google_reset();
     ($res, $j) = stats($u_gone, "mode=$mode");
     is $res->code, 200, "uploads deleted later ($mode): 200";
-    is_deeply $j, zero_response(), "uploads deleted later ($mode): the zero response of §5.5"
+    is_deeply $j, zero_response(), "uploads deleted later ($mode): the zero response for no uploads"
         or diag $res->content;
     is $res->header('X-Dashboard-Cache'), 'miss', "uploads deleted later ($mode): says miss";
     is counters()->{reports}, 0, "uploads deleted later ($mode): no Analytics call";
@@ -309,7 +309,7 @@ for my $mode (qw(month day)) {
 my $raw_zero = call('GET', "/dashboard/stats?platform_user_id=$ch_zero", user => $u_zero)->content;
 like $raw_zero, qr/"hasUploads":false/, 'no uploads: hasUploads is the literal false';
 
-# ---- §5.3 upload counts at the window edges ------------------------------
+# ---- docs/behaviour.md#upload-counts upload counts at the window edges ------------------------------
 
 for my $mode (qw(month day)) {
     my $u = "rules-edge-$mode";
@@ -355,7 +355,7 @@ for my $mode (qw(month day)) {
         add_video($u, $ch, sprintf('edge%s%03d', $mode, $n++), $ts);
         my ($cur, $prev) = counts_of($w, @times);
         if (my $f = $fixed{$label}) {
-            is_deeply [$cur - $c0, $prev - $p0], $f, "$mode: $label belongs where §5.3 says (self-check)";
+            is_deeply [$cur - $c0, $prev - $p0], $f, "$mode: $label belongs where the windows say (self-check)";
         }
         ($res, $j) = stats($u, "mode=$mode&platform_user_id=$ch");
         is $res->code, 200, "$mode: after an upload at $label: 200";
@@ -380,7 +380,7 @@ for my $mode (qw(month day)) {
     is $j->{contentMetrics}[7]{trend}, $cur - $prev, "$mode: ... nor in the trend";
 }
 
-# ---- §5.4 bad cache values are misses ------------------------------------
+# ---- docs/behaviour.md#cache bad cache values are misses ------------------------------------
 
 my $u_bad = 'rules-badcache';
 my $ch_bad = 'UCrulesBadCache';
@@ -433,7 +433,7 @@ for my $b (@bad) {
     is_deeply $j, $good, "bad cache ($label): the full response";
     my $now = eval { $codec->decode(cache_of($u_bad, $ch_bad, 'month') // '') };
     ok ref $now eq 'HASH' && exists $now->{response}, "bad cache ($label): the key holds a value with a response";
-    # The upload counts are never cached (§5.3): compare all but that metric.
+    # The upload counts are never cached (docs/behaviour.md#upload-counts): compare all but that metric.
     my %resp = %{ ref $now eq 'HASH' && ref $now->{response} eq 'HASH' ? $now->{response} : {} };
     my @cm = @{ ref $resp{contentMetrics} eq 'ARRAY' ? $resp{contentMetrics} : [] };
     is_deeply [ map { ref $_ eq 'HASH' ? $_->{id} : undef } @cm ], [ map { $_->[0] } @METRICS ],
@@ -444,7 +444,7 @@ for my $b (@bad) {
     cmp_ok redis()->ttl("dashboard:$u_bad:$ch_bad:month"), '>', 0, "bad cache ($label): with a TTL";
 }
 
-# ---- §5.7 the video filter ----------------------------------------------
+# ---- docs/behaviour.md#analytics-calls the video filter ----------------------------------------------
 
 my $u_small = 'rules-small';
 my $ch_small = 'UCrulesSmall';
@@ -486,7 +486,7 @@ is_deeply [ sort { $a cmp $b } keys %{{ map { ($_->{params}{filters} // '') => 1
     ['video==' . join(',', map { $_->[0] } @small)],
     'default DashboardMaxVideos: all six distinct ids, newest first, duplicates sent once';
 
-# ---- §11 top content keeps our ids, then takes 4 --------------------------
+# ---- docs/differences.md#differences-from-the-original-service top content keeps our ids, then takes 4 --------------------------
 
 my $u_fgn = 'rules-foreign';
 my $ch_fgn = 'UCrulesForeign';
@@ -585,11 +585,11 @@ for my $mode (qw(month day)) {
     my ($cur, $prev) = counts_of($w, map { (join('-', split /\./, $_->{date})) . ' 08:00:00' } @flt_videos);
     my ($want) = expected_from_standin(mode => $mode, videos => \@flt_videos, token => $tok_flt,
                                        current => $cur, previous => $prev);
-    is_deeply $j, $want, "float INTEGERs ($mode): every number as §5.8 says"
+    is_deeply $j, $want, "float INTEGERs ($mode): every number as the contract says"
         or diag explain { got => $j, expected => $want };
 }
 
-# ---- §8 the info line ----------------------------------------------------
+# ---- docs/behaviour.md#logging the info line ----------------------------------------------------
 
 my $u_log = 'rules-logline-7c1';
 my $ch_log = 'UCrulesLogChan7c1';

@@ -1,7 +1,7 @@
-# The access token of a stats request (SPEC §5.6): used as is while it has
+# The access token of a stats request (docs/behaviour.md#tokens): used as is while it has
 # more than 10 minutes to live, otherwise refreshed at DashboardTokenURL and
 # written back; every way the refresh or the token can fail, with the status
-# and code of §7; and tokens never showing in the error_log (§8).
+# and code of docs/api.md#errors; and tokens never showing in the error_log (docs/behaviour.md#logging).
 use strict;
 use warnings FATAL => 'all';
 
@@ -74,7 +74,7 @@ sub setup {
 
 sub key_of { my ($u, $ch) = @_; return "dashboard:$u:$ch:month"; }
 
-# The form of one refresh request, as §5.6 wants it.
+# The form of one refresh request, as docs/behaviour.md#tokens wants it.
 sub check_form {
     my ($name, $call, $refresh_token, $id, $secret) = @_;
     is $call->{method}, 'POST', "$name: the token call is a POST";
@@ -313,13 +313,13 @@ for my $f (@token_failures) {
             report_calls()), 'api-401-one: the demographics call got the 401';
 }
 
-# ---- no token or secret in the error_log or a response (§5.6, §8) --------
+# ---- no token or secret in the error_log or a response (docs/behaviour.md#tokens, docs/behaviour.md#logging) --------
 
 my $log_file = Apache::Test::vars('t_logs') . '/error_log';
 open my $fh, '<', $log_file or die "$log_file: $!";
 my $log = do { local $/; <$fh> };
 close $fh;
-like $log, qr/tok-past/, 'the error_log has this file\'s requests (§8 info line)';
+like $log, qr/tok-past/, 'the error_log has this file\'s requests (docs/behaviour.md#logging info line)';
 my @secrets = sort grep { length > 6 } keys %secret;
 cmp_ok scalar(@secrets), '>', 20, scalar(@secrets) . ' tokens and secrets collected';
 my @leaked = grep { index($log, $_) >= 0 } @secrets;

@@ -1,4 +1,4 @@
-# Upstream and dependency failures (SPEC §7, §5.4, §5.7): one of the seven
+# Upstream and dependency failures (docs/api.md#errors, docs/behaviour.md#cache, docs/behaviour.md#analytics-calls): one of the seven
 # Analytics calls failing in every way Google fails, Redis going away and
 # coming back, Postgres going away and coming back, a server without Redis,
 # and no httpd child crashing through any of it.

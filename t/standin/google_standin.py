@@ -8,7 +8,10 @@
                     counters, request log)
 
 It speaks Google's wire formats and rejects requests as strictly as Google
-does (see /work/shared/GOOGLE_API.md, cited below as "GA §n"). Report data is
+does: the comments below name the rule of Google's published reference
+each check follows (reports.query parameters, filters, month rules, top
+videos, demographics, resultTable, error answers, data latency, OAuth
+refresh, dimension values). Report data is
 synthetic but deterministic: a pure function of (channel, video id, day).
 
 Python 3 standard library only.
@@ -42,7 +45,7 @@ TOKEN_SCOPE = ("https://www.googleapis.com/auth/yt-analytics.readonly "
                "https://www.googleapis.com/auth/youtube.readonly")
 TOKEN_LIFETIME = 3599
 
-# GA §3: 401 bodies. A token that is unknown/expired/revoked gets the
+# Google's error answers: 401 bodies. A token that is unknown/expired/revoked gets the
 # "invalid authentication credentials" variant; no Authorization at all
 # gets the "missing required authentication credential" variant.
 MSG_401_INVALID = (
@@ -54,13 +57,13 @@ MSG_401_MISSING = (
     "access token, login cookie or other valid authentication credential. See "
     "https://developers.google.com/identity/sign-in/web/devconsole-project.")
 
-# GA §1b/§1c/§3: reason badRequest for an unsupported combination.
+# Google's month rules, top-video rules, error answers: reason badRequest for an unsupported combination.
 MSG_NOT_SUPPORTED = (
     "The query is not supported. Check the documentation at "
     "https://developers.google.com/youtube/analytics/v2/available_reports "
     "for a list of supported queries.")
 
-# GA §1 parameter table (DISCOVERY patterns).
+# Google's parameter table (DISCOVERY patterns).
 RE_IDS = re.compile(r"[a-zA-Z]+==[a-zA-Z0-9_+-]+")
 RE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 RE_LIST = re.compile(r"[0-9a-zA-Z,]+")        # metrics, dimensions
@@ -70,7 +73,7 @@ RE_INT = re.compile(r"[+-]?[0-9]+")
 RE_VIDEO_ID = re.compile(r"[A-Za-z0-9_-]+")
 INT32_MAX = 2147483647
 
-# Parameters reports.query accepts (GA §1). Anything else is a 400.
+# Parameters reports.query accepts (Google's parameters). Anything else is a 400.
 # startIndex, currency and includeHistoricalChannelData are real Google
 # parameters that mod_dashboard never sends; they are accepted (and
 # startIndex honoured) so the stand-in is no stricter than Google.
@@ -95,16 +98,16 @@ NSLOTS = 6
 ZERO = (0,) * NSLOTS
 DIMENSIONS = ("day", "month", "video", "ageGroup", "gender", "country")
 
-# GA §6 dimension values.
+# Google's dimension values.
 AGE_GROUPS = ("age13-17", "age18-24", "age25-34", "age35-44", "age45-54",
               "age55-64", "age65-")
 GENDERS = ("female", "male", "user_specified")
 COUNTRIES = ("KR", "US", "JP", "VN", "TH", "ID", "PH", "GB", "DE", "FR")
 
-# Top-video sort must be descending by a metric (GA §1c, ANALYTIX
+# Top-video sort must be descending by a metric (Google's top-video rules, ANALYTIX
 # "descending_only"), and maxResults must be given and <= 200.
 TOP_VIDEOS_MAX_RESULTS = 200
-FILTER_MAX_IDS = 500                           # GA §1a
+FILTER_MAX_IDS = 500                           # Google's filters rule
 
 REQUEST_LOG_SIZE = 500
 MAX_BODY = 1 << 20
@@ -117,7 +120,7 @@ JSON_TYPE = "application/json; charset=utf-8"
 # ---------------------------------------------------------------------------
 
 class ApiError(Exception):
-    """A Google JSON error answer of reports.query (GA §3)."""
+    """A Google JSON error answer of reports.query (Google's error answers)."""
 
     def __init__(self, status, reason, message, domain="global", extra=None):
         super().__init__(message)
@@ -133,11 +136,11 @@ class ApiError(Exception):
 
 
 def google_error_body(status, reason, message, domain="global", extra=None):
-    """{"error": {"code", "message", "errors": [{...}]}} (GA §3)."""
+    """{"error": {"code", "message", "errors": [{...}]}} (Google's error answers)."""
     item = {"message": message, "domain": domain, "reason": reason}
     err = {"code": status, "message": message, "errors": [item]}
     if status == 401:
-        # GA §3: the 401 item names the header, and the body has a status.
+        # Google's error answers: the 401 item names the header, and the body has a status.
         if reason == "required":
             item["message"] = "Login Required."
         elif message == MSG_401_INVALID:
@@ -153,7 +156,7 @@ def google_error_body(status, reason, message, domain="global", extra=None):
 
 
 def bad_param(name, message, reason="invalidParameter"):
-    """A 400 about one query parameter (location as in the GA §1 example)."""
+    """A 400 about one query parameter (location as in Google's parameters example)."""
     return ApiError(400, reason, message,
                     extra={"location": name, "locationType": "parameter"})
 
@@ -169,7 +172,7 @@ def unauthorized(missing=False):
 
 
 def forbidden():
-    # GA §3: 403 on reports.query for a channel the token does not own.
+    # Google's error answers: 403 on reports.query for a channel the token does not own.
     return ApiError(403, "forbidden", "Forbidden")
 
 
@@ -188,7 +191,7 @@ FAULT_DEFAULTS = {
 QUOTA_MESSAGE = ("The request cannot be completed because you have exceeded "
                  "your quota.")
 
-# OAuth error descriptions (GA §5) used when a token fault gives none.
+# OAuth error descriptions (Google's OAuth refresh) used when a token fault gives none.
 OAUTH_DEFAULTS = {
     "invalid_grant": "Token has been expired or revoked.",
     "invalid_client": "The OAuth client was not found.",
@@ -200,7 +203,7 @@ OAUTH_DEFAULTS = {
 
 class OAuthError(Exception):
     """An OAuth token endpoint error {"error", "error_description"}
-    (GA §5)."""
+    (Google's OAuth refresh)."""
 
     def __init__(self, status, error, description):
         super().__init__(description)
@@ -586,7 +589,8 @@ def split_names(name, value, known):
 
 
 def validate(pairs):
-    """Apply Google's rules to the decoded query (GA §1, §1a-§1d). Returns a
+    """Apply Google's rules to the decoded query (Google's parameters,
+    filters rule, month rules, top-video rules, demographics rules). Returns a
     Query; raises ApiError (400) on the first violation."""
     params = {}
     for name, value in pairs:
@@ -600,14 +604,14 @@ def validate(pairs):
             raise bad_param(name, f"Parameter '{name}' given more than once.")
         params[name] = value
 
-    # GA §1: ids, startDate, endDate, metrics are required.
+    # Google's parameters: ids, startDate, endDate, metrics are required.
     for name in REQUIRED_PARAMS:
         if params.get(name, "") == "":
             raise bad_param(name, f"Required parameter: {name}",
                             reason="required")
 
     q = Query()
-    # GA §1 patterns (DISCOVERY).
+    # Google's parameters patterns (DISCOVERY).
     check_pattern("ids", params["ids"], RE_IDS, "[a-zA-Z]+==[a-zA-Z0-9_+-]+")
     q.ids = params["ids"]
     q.start = check_date("startDate", params["startDate"])
@@ -640,7 +644,7 @@ def validate(pairs):
         q.dimensions = split_names("dimensions", params["dimensions"],
                                    DIMENSIONS)
 
-    # GA §1a: filters — the stand-in supports video==ID1,ID2,... only,
+    # Google's filters rule: filters — the stand-in supports video==ID1,ID2,... only,
     # at most 500 ids.
     if "filters" in params:
         f = params["filters"]
@@ -679,19 +683,19 @@ def sort_name(key):
 
 def check_supported(q):
     """Report-shape rules; a violation is 400 badRequest "The query is not
-    supported" (GA §1b, §1c, §1d)."""
+    supported" (Google's month rules, top-video rules, demographics rules)."""
     dims = set(q.dimensions)
     demographic = bool(dims & {"ageGroup", "gender"})
     # Supported dimension sets: none, day, month, video, country, and
     # ageGroup and/or gender. Anything else (video,day; day,month;
-    # country,day ...) is rejected (GA §1b: day/month exclusive, video,day
+    # country,day ...) is rejected (Google's month rules: day/month exclusive, video,day
     # rejected).
     if len(dims) > 1 and dims != {"ageGroup", "gender"}:
         raise not_supported()
-    # GA §1b: with month, both dates are the first day of a month.
+    # Google's month rules: with month, both dates are the first day of a month.
     if "month" in dims and (q.start.day != 1 or q.end.day != 1):
         raise not_supported()
-    # GA §1d: viewer demographics take viewerPercentage and only it.
+    # Google's demographics rules: viewer demographics take viewerPercentage and only it.
     if demographic != ("viewerPercentage" in q.metrics):
         raise not_supported()
     if demographic and len(q.metrics) != 1:
@@ -701,7 +705,7 @@ def check_supported(q):
     for key in q.sort:
         if sort_name(key) not in requested:
             raise not_supported()
-    # GA §1c: top videos need sort (descending, by a metric) and
+    # Google's top-video rules: top videos need sort (descending, by a metric) and
     # maxResults <= 200.
     if "video" in dims:
         if q.max_results is None or q.max_results > TOP_VIDEOS_MAX_RESULTS:
@@ -724,7 +728,7 @@ def build_table(data, channel, opts, q, today):
                 for m in q.metrics]
     table = {"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers}
 
-    # Data exists up to today - 2 (GA §4) and from the channel's `since`.
+    # Data exists up to today - 2 (Google's data latency) and from the channel's `since`.
     start, end = q.start, q.end
     last = today - datetime.timedelta(days=2)
     if end > last:
@@ -733,7 +737,7 @@ def build_table(data, channel, opts, q, today):
     if since is not None and start < since:
         start = since
     if opts.get("empty") or start > end or not q.video_ids:
-        return table                        # GA §2: no data -> no "rows"
+        return table                        # Google's resultTable: no data -> no "rows"
 
     kind = dims[0] if dims else None
     if kind in ("ageGroup", "gender"):
@@ -752,7 +756,7 @@ def build_table(data, channel, opts, q, today):
         rows = rows[:q.max_results]
 
     if opts.get("float_ints"):
-        # GA §2 Sample A: Google may send 12.0 in an INTEGER column.
+        # Google's resultTable Sample A: Google may send 12.0 in an INTEGER column.
         ints = [len(dims) + i for i, m in enumerate(q.metrics)
                 if METRICS[m][0] == "INTEGER"]
         for row in rows:
@@ -1052,7 +1056,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.send_json(200, result, True, headers=NO_STORE)
 
     def refresh(self, ctype, pairs, form):
-        """Google's refresh-token grant (GA §5)."""
+        """Google's refresh-token grant."""
         st = self.state
         if ctype.strip().lower() != "application/x-www-form-urlencoded":
             raise OAuthError(400, "invalid_request",
@@ -1080,7 +1084,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             client = st.client
         if client is None or f["client_id"] != client[0] \
                 or f.get("client_secret") != client[1]:
-            # GA §5: 401 invalid_client.
+            # Google's OAuth refresh: 401 invalid_client.
             raise OAuthError(401, "invalid_client",
                              "The OAuth client was not found.")
         rt = f.get("refresh_token", "")
@@ -1090,13 +1094,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with st.lock:
             reg = st.refresh.get(rt)
         if reg is None:
-            # GA §5: 400 invalid_grant, "Token has been expired or revoked."
+            # Google's OAuth refresh: 400 invalid_grant, "Token has been expired or revoked."
             raise OAuthError(400, "invalid_grant",
                              "Token has been expired or revoked.")
         channel, rotate = reg
         access = "ya29.standin-" + st.unique()
         st.add_access(access, channel, TOKEN_LIFETIME)
-        # GA §5 sample response; scope and lifetime as Google sends them.
+        # Google's OAuth refresh sample response; scope and lifetime as Google sends them.
         result = {"access_token": access, "expires_in": TOKEN_LIFETIME,
                   "scope": TOKEN_SCOPE, "token_type": "Bearer"}
         if rotate:
@@ -1159,7 +1163,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if pair_error is not None:
                 raise pair_error
             q = validate(pairs)
-            # GA §1: only channel==MINE or the token owner's own channel.
+            # Google's parameters: only channel==MINE or the token owner's own channel.
             if q.ids not in ("channel==MINE", "channel==" + channel):
                 raise forbidden()
             table = build_table(st.data, channel, st.channel_opts(channel),
@@ -1196,7 +1200,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             message = fault.message
         elif reason == "quotaExceeded":
             message = QUOTA_MESSAGE
-        # GA §3: quotaExceeded carries domain youtube.quota.
+        # Google's error answers: quotaExceeded carries domain youtube.quota.
         domain = "youtube.quota" if reason == "quotaExceeded" else "global"
         body = google_error_body(fault.status, reason, message, domain)
         return self.send_json(fault.status, body, True)

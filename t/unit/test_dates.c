@@ -1,4 +1,4 @@
-/* SPEC §5.1 date windows and the date helpers under them. */
+/* docs/behaviour.md#date-windows date windows and the date helpers under them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,7 +17,7 @@ static dash_date_t date_of(const char *s)
 {
     dash_date_t d = { 0, 0, 0 };
 
-    if (dash_date_parse(&d, s) != APR_SUCCESS) {
+    if (dash_dates_parse(&d, s) != APR_SUCCESS) {
         fail_msg("bad date in test: %s", s);
     }
     return d;
@@ -25,7 +25,7 @@ static dash_date_t date_of(const char *s)
 
 #define assert_date(d, s) do {                 \
         char buf_[11];                         \
-        assert_string_equal(dash_date_fmt(buf_, (d)), (s)); \
+        assert_string_equal(dash_dates_fmt(buf_, (d)), (s)); \
     } while (0)
 
 /* ---- windows ----------------------------------------------------------- */
@@ -38,9 +38,9 @@ typedef struct {
 } window_case_t;
 
 /* Expected values computed independently with Python's datetime, using the
- * seed's own formulas (§5.1). */
+ * seed's own formulas (docs/behaviour.md#date-windows). */
 static const window_case_t window_cases[] = {
-    /* SPEC examples */
+    /* The examples of docs/behaviour.md#date-windows */
     { "2026-02-20", DASH_MODE_DAY,   { "2026-01-20", "2026-02-18", "2026-02-18", "2025-12-21", "2026-01-19", "2026-01-19" } },
     { "2024-03-01", DASH_MODE_MONTH, { "2023-04-01", "2024-03-01", "2024-02-28", "2022-04-01", "2023-02-28", "2023-03-01" } },
     /* leap day and the days after it */
@@ -69,7 +69,7 @@ static void check_window(const window_case_t *c, const char *field,
 {
     char buf[11];
 
-    if (strcmp(dash_date_fmt(buf, got), want) != 0) {
+    if (strcmp(dash_dates_fmt(buf, got), want) != 0) {
         fail_msg("today %s %s: %s is %s, want %s", c->today,
                  dash_mode_name(c->mode), field, buf, want);
     }
@@ -84,7 +84,7 @@ static void test_windows_table(void **state)
         const window_case_t *c = &window_cases[i];
         dash_windows_t w;
 
-        dash_windows(&w, date_of(c->today), c->mode);
+        dash_dates_windows(&w, date_of(c->today), c->mode);
         check_window(c, "start", w.start, c->want[0]);
         check_window(c, "end", w.end, c->want[1]);
         check_window(c, "kpi_end", w.kpi_end, c->want[2]);
@@ -101,14 +101,14 @@ static void test_windows_lengths(void **state)
     int i;
 
     (void)state;
-    for (i = 0; i < 3 * 366; i++, today = dash_date_add_days(today, 1)) {
+    for (i = 0; i < 3 * 366; i++, today = dash_dates_add_days(today, 1)) {
         dash_windows_t w;
 
-        dash_windows(&w, today, DASH_MODE_DAY);
-        assert_int_equal(dash_date_to_days(w.end) - dash_date_to_days(w.start), 29);
-        assert_int_equal(dash_date_to_days(w.prev_end) - dash_date_to_days(w.prev_start), 29);
+        dash_dates_windows(&w, today, DASH_MODE_DAY);
+        assert_int_equal(dash_dates_to_days(w.end) - dash_dates_to_days(w.start), 29);
+        assert_int_equal(dash_dates_to_days(w.prev_end) - dash_dates_to_days(w.prev_start), 29);
 
-        dash_windows(&w, today, DASH_MODE_MONTH);
+        dash_dates_windows(&w, today, DASH_MODE_MONTH);
         assert_int_equal(w.start.d, 1);
         assert_int_equal(w.end.d, 1);
         assert_int_equal((w.end.y * 12 + w.end.m) - (w.start.y * 12 + w.start.m), 11);
@@ -123,13 +123,13 @@ static void test_windows_lengths(void **state)
 static void test_days_known(void **state)
 {
     (void)state;
-    assert_int_equal(dash_date_to_days(date_of("1970-01-01")), 0);
-    assert_int_equal(dash_date_to_days(date_of("1969-12-31")), -1);
-    assert_int_equal(dash_date_to_days(date_of("2000-03-01")), 11017);
-    assert_int_equal(dash_date_to_days(date_of("0001-01-01")), -719162);
-    assert_int_equal(dash_date_to_days(date_of("9999-12-31")), 2932896);
-    assert_date(dash_date_from_days(-719162), "0001-01-01");
-    assert_date(dash_date_from_days(11017), "2000-03-01");
+    assert_int_equal(dash_dates_to_days(date_of("1970-01-01")), 0);
+    assert_int_equal(dash_dates_to_days(date_of("1969-12-31")), -1);
+    assert_int_equal(dash_dates_to_days(date_of("2000-03-01")), 11017);
+    assert_int_equal(dash_dates_to_days(date_of("0001-01-01")), -719162);
+    assert_int_equal(dash_dates_to_days(date_of("9999-12-31")), 2932896);
+    assert_date(dash_dates_from_days(-719162), "0001-01-01");
+    assert_date(dash_dates_from_days(11017), "2000-03-01");
 }
 
 /* from_days(to_days(d)) == d and consecutive day counts are consecutive
@@ -137,18 +137,18 @@ static void test_days_known(void **state)
 static void test_days_round_trip(void **state)
 {
     dash_date_t d = date_of("1899-12-31");
-    long n = dash_date_to_days(d);
-    long stop = dash_date_to_days(date_of("2301-01-01"));
+    long n = dash_dates_to_days(d);
+    long stop = dash_dates_to_days(date_of("2301-01-01"));
 
     (void)state;
     for (; n < stop; n++) {
-        dash_date_t next = dash_date_from_days(n + 1);
+        dash_date_t next = dash_dates_from_days(n + 1);
 
-        assert_true(dash_date_cmp(dash_date_from_days(n), d) == 0);
-        assert_int_equal(dash_date_to_days(next), n + 1);
-        assert_true(dash_date_cmp(d, next) < 0);
-        assert_true(dash_date_cmp(next, d) > 0);
-        assert_true(dash_date_cmp(dash_date_add_days(d, 1), next) == 0);
+        assert_true(dash_dates_cmp(dash_dates_from_days(n), d) == 0);
+        assert_int_equal(dash_dates_to_days(next), n + 1);
+        assert_true(dash_dates_cmp(d, next) < 0);
+        assert_true(dash_dates_cmp(next, d) > 0);
+        assert_true(dash_dates_cmp(dash_dates_add_days(d, 1), next) == 0);
         d = next;
     }
 }
@@ -156,27 +156,27 @@ static void test_days_round_trip(void **state)
 static void test_add_days(void **state)
 {
     (void)state;
-    assert_date(dash_date_add_days(date_of("2024-02-28"), 1), "2024-02-29");
-    assert_date(dash_date_add_days(date_of("2023-02-28"), 1), "2023-03-01");
-    assert_date(dash_date_add_days(date_of("2100-02-28"), 1), "2100-03-01");
-    assert_date(dash_date_add_days(date_of("2000-02-28"), 1), "2000-02-29");
-    assert_date(dash_date_add_days(date_of("2025-01-01"), -1), "2024-12-31");
-    assert_date(dash_date_add_days(date_of("2024-03-01"), -366), "2023-03-01");
-    assert_date(dash_date_add_days(date_of("2024-03-01"), 0), "2024-03-01");
+    assert_date(dash_dates_add_days(date_of("2024-02-28"), 1), "2024-02-29");
+    assert_date(dash_dates_add_days(date_of("2023-02-28"), 1), "2023-03-01");
+    assert_date(dash_dates_add_days(date_of("2100-02-28"), 1), "2100-03-01");
+    assert_date(dash_dates_add_days(date_of("2000-02-28"), 1), "2000-02-29");
+    assert_date(dash_dates_add_days(date_of("2025-01-01"), -1), "2024-12-31");
+    assert_date(dash_dates_add_days(date_of("2024-03-01"), -366), "2023-03-01");
+    assert_date(dash_dates_add_days(date_of("2024-03-01"), 0), "2024-03-01");
 }
 
 static void test_add_months(void **state)
 {
     (void)state;
-    assert_date(dash_date_add_months(date_of("2024-01-31"), 1), "2024-02-29");
-    assert_date(dash_date_add_months(date_of("2023-01-31"), 1), "2023-02-28");
-    assert_date(dash_date_add_months(date_of("2024-03-31"), -1), "2024-02-29");
-    assert_date(dash_date_add_months(date_of("2024-02-29"), -12), "2023-02-28");
-    assert_date(dash_date_add_months(date_of("2024-02-29"), 48), "2028-02-29");
-    assert_date(dash_date_add_months(date_of("2024-01-15"), -13), "2022-12-15");
-    assert_date(dash_date_add_months(date_of("2024-12-31"), 1), "2025-01-31");
-    assert_date(dash_date_add_months(date_of("2024-05-31"), -1), "2024-04-30");
-    assert_date(dash_date_add_months(date_of("2024-05-01"), 0), "2024-05-01");
+    assert_date(dash_dates_add_months(date_of("2024-01-31"), 1), "2024-02-29");
+    assert_date(dash_dates_add_months(date_of("2023-01-31"), 1), "2023-02-28");
+    assert_date(dash_dates_add_months(date_of("2024-03-31"), -1), "2024-02-29");
+    assert_date(dash_dates_add_months(date_of("2024-02-29"), -12), "2023-02-28");
+    assert_date(dash_dates_add_months(date_of("2024-02-29"), 48), "2028-02-29");
+    assert_date(dash_dates_add_months(date_of("2024-01-15"), -13), "2022-12-15");
+    assert_date(dash_dates_add_months(date_of("2024-12-31"), 1), "2025-01-31");
+    assert_date(dash_dates_add_months(date_of("2024-05-31"), -1), "2024-04-30");
+    assert_date(dash_dates_add_months(date_of("2024-05-01"), 0), "2024-05-01");
 }
 
 /* ---- formatting and parsing ---------------------------------------------- */
@@ -188,13 +188,13 @@ static void test_fmt(void **state)
     dash_date_t d = { 987, 3, 4 };
 
     (void)state;
-    assert_string_equal(dash_date_fmt(buf, d), "0987-03-04");
-    assert_string_equal(dash_month_fmt(mbuf, d), "0987-03");
+    assert_string_equal(dash_dates_fmt(buf, d), "0987-03-04");
+    assert_string_equal(dash_dates_month_fmt(mbuf, d), "0987-03");
     d.y = 2026;
     d.m = 12;
     d.d = 31;
-    assert_string_equal(dash_date_fmt(buf, d), "2026-12-31");
-    assert_string_equal(dash_month_fmt(mbuf, d), "2026-12");
+    assert_string_equal(dash_dates_fmt(buf, d), "2026-12-31");
+    assert_string_equal(dash_dates_month_fmt(mbuf, d), "2026-12");
 }
 
 static void test_parse_round_trip(void **state)
@@ -210,8 +210,8 @@ static void test_parse_round_trip(void **state)
         dash_date_t d;
         char buf[11];
 
-        assert_int_equal(dash_date_parse(&d, good[i]), APR_SUCCESS);
-        assert_string_equal(dash_date_fmt(buf, d), good[i]);
+        assert_int_equal(dash_dates_parse(&d, good[i]), APR_SUCCESS);
+        assert_string_equal(dash_dates_fmt(buf, d), good[i]);
     }
 }
 
@@ -228,11 +228,11 @@ static void test_parse_rejects(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (dash_date_parse(&d, bad[i]) != APR_EINVAL) {
+        if (dash_dates_parse(&d, bad[i]) != APR_EINVAL) {
             fail_msg("accepted \"%s\"", bad[i]);
         }
     }
-    assert_int_equal(dash_date_parse(&d, NULL), APR_EINVAL);
+    assert_int_equal(dash_dates_parse(&d, NULL), APR_EINVAL);
     /* A rejected string leaves the output alone. */
     assert_int_equal(d.y, 1);
     assert_int_equal(d.m, 2);
@@ -256,11 +256,11 @@ static void test_local(void **state)
 
     (void)state;
     set_tz("UTC0");
-    assert_date(dash_date_local(t), "2026-02-19");
+    assert_date(dash_dates_local(t), "2026-02-19");
     set_tz("KST-9");
-    assert_date(dash_date_local(t), "2026-02-20");
+    assert_date(dash_dates_local(t), "2026-02-20");
     set_tz("PST8");
-    assert_date(dash_date_local(t), "2026-02-19");
+    assert_date(dash_dates_local(t), "2026-02-19");
     if (saved != NULL) {
         set_tz(saved);
         free(saved);

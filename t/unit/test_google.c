@@ -1,5 +1,5 @@
 /*
- * dash_google.c: the exact reports.query URLs of SPEC §5.7, and the
+ * dash_google.c: the exact reports.query URLs of docs/behaviour.md#analytics-calls, and the
  * reports fan-out and token refresh against a loopback stand-in
  * (stub_server.h) answering like Google does.
  */
@@ -35,7 +35,7 @@ static dash_date_t D(int y, int m, int d)
     return r;
 }
 
-/* SPEC §5.1 example, today 2026-02-20, day mode (by hand). */
+/* docs/behaviour.md#date-windows example, today 2026-02-20, day mode (by hand). */
 static dash_windows_t day_windows(void)
 {
     dash_windows_t w;
@@ -48,7 +48,7 @@ static dash_windows_t day_windows(void)
     return w;
 }
 
-/* SPEC §5.1 example, today 2024-03-01, month mode (by hand). */
+/* docs/behaviour.md#date-windows example, today 2024-03-01, month mode (by hand). */
 static dash_windows_t month_windows(void)
 {
     dash_windows_t w;
@@ -181,7 +181,7 @@ static void test_url_edge_cases(void **state)
     dash_windows_t w = day_windows();
     const char *u;
 
-    /* No ids: no filter (Google rejects "video=="); §5.5 never gets here. */
+    /* No ids: no filter (Google rejects "video=="); docs/behaviour.md#no-uploads never gets here. */
     u = dash_google_report_url(p, YT, DASH_Q_KPI, DASH_MODE_DAY, &w, NULL, 0);
     assert_string_equal(u, YT IDS "&startDate=2026-01-20&endDate=2026-02-18&" KPI_M);
     assert_null(dash_google_report_url(p, YT, DASH_NQ, DASH_MODE_DAY, &w, two_ids, 2));
@@ -391,7 +391,7 @@ static void test_refresh_not_configured(void **state)
     g.client_secret = "";
     assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_ERR_API_ERROR);
     assert_non_null(strstr(err, "DashboardOAuthClient is not set"));
-    /* §5.6: no refresh token is the user's to fix (reconnect). */
+    /* docs/behaviour.md#tokens: no refresh token is the user's to fix (reconnect). */
     g = cfg(p, apr_time_from_sec(5));
     assert_int_equal(dash_google_refresh(&t, p, &g, NULL, &err),
                      DASH_ERR_TOKEN_EXPIRED);
@@ -621,7 +621,7 @@ static void test_reports_first_failure_named(void **state)
     dash_reports_t out;
     const char *err = NULL;
 
-    /* Two API errors: the message names the first call in §5.7 order. */
+    /* Two API errors: the message names the first call in docs/behaviour.md#analytics-calls order. */
     route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_GEOGRAPHY, 500, "{}");
     stub_set_answer(&srv, DASH_Q_CHART, 400,
                     "{\"error\": {\"errors\": [{\"reason\": \"badRequest\"}], "

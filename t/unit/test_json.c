@@ -167,7 +167,7 @@ static void test_number_reals_shortest(void **state)
     apr_pool_t *p = *state;
 
     assert_string_equal(number_text(p, 81.3), "[81.3]");
-    assert_string_equal(number_text(p, dash_round1(4878 / 60.0)), "[81.3]");
+    assert_string_equal(number_text(p, dash_json_round1(4878 / 60.0)), "[81.3]");
     assert_string_equal(number_text(p, -3.1), "[-3.1]");
     assert_string_equal(number_text(p, 0.1), "[0.1]");
     assert_string_equal(number_text(p, 12.5), "[12.5]");
@@ -175,7 +175,7 @@ static void test_number_reals_shortest(void **state)
     assert_string_equal(number_text(p, 58.1), "[58.1]");
     assert_string_equal(number_text(p, 41.9), "[41.9]");
     assert_string_equal(number_text(p, 123456789.1), "[123456789.1]");
-    assert_string_equal(number_text(p, dash_round1(1e12 / 3)), "[333333333333.3]");
+    assert_string_equal(number_text(p, dash_json_round1(1e12 / 3)), "[333333333333.3]");
     assert_true(json_is_real(dash_json_pool(p, dash_json_number(0.5))));
 }
 
@@ -210,35 +210,35 @@ static void test_number_not_finite(void **state)
     assert_null(dash_json_number(INFINITY));
 }
 
-/* ---- dash_round1 ------------------------------------------------------------------ */
+/* ---- dash_json_round1 ------------------------------------------------------------------ */
 
 static void test_round1(void **state)
 {
     (void)state;
-    assert_double_eq(dash_round1(0.05), 0.1);    /* 0.05000000000000000277 */
-    assert_double_eq(dash_round1(2.25), 2.2);    /* exact tie: to even */
-    assert_double_eq(dash_round1(2.35), 2.4);    /* 2.35000000000000008882 */
-    assert_double_eq(dash_round1(0.25), 0.2);
-    assert_double_eq(dash_round1(0.15), 0.1);    /* 0.14999999999999999445 */
-    assert_double_eq(dash_round1(0.35), 0.3);
-    assert_double_eq(dash_round1(81.25), 81.2);
-    assert_double_eq(dash_round1(81.35), 81.3);
-    assert_double_eq(dash_round1(-3.14), -3.1);
-    assert_double_eq(dash_round1(-2.25), -2.2);
-    assert_double_eq(dash_round1(12.45), 12.4);
-    assert_double_eq(dash_round1(4878 / 60.0), 81.3);
-    assert_double_eq(dash_round1(1520), 1520);
-    assert_double_eq(dash_round1(1e300), 1e300);
-    assert_double_eq(dash_round1(-1e20), -1e20);
-    assert_true(isnan(dash_round1(NAN)));
+    assert_double_eq(dash_json_round1(0.05), 0.1);    /* 0.05000000000000000277 */
+    assert_double_eq(dash_json_round1(2.25), 2.2);    /* exact tie: to even */
+    assert_double_eq(dash_json_round1(2.35), 2.4);    /* 2.35000000000000008882 */
+    assert_double_eq(dash_json_round1(0.25), 0.2);
+    assert_double_eq(dash_json_round1(0.15), 0.1);    /* 0.14999999999999999445 */
+    assert_double_eq(dash_json_round1(0.35), 0.3);
+    assert_double_eq(dash_json_round1(81.25), 81.2);
+    assert_double_eq(dash_json_round1(81.35), 81.3);
+    assert_double_eq(dash_json_round1(-3.14), -3.1);
+    assert_double_eq(dash_json_round1(-2.25), -2.2);
+    assert_double_eq(dash_json_round1(12.45), 12.4);
+    assert_double_eq(dash_json_round1(4878 / 60.0), 81.3);
+    assert_double_eq(dash_json_round1(1520), 1520);
+    assert_double_eq(dash_json_round1(1e300), 1e300);
+    assert_double_eq(dash_json_round1(-1e20), -1e20);
+    assert_true(isnan(dash_json_round1(NAN)));
 }
 
 static void test_round1_negative_zero(void **state)
 {
     (void)state;
-    assert_double_eq(dash_round1(-0.04), 0);
-    assert_false(signbit(dash_round1(-0.04)));
-    assert_false(signbit(dash_round1(-0.0)));
+    assert_double_eq(dash_json_round1(-0.04), 0);
+    assert_false(signbit(dash_json_round1(-0.04)));
+    assert_false(signbit(dash_json_round1(-0.0)));
 }
 
 /* ---- dash_json_str ------------------------------------------------------------------ */

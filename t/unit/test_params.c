@@ -1,4 +1,4 @@
-/* Query-string decoding and the §7 identifier rules. */
+/* Query-string decoding and the identifier rule of docs/api.md#errors. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -62,18 +62,6 @@ static void test_malformed(void **state)
     }
 }
 
-static void test_pct_coding(void **state)
-{
-    apr_pool_t *p = *state;
-
-    assert_string_equal(dash_pct_encode(p, "a-Z_0.~ &=+/\xc3\xa9"),
-                        "a-Z_0.~%20%26%3D%2B%2F%C3%A9");
-    assert_string_equal(dash_pct_decode(p, "a+b%2B", 6, 1), "a b+");
-    assert_string_equal(dash_pct_decode(p, "a+b%2B", 6, 0), "a+b+");
-    assert_null(dash_pct_decode(p, "%0", 2, 0));
-    assert_null(dash_pct_decode(p, "%00", 3, 0));
-}
-
 static void test_ids(void **state)
 {
     char long_ok[129], too_long[130];
@@ -108,7 +96,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_and_null, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_last_value_wins, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_malformed, unit_pool_setup, unit_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_pct_coding, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_ids, unit_pool_setup, unit_pool_teardown),
     };
     int rc;

@@ -1,4 +1,4 @@
-/* SPEC §5.8 response building from Google-shaped resultTables. */
+/* docs/behaviour.md#response response building from Google-shaped resultTables. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,7 +19,7 @@
 #define DIM(n) "{\"name\": \"" n "\", \"columnType\": \"DIMENSION\", \"dataType\": \"STRING\"}"
 #define MET(n, t) "{\"name\": \"" n "\", \"columnType\": \"METRIC\", \"dataType\": \"" t "\"}"
 
-/* The kpi metrics in the order §5.7 requests them. */
+/* The kpi metrics in the order docs/behaviour.md#analytics-calls requests them. */
 #define KPI_HEADERS MET("views", "INTEGER") "," MET("estimatedMinutesWatched", "INTEGER") "," \
     MET("averageViewDuration", "INTEGER") "," MET("subscribersGained", "INTEGER") ","         \
     MET("likes", "INTEGER") "," MET("comments", "INTEGER") "," MET("shares", "INTEGER")
@@ -53,9 +53,9 @@ static void input(dash_stats_in_t *in, apr_pool_t *p, dash_mode_e mode,
     dash_date_t d;
 
     memset(in, 0, sizeof(*in));
-    assert_int_equal(dash_date_parse(&d, today), APR_SUCCESS);
+    assert_int_equal(dash_dates_parse(&d, today), APR_SUCCESS);
     in->mode = mode;
-    dash_windows(&in->win, d, mode);
+    dash_dates_windows(&in->win, d, mode);
     in->tables[DASH_Q_KPI] = rt(p, KPI_HEADERS, NULL);
     in->tables[DASH_Q_KPI_PREVIOUS] = rt(p, KPI_HEADERS, NULL);
     in->tables[DASH_Q_CHART] = rt(p, mode == DASH_MODE_DAY ? CHART_DAY_HEADERS
@@ -462,7 +462,7 @@ static void test_top_content_filter_then_take(void **state)
     in.videos = videos;
     in.nvideos = 5;
     /* Two unknown ids among the first four rows must not cost vidC/vidD
-     * their places (§11); vidE is the fifth of ours and falls off. */
+     * their places (docs/differences.md#differences-from-the-original-service); vidE is the fifth of ours and falls off. */
     in.tables[DASH_Q_TOP_VIDEOS] = rt(p,
         MET("likes", "INTEGER") "," MET("views", "INTEGER") "," DIM("video") ","
         MET("comments", "INTEGER"),

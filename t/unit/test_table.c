@@ -1,4 +1,4 @@
-/* youtubeAnalytics#resultTable reading (GOOGLE_API.md §2 samples). */
+/* youtubeAnalytics#resultTable reading (answers shaped like Google's samples). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -23,7 +23,7 @@ static dash_table_t *read_ok(apr_pool_t *p, const char *body)
     return t;
 }
 
-/* Sample B of GOOGLE_API.md: a day report. */
+/* Google's sample of: a day report. */
 static const char sample_day[] =
     "{\"kind\": \"youtubeAnalytics#resultTable\","
     " \"columnHeaders\": ["

@@ -1,5 +1,5 @@
 package Dash::Expect;
-# SPEC §5.1 and §5.8 written again in Perl, independently of the C code,
+# docs/behaviour.md#date-windows and docs/behaviour.md#response written again in Perl, independently of the C code,
 # so the tests can trace every number of a stats response to the Google
 # stand-in's answers.
 use strict;
@@ -27,7 +27,7 @@ sub _minus_year {
     return _fmt($y - 1, $m, $d);
 }
 
-# §5.1
+# docs/behaviour.md#date-windows
 sub windows {
     my ($today, $mode) = @_;
     my %w;
@@ -55,7 +55,7 @@ sub windows {
 
 my $KPI = 'views,estimatedMinutesWatched,averageViewDuration,subscribersGained,likes,comments,shares';
 
-# §5.7: name => decoded query parameters.
+# docs/behaviour.md#analytics-calls: name => decoded query parameters.
 sub seven_queries {
     my ($w, $mode, @ids) = @_;
     my $f = 'video==' . join(',', @ids);
@@ -112,8 +112,8 @@ sub _metric {
              trend => $trend, trendDirection => $dir };
 }
 
-# §5.8 from the seven tables (name => decoded resultTable), the uploads
-# passed (list of { id, title, date }), and the §5.3 counts.
+# docs/behaviour.md#response from the seven tables (name => decoded resultTable), the uploads
+# passed (list of { id, title, date }), and the docs/behaviour.md#upload-counts counts.
 sub expected_response {
     my (%a) = @_;
     my ($t, $w, $mode) = @a{qw(tables windows mode)};

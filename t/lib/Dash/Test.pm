@@ -195,7 +195,7 @@ sub is_json_string {
     return JSON::PP->new->allow_nonref->encode($v) =~ /^"/ ? 1 : 0;
 }
 
-# §7: status, content type, body exactly {code, message}.
+# docs/api.md#errors: status, content type, body exactly {code, message}.
 sub is_error {
     my ($res, $status, $code, $name) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;

@@ -1,30 +1,10 @@
 /*
- * mod_dashboard core: types shared by every src/dash_*.c file.
- *
- * The core is written against APR, apr_dbd, jansson, libcurl and hiredis
- * only. It never includes an httpd header, so it can be unit-tested and
- * reused without a server; mod_dashboard*.c is the glue.
+ * The error answers of docs/api.md#errors. Core functions report a failure
+ * as one of these; the glue turns it into the status and the JSON body.
  */
-#ifndef DASH_H
-#define DASH_H
+#ifndef DASH_ERR_H
+#define DASH_ERR_H
 
-#include <apr_pools.h>
-#include <apr_errno.h>
-#include <apr_time.h>
-
-typedef enum {
-    DASH_MODE_DAY = 0,
-    DASH_MODE_MONTH = 1
-} dash_mode_e;
-
-/* "day" / "month" */
-const char *dash_mode_name(dash_mode_e mode);
-
-/*
- * The SPEC §7 errors. The core reports failures as one of these; the glue
- * turns it into the status, the code and the JSON body (dash_err_status,
- * dash_err_code).
- */
 typedef enum {
     DASH_OK = 0,
     DASH_ERR_INVALID_PARAMETER,          /* 400 */

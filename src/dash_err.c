@@ -1,4 +1,5 @@
-#include "dash.h"
+/* docs/api.md#errors: the status, code and message of every error. */
+#include "dash_err.h"
 
 typedef struct {
     int status;
@@ -49,9 +50,4 @@ const char *dash_err_code(dash_err_e err)
 const char *dash_err_message(dash_err_e err)
 {
     return err_row(err)->message;
-}
-
-const char *dash_mode_name(dash_mode_e mode)
-{
-    return mode == DASH_MODE_DAY ? "day" : "month";
 }

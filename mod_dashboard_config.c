@@ -1,0 +1,397 @@
+/*
+ * The directives of docs/configuration.md#directives: the table, the
+ * per-server and per-directory records with their merge and defaults, and
+ * the per-child Redis pools they describe.
+ */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "ap_mpm.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "apr_uri.h"
+#include "apr_file_io.h"
+
+#include "mod_dashboard_config.h"
+#include "dash_text.h"
+
+APLOG_USE_MODULE(dashboard);
+
+#define DASHBOARD_DEFAULT_REDIS_TIMEOUT_MS    200
+#define DASHBOARD_DEFAULT_CACHE_TTL           43200
+#define DASHBOARD_DEFAULT_ANALYTICS_URL \
+    "https://youtubeanalytics.googleapis.com/v2/reports"
+#define DASHBOARD_DEFAULT_TOKEN_URL           "https://oauth2.googleapis.com/token"
+#define DASHBOARD_DEFAULT_UPSTREAM_TIMEOUT_MS 10000
+#define DASHBOARD_DEFAULT_MAX_VIDEOS          30
+#define DASHBOARD_DEFAULT_STALE_TTL           604800
+
+dashboard_srv_cfg_t *dashboard_srv_cfg(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &dashboard_module);
+}
+
+const dashboard_dir_cfg_t *dashboard_dir_cfg(const request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &dashboard_module);
+}
+
+/* ---- configuration records ------------------------------------------- */
+
+void *dashboard_create_srv_cfg(apr_pool_t *p, server_rec *s)
+{
+    dashboard_srv_cfg_t *cfg = apr_pcalloc(p, sizeof(*cfg));
+
+    (void)s;
+    cfg->redis_timeout_ms = -1;
+    cfg->cache_ttl = -1;
+    cfg->upstream_timeout_ms = -1;
+    cfg->max_videos = -1;
+    cfg->stale_ttl = -1;
+    cfg->lock_wait_ms = -1;
+    return cfg;
+}
+
+#define MERGE_NUM(f) cfg->f = (add->f != -1) ? add->f : base->f
+#define MERGE_PTR(f) cfg->f = add->f ? add->f : base->f
+
+/* A vhost inherits every directive it does not set itself. */
+void *dashboard_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
+{
+    const dashboard_srv_cfg_t *base = basev, *add = addv;
+    dashboard_srv_cfg_t *cfg = apr_pcalloc(p, sizeof(*cfg));
+
+    if (add->redis_set) {
+        cfg->redis_set = 1;
+        cfg->redis_url = add->redis_url;
+        cfg->redis_display = add->redis_display;
+    }
+    else {
+        cfg->redis_set = base->redis_set;
+        cfg->redis_url = base->redis_url;
+        cfg->redis_display = base->redis_display;
+    }
+    MERGE_NUM(redis_timeout_ms);
+    MERGE_NUM(cache_ttl);
+    MERGE_PTR(analytics_url);
+    MERGE_PTR(token_url);
+    if (add->client_id) {
+        cfg->client_id = add->client_id;
+        cfg->client_secret = add->client_secret;
+    }
+    else {
+        cfg->client_id = base->client_id;
+        cfg->client_secret = base->client_secret;
+    }
+    MERGE_NUM(upstream_timeout_ms);
+    MERGE_NUM(max_videos);
+    MERGE_NUM(stale_ttl);
+    MERGE_NUM(lock_wait_ms);
+    return cfg;
+}
+
+void *dashboard_create_dir_cfg(apr_pool_t *p, char *dir)
+{
+    dashboard_dir_cfg_t *cfg = apr_pcalloc(p, sizeof(*cfg));
+
+    (void)dir;
+    cfg->cache_admin = -1;
+    return cfg;
+}
+
+void *dashboard_merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
+{
+    const dashboard_dir_cfg_t *base = basev, *add = addv;
+    dashboard_dir_cfg_t *cfg = apr_pcalloc(p, sizeof(*cfg));
+
+    MERGE_NUM(cache_admin);
+    return cfg;
+}
+
+/* Defaults are applied once every vhost is merged (post_config), so an
+ * unset value can still be told from one set to the default. */
+static void resolve_defaults(dashboard_srv_cfg_t *cfg)
+{
+    if (cfg->redis_timeout_ms < 0) {
+        cfg->redis_timeout_ms = DASHBOARD_DEFAULT_REDIS_TIMEOUT_MS;
+    }
+    if (cfg->cache_ttl < 0) {
+        cfg->cache_ttl = DASHBOARD_DEFAULT_CACHE_TTL;
+    }
+    if (!cfg->analytics_url) {
+        cfg->analytics_url = DASHBOARD_DEFAULT_ANALYTICS_URL;
+    }
+    if (!cfg->token_url) {
+        cfg->token_url = DASHBOARD_DEFAULT_TOKEN_URL;
+    }
+    if (cfg->upstream_timeout_ms < 0) {
+        cfg->upstream_timeout_ms = DASHBOARD_DEFAULT_UPSTREAM_TIMEOUT_MS;
+    }
+    if (cfg->max_videos < 0) {
+        cfg->max_videos = DASHBOARD_DEFAULT_MAX_VIDEOS;
+    }
+    if (cfg->stale_ttl < 0) {
+        cfg->stale_ttl = DASHBOARD_DEFAULT_STALE_TTL;
+    }
+    if (cfg->lock_wait_ms < 0) {
+        cfg->lock_wait_ms = cfg->upstream_timeout_ms + 1000;
+    }
+}
+
+void dashboard_config_resolve(server_rec *s)
+{
+    for (; s; s = s->next) {
+        resolve_defaults(dashboard_srv_cfg(s));
+    }
+}
+
+void dashboard_google_settings(dash_google_cfg_t *g,
+                               const dashboard_srv_cfg_t *cfg)
+{
+    g->analytics_url = cfg->analytics_url;
+    g->token_url = cfg->token_url;
+    g->client_id = cfg->client_id;
+    g->client_secret = cfg->client_secret;
+    g->timeout = apr_time_from_msec(cfg->upstream_timeout_ms);
+}
+
+/* ---- directives -------------------------------------------------------- */
+
+/*
+ * Every message names the directive, so `apachectl configtest` points at
+ * the line to fix.
+ */
+static const char *bad_value(cmd_parms *cmd, const char *arg, const char *why)
+{
+    return apr_psprintf(cmd->pool, "%s: invalid value '%s': %s",
+                        cmd->cmd->name, arg, why);
+}
+
+/* Field offsets for the numeric directives, with their bounds. */
+typedef struct {
+    apr_size_t offset;
+    long min, max;
+} dashboard_num_directive_t;
+
+#define NUM_DIRECTIVE(field, lo, hi) \
+    { APR_OFFSETOF(dashboard_srv_cfg_t, field), (lo), (hi) }
+
+static const dashboard_num_directive_t num_redis_timeout = NUM_DIRECTIVE(redis_timeout_ms, 1, 600000);
+static const dashboard_num_directive_t num_cache_ttl = NUM_DIRECTIVE(cache_ttl, 1, 31536000);
+static const dashboard_num_directive_t num_upstream_timeout = NUM_DIRECTIVE(upstream_timeout_ms, 1, 600000);
+static const dashboard_num_directive_t num_max_videos = NUM_DIRECTIVE(max_videos, 1, 50);
+static const dashboard_num_directive_t num_stale_ttl = NUM_DIRECTIVE(stale_ttl, 0, 31536000);
+static const dashboard_num_directive_t num_lock_wait = NUM_DIRECTIVE(lock_wait_ms, 0, 600000);
+
+static const char *cmd_number(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const dashboard_num_directive_t *d = cmd->info;
+    dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(cmd->server);
+    long v;
+
+    (void)dconf;
+    if (dash_text_number(&v, arg, strlen(arg), d->min, d->max)
+        != APR_SUCCESS) {
+        return bad_value(cmd, arg, apr_psprintf(cmd->temp_pool,
+                         "expected a whole number from %ld to %ld",
+                         d->min, d->max));
+    }
+    *(long *)((char *)cfg + d->offset) = v;
+    return NULL;
+}
+
+static const char *cmd_redis(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(cmd->server);
+    const char *err;
+
+    (void)dconf;
+    cfg->redis_set = 1;
+    if (!strcasecmp(arg, "Off")) {
+        cfg->redis_url = NULL;
+        cfg->redis_display = "Off";
+        return NULL;
+    }
+    cfg->redis_url = apr_pcalloc(cmd->pool, sizeof(*cfg->redis_url));
+    err = dash_redis_url_parse(cfg->redis_url, cmd->pool, arg);
+    if (err) {
+        /* The argument may hold a password: never echo it. */
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, err);
+    }
+    cfg->redis_display = dash_redis_url_redacted(cmd->pool, cfg->redis_url);
+    return NULL;
+}
+
+static const char *cmd_url(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(cmd->server);
+    apr_uri_t uri;
+
+    (void)dconf;
+    if (apr_uri_parse(cmd->pool, arg, &uri) != APR_SUCCESS || !uri.scheme
+        || (strcasecmp(uri.scheme, "http") && strcasecmp(uri.scheme, "https"))
+        || !uri.hostname || !*uri.hostname) {
+        return bad_value(cmd, arg, "expected an http:// or https:// URL");
+    }
+    if (!strcmp(cmd->cmd->name, "DashboardAnalyticsURL")) {
+        cfg->analytics_url = arg;
+    }
+    else {
+        cfg->token_url = arg;
+    }
+    return NULL;
+}
+
+/* The first line of a file, for secrets kept out of httpd.conf. */
+static const char *read_first_line(cmd_parms *cmd, const char *path,
+                                   const char **out)
+{
+    const char *full = ap_server_root_relative(cmd->temp_pool, path);
+    apr_file_t *f;
+    char line[4096];
+    apr_status_t rv;
+    apr_size_t n;
+
+    if (!full) {
+        return apr_psprintf(cmd->pool, "%s: invalid secret file path '%s'",
+                            cmd->cmd->name, path);
+    }
+    rv = apr_file_open(&f, full, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT,
+                       cmd->temp_pool);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot read secret file '%s': %pm",
+                            cmd->cmd->name, full, &rv);
+    }
+    rv = apr_file_gets(line, sizeof(line), f);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && rv != APR_EOF) {
+        return apr_psprintf(cmd->pool, "%s: cannot read secret file '%s': %pm",
+                            cmd->cmd->name, full, &rv);
+    }
+    n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+        line[--n] = '\0';
+    }
+    if (n == 0) {
+        return apr_psprintf(cmd->pool, "%s: secret file '%s' has an empty "
+                            "first line", cmd->cmd->name, full);
+    }
+    *out = apr_pstrdup(cmd->pool, line);
+    return NULL;
+}
+
+static const char *cmd_oauth_client(cmd_parms *cmd, void *dconf,
+                                    const char *id, const char *secret)
+{
+    dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(cmd->server);
+    const char *err;
+
+    (void)dconf;
+    if (!*id) {
+        return apr_psprintf(cmd->pool, "%s: the client ID is empty",
+                            cmd->cmd->name);
+    }
+    if (!strncmp(secret, "file:", 5)) {
+        err = read_first_line(cmd, secret + 5, &secret);
+        if (err) {
+            return err;
+        }
+    }
+    else if (!*secret) {
+        return apr_psprintf(cmd->pool, "%s: the client secret is empty",
+                            cmd->cmd->name);
+    }
+    cfg->client_id = id;
+    cfg->client_secret = secret;
+    return NULL;
+}
+
+static const char *cmd_cache_admin(cmd_parms *cmd, void *dconf, int flag)
+{
+    dashboard_dir_cfg_t *cfg = dconf;
+
+    (void)cmd;
+    cfg->cache_admin = flag;
+    return NULL;
+}
+
+const command_rec dashboard_cmds[] = {
+    AP_INIT_TAKE1("DashboardRedis", cmd_redis, NULL, RSRC_CONF,
+        "redis://[[user]:password@]host[:port][/db], unix:/path[?db=N], or Off"),
+    AP_INIT_TAKE1("DashboardRedisTimeout", cmd_number,
+        (void *)&num_redis_timeout, RSRC_CONF,
+        "Redis connect and command timeout, in milliseconds (default 200)"),
+    AP_INIT_TAKE1("DashboardCacheTTL", cmd_number, (void *)&num_cache_ttl,
+        RSRC_CONF, "Lifetime of a cached stats response, in seconds (default 43200)"),
+    AP_INIT_TAKE1("DashboardAnalyticsURL", cmd_url, NULL, RSRC_CONF,
+        "YouTube Analytics reports.query endpoint"),
+    AP_INIT_TAKE1("DashboardTokenURL", cmd_url, NULL, RSRC_CONF,
+        "OAuth 2.0 token endpoint"),
+    AP_INIT_TAKE2("DashboardOAuthClient", cmd_oauth_client, NULL, RSRC_CONF,
+        "OAuth client ID and secret (or file:/path holding the secret)"),
+    AP_INIT_TAKE1("DashboardUpstreamTimeout", cmd_number,
+        (void *)&num_upstream_timeout, RSRC_CONF,
+        "Whole-call timeout of each upstream request, in milliseconds (default 10000)"),
+    AP_INIT_TAKE1("DashboardMaxVideos", cmd_number, (void *)&num_max_videos,
+        RSRC_CONF, "Most recent uploads passed to the Analytics API, 1-50 (default 30)"),
+    AP_INIT_FLAG("DashboardCacheAdmin", cmd_cache_admin, NULL, ACCESS_CONF,
+        "Whether DELETE of the cache here may purge other users' entries"),
+    AP_INIT_TAKE1("DashboardStaleTTL", cmd_number, (void *)&num_stale_ttl,
+        RSRC_CONF, "Seconds past DashboardCacheTTL a response is kept for "
+        "stale-if-error, 0 = never (default 604800)"),
+    AP_INIT_TAKE1("DashboardLockWait", cmd_number, (void *)&num_lock_wait,
+        RSRC_CONF, "Milliseconds to wait for another request's fill of the "
+        "same key (default DashboardUpstreamTimeout + 1000)"),
+    { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
+};
+
+/*
+ * One Redis connection pool per child and per distinct Redis, on a
+ * sub-pool of the child pool; vhosts that inherit the same DashboardRedis
+ * share it.
+ */
+void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    server_rec *sp, *prev;
+    int threads = 1;
+
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS
+        || threads < 1) {
+        threads = 1;
+    }
+    for (sp = s; sp; sp = sp->next) {
+        dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(sp);
+        apr_pool_t *pool;
+        apr_status_t rv;
+
+        cfg->redis = NULL;
+        if (!cfg->redis_url) {
+            continue;
+        }
+        for (prev = s; prev != sp; prev = prev->next) {
+            dashboard_srv_cfg_t *other = dashboard_srv_cfg(prev);
+
+            if (other->redis_url == cfg->redis_url
+                && other->redis_timeout_ms == cfg->redis_timeout_ms) {
+                cfg->redis = other->redis;
+                break;
+            }
+        }
+        if (cfg->redis) {
+            continue;
+        }
+        rv = apr_pool_create(&pool, pchild);
+        if (rv == APR_SUCCESS) {
+            apr_pool_tag(pool, "dashboard_redis");
+            rv = dash_redis_create(&cfg->redis, pool, cfg->redis_url,
+                                   apr_time_from_msec(cfg->redis_timeout_ms),
+                                   threads);
+        }
+        if (rv != APR_SUCCESS) {
+            cfg->redis = NULL;
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, sp,
+                         "cannot set up the Redis pool for %s; "
+                         "serving without cache", cfg->redis_display);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+/*
+ * The directives (docs/configuration.md#directives): the per-server and
+ * per-directory records, their merge and defaults, and the per-child Redis
+ * pools built from them.
+ */
+#ifndef MOD_DASHBOARD_CONFIG_H
+#define MOD_DASHBOARD_CONFIG_H
+
+#include "mod_dashboard.h"
+
+#include "dash_google.h"
+#include "dash_redis.h"
+
+/* Per server (vhost). -1 / NULL = not set here; dashboard_config_resolve
+ * applies the defaults once every vhost is merged. */
+typedef struct {
+    int redis_set;                 /* DashboardRedis given (Off included) */
+    dash_redis_url_t *redis_url;   /* NULL = Off */
+    const char *redis_display;     /* the URL with the password redacted */
+    long redis_timeout_ms;
+    long cache_ttl;
+    const char *analytics_url;
+    const char *token_url;
+    const char *client_id;
+    const char *client_secret;
+    long upstream_timeout_ms;
+    long max_videos;
+    long stale_ttl;
+    long lock_wait_ms;
+
+    /* Per child process, set in dashboard_config_child_init; shared by the
+     * vhosts that use the same Redis. NULL when caching is off. */
+    dash_redis_t *redis;
+} dashboard_srv_cfg_t;
+
+/* Per directory (Location). */
+typedef struct {
+    int cache_admin;               /* -1 unset */
+} dashboard_dir_cfg_t;
+
+extern const command_rec dashboard_cmds[];
+
+void *dashboard_create_srv_cfg(apr_pool_t *p, server_rec *s);
+void *dashboard_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv);
+void *dashboard_create_dir_cfg(apr_pool_t *p, char *dir);
+void *dashboard_merge_dir_cfg(apr_pool_t *p, void *basev, void *addv);
+
+dashboard_srv_cfg_t *dashboard_srv_cfg(const server_rec *s);
+const dashboard_dir_cfg_t *dashboard_dir_cfg(const request_rec *r);
+
+/* Applies the defaults to every server's record (post_config), so an
+ * unset value can still be told from one set to the default until then. */
+void dashboard_config_resolve(server_rec *s);
+
+/* One Redis connection pool per child and per distinct Redis. */
+void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* The Google settings of a server. */
+void dashboard_google_settings(dash_google_cfg_t *g,
+                               const dashboard_srv_cfg_t *cfg);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * The database through mod_dbd: its optional functions, the statements of
+ * src/dash_store.c registered at start-up, and one pooled connection per
+ * group of queries, retried after a database restart.
+ */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "apr_dbd.h"
+#include "apr_optional.h"
+#include "mod_dbd.h"
+
+#include "mod_dashboard_db.h"
+
+APLOG_USE_MODULE(dashboard);
+
+static ap_dbd_t *(*dbd_open_fn)(apr_pool_t *, server_rec *);
+static void (*dbd_close_fn)(server_rec *, ap_dbd_t *);
+static void (*dbd_prepare_fn)(server_rec *, const char *, const char *);
+
+/*
+ * Runs for `apachectl configtest` too: without mod_dbd the handlers could
+ * never reach the database, so refuse to start with a clear reason.
+ */
+apr_status_t dashboard_db_check(server_rec *s)
+{
+    dbd_open_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    dbd_close_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    dbd_prepare_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    if (!dbd_open_fn || !dbd_close_fn || !dbd_prepare_fn) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     "mod_dashboard: mod_dbd is not loaded; add "
+                     "'LoadModule dbd_module .../mod_dbd.so' (a2enmod dbd) "
+                     "and DBDriver pgsql / DBDParams");
+        return APR_ENOTIMPL;
+    }
+    return APR_SUCCESS;
+}
+
+void dashboard_db_register(server_rec *s)
+{
+    for (; s; s = s->next) {
+        const dash_stmt_def_t *st;
+
+        for (st = dash_store_statements; st->label; st++) {
+            dbd_prepare_fn(s, st->sql, st->label);
+        }
+    }
+}
+
+
+/*
+ * Up to three tries: after a database restart every pooled connection
+ * fails its next query once (libpq only notices then), and mod_dbd resets
+ * a broken connection the next time it is handed out. A database that
+ * cannot be reached at all gets two connection attempts, not three, so a
+ * request does not wait for connect_timeout three times.
+ */
+#define DB_TRIES 3
+#define DB_OPEN_TRIES 2
+
+apr_status_t dashboard_db_run(request_rec *r, dashboard_db_fn fn, void *ctx)
+{
+    apr_status_t rv = APR_EGENERAL;
+    const char *err = "no connection (is the database up and DBDriver/DBDParams set?)";
+    int i, open_failures = 0;
+
+    for (i = 0; i < DB_TRIES && open_failures < DB_OPEN_TRIES; i++) {
+        ap_dbd_t *rec = dbd_open_fn(r->pool, r->server);
+        dash_db_t db;
+
+        if (!rec) {
+            open_failures++;
+            rv = APR_EGENERAL;
+            continue;
+        }
+        db.driver = rec->driver;
+        db.handle = rec->handle;
+        db.prepared = rec->prepared;
+        rv = fn(ctx, r->pool, &db, &err);
+        if (rv != APR_SUCCESS && rv != APR_NOTFOUND
+            && dash_store_prepare(r->pool, &db, &err) == APR_SUCCESS) {
+            /* The statements were gone: a connection libpq re-established
+             * after a database restart. */
+            rv = fn(ctx, r->pool, &db, &err);
+        }
+        /* Given back at once: no connection is held across Google calls. */
+        dbd_close_fn(r->server, rec);
+        if (rv == APR_SUCCESS || rv == APR_NOTFOUND) {
+            return rv;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
+                      "dashboard: database try %d failed: %s", i + 1, err);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                  "dashboard: database unavailable: %s", err);
+    return rv;
+}

@@ -1,0 +1,106 @@
+/*
+ * Redis transport: a per-child pool of hiredis connections for one Redis,
+ * and the commands the module needs. Nothing here knows what the keys
+ * mean (dash_cache.c does). Redis failing is never a request failure:
+ * callers treat any error as "no cache" and carry on.
+ */
+#ifndef DASH_REDIS_H
+#define DASH_REDIS_H
+
+#include <apr_errno.h>
+#include <apr_pools.h>
+#include <apr_time.h>
+
+#include "dash_redis_url.h"
+
+typedef struct dash_redis_t dash_redis_t;
+
+/*
+ * A pool of at most max_conns connections for one Redis, living in pool
+ * (a sub-pool of the child pool). Connections are made lazily, with
+ * timeout on connect and on every command, AUTH and SELECT as the URL says,
+ * and dropped after any error. Safe to share between threads.
+ */
+apr_status_t dash_redis_create(dash_redis_t **pr, apr_pool_t *pool,
+                               const dash_redis_url_t *u,
+                               apr_interval_time_t timeout, int max_conns);
+
+/* GET: APR_SUCCESS with *val (NUL-terminated, from p), APR_NOTFOUND on a
+ * miss, another status with *perr when Redis failed. */
+apr_status_t dash_redis_get(dash_redis_t *r, apr_pool_t *p, const char *key,
+                            char **val, apr_size_t *len, const char **perr);
+
+/* SET key val EX ttl_sec (ttl_sec > 0). */
+apr_status_t dash_redis_set(dash_redis_t *r, apr_pool_t *p, const char *key,
+                            const char *val, apr_size_t len, long ttl_sec,
+                            const char **perr);
+
+/* PING: whether Redis answers now. */
+apr_status_t dash_redis_ping(dash_redis_t *r, apr_pool_t *p, const char **perr);
+
+/* A reply, deep-copied into the caller's pool. */
+typedef enum {
+    DASH_REDIS_NIL = 0,
+    DASH_REDIS_INTEGER,
+    DASH_REDIS_STRING,
+    DASH_REDIS_STATUS,
+    DASH_REDIS_ARRAY
+} dash_redis_type_e;
+
+typedef struct dash_redis_reply_t dash_redis_reply_t;
+struct dash_redis_reply_t {
+    dash_redis_type_e type;
+    long long integer;             /* INTEGER */
+    const char *str;               /* STRING, STATUS: NUL-terminated */
+    apr_size_t len;
+    apr_size_t nelem;              /* ARRAY */
+    dash_redis_reply_t *elem;
+};
+
+/*
+ * Any command, every argument binary (argvlen NULL: NUL-terminated
+ * strings). An error reply is a failure (APR_EACCES for NOAUTH, WRONGPASS,
+ * NOPERM; APR_EGENERAL otherwise) with its text in *perr.
+ */
+apr_status_t dash_redis_command(dash_redis_t *r, apr_pool_t *p, int argc,
+                                const char *const *argv,
+                                const apr_size_t *argvlen,
+                                dash_redis_reply_t **reply, const char **perr);
+
+/* A Lua script and its SHA-1, computed once (dash_redis_script_init). */
+typedef struct {
+    const char *body;
+    char sha1[41];
+} dash_redis_script_t;
+
+void dash_redis_script_init(dash_redis_script_t *s, const char *body);
+
+/*
+ * EVALSHA with nkeys keys then nargs arguments (keys_args, lens NULL for
+ * NUL-terminated strings); on NOSCRIPT (a new or restarted Redis) the same
+ * connection sends EVAL with the body once.
+ */
+apr_status_t dash_redis_script_run(dash_redis_t *r, apr_pool_t *p,
+                                   const dash_redis_script_t *s, int nkeys,
+                                   int nargs, const char *const *keys_args,
+                                   const apr_size_t *lens,
+                                   dash_redis_reply_t **reply,
+                                   const char **perr);
+
+/* Whether a key SCAN returned is one to delete. */
+typedef int (*dash_redis_match_fn)(void *baton, const char *key,
+                                   apr_size_t len);
+
+/*
+ * SCAN MATCH pattern (never KEYS) and DEL of every key match accepts.
+ * *deleted = keys actually removed, also when it fails half-way.
+ */
+apr_status_t dash_redis_scan_delete(dash_redis_t *r, apr_pool_t *p,
+                                    const char *pattern,
+                                    dash_redis_match_fn match, void *baton,
+                                    long *deleted, const char **perr);
+
+/* Escapes the glob characters * ? [ ] \ of a MATCH pattern. */
+const char *dash_redis_glob_escape(apr_pool_t *p, const char *s);
+
+#endif
