@@ -53,20 +53,32 @@ build/%: t/unit/%.c $(CORE_LIB) $(CORE_HDR) $(wildcard t/unit/*.h)
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-# The core must stay httpd-free (STYLE.md): no httpd header under src/.
-boundary:
+# The core must stay httpd-free: no httpd header under src/.
+# Names say their side (docs/architecture.md): every symbol a core object
+# exports starts with dash_<its file's area>_, every one a glue object
+# exports with dashboard_.
+boundary: $(CORE_LIB) .libs/mod_dashboard.so
 	@! grep -nE '#include *[<"](httpd|http_[a-z_]+|ap_[a-z_]+|mod_[a-z_]+|util_[a-z_]+)\.h' src/*.c src/*.h \
 	    || { echo "src/ must not include httpd headers"; exit 1; }
+	@bad=$$(for o in $(CORE_OBJ); do a=$$(basename $$o .o); \
+	        nm -g --defined-only $$o | awk -v a="$$a" -v o=$$o '$$3 !~ "^" a "_" {print o ": " $$3}'; done; \
+	    for o in $(patsubst %.c,.libs/%.o,$(GLUE_SRC)); do \
+	        nm -g --defined-only $$o | awk -v o=$$o '$$3 !~ /^dashboard_/ {print o ": " $$3}'; done); \
+	    if [ -n "$$bad" ]; then echo "names outside the rule of docs/architecture.md:"; echo "$$bad"; exit 1; fi
 
 deps:
 	bash scripts/deps.sh
 
-# Everything, from a bare Debian machine: packages, build, unit tests, the
-# boundary check, then Apache::Test under event and prefork (t/run.sh).
+# Build, the unit tests, the boundary and naming checks, then Apache::Test
+# under event and prefork (t/run.sh). Installs nothing: for a workstation
+# that has the packages of scripts/deps.sh.
+check: all unit boundary
+	t/run.sh
+
+# Everything, from a bare Debian machine: the packages first, then check.
 # The sub-make re-reads this file once apr-1-config and apxs exist.
 test: deps
-	$(MAKE) all unit boundary
-	t/run.sh
+	$(MAKE) check
 
 # The dashboard on http://127.0.0.1:8080 with demo data; `make demo-stop`.
 demo: deps
