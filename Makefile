@@ -22,7 +22,7 @@ CORE_CFLAGS = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
 UNIT_SRC  := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN  := $(patsubst t/unit/%.c,build/%,$(UNIT_SRC))
 
-.PHONY: all install deps unit test check demo demo-stop bench clean boundary
+.PHONY: all install deps unit test check demo demo-stop bench clean boundary directives
 
 all: .libs/mod_dashboard.so
 
@@ -66,13 +66,18 @@ boundary: $(CORE_LIB) .libs/mod_dashboard.so
 	        nm -g --defined-only $$o | awk -v o=$$o '$$3 !~ /^dashboard_/ {print o ": " $$3}'; done); \
 	    if [ -n "$$bad" ]; then echo "names outside the rule of docs/architecture.md:"; echo "$$bad"; exit 1; fi
 
+# Every directive of the C table is in docs/configuration.md and in
+# conf/dashboard.conf.
+directives:
+	@/usr/bin/python3 scripts/check-directives.py
+
 deps:
 	bash scripts/deps.sh
 
-# Build, the unit tests, the boundary and naming checks, then Apache::Test
-# under event and prefork (t/run.sh). Installs nothing: for a workstation
-# that has the packages of scripts/deps.sh.
-check: all unit boundary
+# Build, the unit tests, the boundary and naming checks, the directive
+# check, then Apache::Test under event and prefork (t/run.sh). Installs
+# nothing: for a workstation that has the packages of scripts/deps.sh.
+check: all unit boundary directives
 	t/run.sh
 
 # Everything, from a bare Debian machine: the packages first, then check.
