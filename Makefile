@@ -22,7 +22,7 @@ CORE_CFLAGS = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
 UNIT_SRC  := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN  := $(patsubst t/unit/%.c,build/%,$(UNIT_SRC))
 
-.PHONY: all install deps unit test check demo demo-stop bench clean boundary directives
+.PHONY: all install deps unit test check demo demo-stop bench clean boundary directives openapi
 
 all: .libs/mod_dashboard.so
 
@@ -71,13 +71,19 @@ boundary: $(CORE_LIB) .libs/mod_dashboard.so
 directives:
 	@/usr/bin/python3 scripts/check-directives.py
 
+# docs/openapi.yaml is valid OpenAPI 3.1 with valid schemas and examples
+# (t/run.sh then checks every response of the suite against it).
+openapi:
+	@/usr/bin/python3 scripts/check-openapi.py
+
 deps:
 	bash scripts/deps.sh
 
-# Build, the unit tests, the boundary and naming checks, the directive
-# check, then Apache::Test under event and prefork (t/run.sh). Installs
-# nothing: for a workstation that has the packages of scripts/deps.sh.
-check: all unit boundary directives
+# Build, the unit tests, the boundary and naming checks, the directive and
+# OpenAPI checks, then Apache::Test under event and prefork (t/run.sh).
+# Installs nothing: for a workstation that has the packages of
+# scripts/deps.sh.
+check: all unit boundary directives openapi
 	t/run.sh
 
 # Everything, from a bare Debian machine: the packages first, then check.

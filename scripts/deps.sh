@@ -13,6 +13,8 @@ PACKAGES=(
     postgresql redis-server python3 curl
     # Apache::Test (shipped inside mod_perl) and the test helpers
     libapache2-mod-perl2 libwww-perl libdbd-pg-perl libredis-perl
+    # docs/openapi.yaml and the responses checked against it
+    python3-jsonschema python3-yaml
     # make bench (wrk; pgrep from procps)
     wrk procps
 )
