@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Apache::Test suite against a real httpd and the throw-away stack,
 # once per MPM (event, then prefork). Called by `make test`; arguments are
-# passed to Apache::Test (e.g. t/run.sh t/20_stats.t).
+# passed to Apache::Test (e.g. t/run.sh t/20_stats.t). Then every response
+# the tests received is checked against docs/openapi.yaml.
 #   DASH_MPMS="event prefork"   which MPMs to run under
 #   DASH_HTTPD_PORT=8529        httpd's first port (the test vhosts take the
 #                               next ones); default: Apache::Test picks
@@ -21,6 +22,10 @@ t/stack.sh start
 trap 't/stack.sh stop; rm -rf "$docroot"' EXIT
 # shellcheck disable=SC1091
 . t/tmp/stack/env
+# Every response the suite gets (t/lib/Dash/Test.pm's call) is recorded
+# here and checked against docs/openapi.yaml at the end.
+export DASH_RESPONSES="$top/t/tmp/responses.jsonl"
+rm -f "$DASH_RESPONSES"
 
 status=0
 for mpm in $mpms; do
@@ -36,4 +41,8 @@ for mpm in $mpms; do
     fi
 done
 perl t/TEST.PL -clean >/dev/null 2>&1 || true
+if [ -s "$DASH_RESPONSES" ]; then
+    echo "=== responses against docs/openapi.yaml"
+    /usr/bin/python3 scripts/check-openapi.py "$DASH_RESPONSES" || status=1
+fi
 exit $status

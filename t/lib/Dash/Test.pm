@@ -50,7 +50,37 @@ sub call {
     }
     my $ua = Apache::TestRequest::user_agent(reset => 1, keep_alive => 0,
                                              timeout => 30);
-    return $ua->request($req);
+    my $res = $ua->request($req);
+    record_response($req, $res);
+    return $res;
+}
+
+# Every response call() gets is appended to $ENV{DASH_RESPONSES} (t/run.sh
+# sets it) as one JSON line; after the suite scripts/check-openapi.py
+# checks each against docs/openapi.yaml. One syswrite per record on an
+# O_APPEND handle, so tests that fork can record side by side.
+sub record_response {
+    my ($req, $res) = @_;
+    my $file = $ENV{DASH_RESPONSES} or return;
+    # LWP's own answer when it got none from the server (refused, timeout).
+    return if ($res->header('Client-Warning') // '') eq 'Internal response';
+    my $uri = URI->new($req->uri);
+    my %headers;
+    for my $name ($res->headers->header_field_names) {
+        $headers{lc $name} = scalar $res->header($name);
+    }
+    my $line = $json->encode({
+        test    => $0,
+        method  => $req->method,
+        path    => $uri->path_query,
+        status  => $res->code + 0,
+        headers => \%headers,
+        body    => encode_base64($res->content // '', ''),
+    }) . "\n";
+    open my $fh, '>>', $file or die "cannot append to $file: $!\n";
+    binmode $fh;
+    syswrite $fh, $line or die "cannot write $file: $!\n";
+    close $fh;
 }
 
 # get_json(PATH, user => U, ...) -> (response, decoded body)
