@@ -22,7 +22,7 @@ CORE_CFLAGS = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
 UNIT_SRC  := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN  := $(patsubst t/unit/%.c,build/%,$(UNIT_SRC))
 
-.PHONY: all install deps unit test check demo demo-stop bench clean boundary directives openapi
+.PHONY: all install deps unit test check demo demo-stop bench clean boundary directives openapi doclinks
 
 all: .libs/mod_dashboard.so
 
@@ -76,14 +76,19 @@ directives:
 openapi:
 	@/usr/bin/python3 scripts/check-openapi.py
 
+# Every section of docs/ that the sources cite, and every link between
+# README.md and docs/, resolves.
+doclinks:
+	@/usr/bin/python3 scripts/check-doc-links.py
+
 deps:
 	bash scripts/deps.sh
 
-# Build, the unit tests, the boundary and naming checks, the directive and
-# OpenAPI checks, then Apache::Test under event and prefork (t/run.sh).
-# Installs nothing: for a workstation that has the packages of
-# scripts/deps.sh.
-check: all unit boundary directives openapi
+# Build, the unit tests, the boundary and naming checks, the directive,
+# OpenAPI and documentation-link checks, then Apache::Test under event and
+# prefork (t/run.sh). Installs nothing: for a workstation that has the
+# packages of scripts/deps.sh.
+check: all unit boundary directives openapi doclinks
 	t/run.sh
 
 # Everything, from a bare Debian machine: the packages first, then check.
