@@ -5,6 +5,8 @@
 #   t/stack.sh start|stop|env      the whole stack
 #   t/stack.sh pg-stop|pg-start    one service (tests use these to
 #   t/stack.sh redis-stop|redis-start   provoke failures)
+#   t/stack.sh pg-freeze|pg-thaw   SIGSTOP / SIGCONT the postmaster and
+#                                  every backend: a stalled server
 #   t/stack.sh google-stop|google-start
 #
 # Settings (environment): DASH_STACK_DIR (default t/tmp/stack),
@@ -67,7 +69,19 @@ pg_start() {
 
 pg_stop() {
     [ -d "$pgdir/data" ] || return 0
+    # A server left frozen by a test would never stop.
+    pg_signal CONT || true
     as_postgres "$pg_bin/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# The postmaster and its children (backends, checkpointer, ...): frozen,
+# they keep their sockets open and answer nothing, like a server stalled
+# by the kernel or a hung disk.
+pg_signal() {
+    local pid
+    pid=$(head -n 1 "$pgdir/data/postmaster.pid" 2>/dev/null) || return 1
+    [ -n "$pid" ] || return 1
+    kill "-$1" "$pid" $(pgrep -P "$pid") 2>/dev/null
 }
 
 redis_start() {
@@ -134,9 +148,11 @@ case "${1:-}" in
     env) print_env ;;
     pg-start) pg_start ;;
     pg-stop) pg_stop ;;
+    pg-freeze) pg_signal STOP ;;
+    pg-thaw) pg_signal CONT ;;
     redis-start) redis_start ;;
     redis-stop) redis_stop ;;
     google-start) google_start ;;
     google-stop) google_stop ;;
-    *) echo "usage: $0 start|stop|env|pg-start|pg-stop|redis-start|redis-stop|google-start|google-stop" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|env|pg-start|pg-stop|pg-freeze|pg-thaw|redis-start|redis-stop|google-start|google-stop" >&2; exit 2 ;;
 esac

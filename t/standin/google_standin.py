@@ -346,6 +346,18 @@ class Fault:
         self.content_type = opt_str(spec, "content_type") or JSON_TYPE
         self.delay_ms = int_field(spec, "delay_ms", 0, 0, 3600 * 1000)
         self.drop = bool(spec.get("drop", False))
+        # A body sent slowly: stream_bytes of it (announced in
+        # Content-Length, or chunked with stream_chunked) in pieces of
+        # stream_piece bytes, stream_every_ms apart; the connection is
+        # closed when the client stops reading.
+        self.stream_bytes = int_field(spec, "stream_bytes", 0, 0, 1 << 34)
+        self.stream_piece = int_field(spec, "stream_piece", 16384, 1, 1 << 24)
+        self.stream_every_ms = int_field(spec, "stream_every_ms", 10, 0,
+                                         3600 * 1000)
+        self.stream_chunked = bool(spec.get("stream_chunked", False))
+        # With stream_valid the streamed body is a well-formed resultTable
+        # (one row per ~20 bytes) instead of one that never ends in time.
+        self.stream_valid = bool(spec.get("stream_valid", False))
         times = spec.get("times")
         self.times = None if times is None else int_field(spec, "times",
                                                           None, 1, 10 ** 9)
@@ -373,6 +385,12 @@ class Fault:
              "times": self.times, "match": self.match}
         if self.drop:
             d["drop"] = True
+        if self.stream_bytes:
+            d.update(stream_bytes=self.stream_bytes,
+                     stream_piece=self.stream_piece,
+                     stream_every_ms=self.stream_every_ms,
+                     stream_chunked=self.stream_chunked,
+                     stream_valid=self.stream_valid)
         return d
 
 
@@ -1183,6 +1201,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(fault.delay_ms / 1000.0)
         if fault.drop:
             return self.drop()
+        if fault.stream_bytes:
+            return self.stream(fault)
         if fault.body is not None:
             return self.send(fault.status, fault.body, fault.content_type)
         if token:
@@ -1204,6 +1224,80 @@ class Handler(http.server.BaseHTTPRequestHandler):
         domain = "youtube.quota" if reason == "quotaExceeded" else "global"
         body = google_error_body(fault.status, reason, message, domain)
         return self.send_json(fault.status, body, True)
+
+    def stream(self, fault):
+        """A 200 whose body of fault.stream_bytes arrives piece by piece:
+        by default a JSON document that opens like a resultTable and is
+        padded with blanks (it cannot end in time); with stream_valid a
+        complete resultTable made of that many bytes of rows."""
+        body = self.stream_body(fault)
+        self.close_connection = True
+        try:
+            self.send_response(fault.status)
+            self.send_header("Content-Type", JSON_TYPE)
+            if fault.stream_chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(fault.stream_bytes))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            sent = 0
+            while sent < fault.stream_bytes:
+                n = min(fault.stream_piece, fault.stream_bytes - sent)
+                piece = body(sent, n)
+                if fault.stream_chunked:
+                    piece = b"%x\r\n%s\r\n" % (len(piece), piece)
+                self.wfile.write(piece)
+                self.wfile.flush()
+                sent += n
+                if fault.stream_every_ms:
+                    time.sleep(fault.stream_every_ms / 1000.0)
+            if fault.stream_chunked:
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+        except OSError:
+            pass
+        return fault.status
+
+    @staticmethod
+    def stream_body(fault):
+        """piece(offset, n) of the streamed body, built lazily: the body
+        may be far larger than anything worth holding in memory."""
+        total = fault.stream_bytes
+        if not fault.stream_valid:
+            head = b'{"kind": "youtubeAnalytics#resultTable", "rows": ['
+            return lambda off, n: (head[off:off + n]
+                                   + b" " * max(0, n - max(0, len(head) - off)))
+        head = (b'{"kind": "youtubeAnalytics#resultTable", "columnHeaders": ['
+                b'{"name": "views", "columnType": "METRIC", '
+                b'"dataType": "INTEGER"}], "rows": [[1]')
+        tail = b"]}"
+        row = b", [1]"
+        nrows = max(0, (total - len(head) - len(tail)) // len(row))
+        pad = total - len(head) - len(tail) - nrows * len(row)
+        middle_end = len(head) + nrows * len(row)
+
+        def piece(off, n):
+            out = bytearray()
+            while n > 0:
+                if off < len(head):
+                    chunk = head[off:off + n]
+                elif off < middle_end:
+                    k = (off - len(head)) % len(row)
+                    chunk = (row * (n // len(row) + 2))[k:k + n]
+                    chunk = chunk[:middle_end - off]
+                elif off < middle_end + pad:
+                    chunk = b" " * min(n, middle_end + pad - off)
+                else:
+                    i = off - middle_end - pad
+                    chunk = tail[i:i + n]
+                if not chunk:
+                    break
+                out += chunk
+                off += len(chunk)
+                n -= len(chunk)
+            return bytes(out)
+        return piece
 
     # -- /_control ----------------------------------------------------------
 
