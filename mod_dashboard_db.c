@@ -37,17 +37,35 @@ apr_status_t dashboard_db_check(server_rec *s)
     return APR_SUCCESS;
 }
 
+/*
+ * A virtual host without DBD directives shares the main server's mod_dbd
+ * configuration (and its statement list), so the statements go once to
+ * each distinct configuration: a second ap_dbd_prepare of a label on the
+ * same list makes mod_dbd warn (AH02653) at every start.
+ */
 void dashboard_db_register(server_rec *s)
 {
-    for (; s; s = s->next) {
+    module *dbd = ap_find_linked_module("mod_dbd.c");
+    server_rec *sp, *prev;
+
+    for (sp = s; sp; sp = sp->next) {
+        const void *cfg = dbd ? ap_get_module_config(sp->module_config, dbd)
+                              : NULL;
         const dash_stmt_def_t *st;
 
+        for (prev = s; cfg && prev != sp; prev = prev->next) {
+            if (ap_get_module_config(prev->module_config, dbd) == cfg) {
+                break;
+            }
+        }
+        if (cfg && prev != sp) {
+            continue;
+        }
         for (st = dash_store_statements; st->label; st++) {
-            dbd_prepare_fn(s, st->sql, st->label);
+            dbd_prepare_fn(sp, st->sql, st->label);
         }
     }
 }
-
 
 /*
  * Up to three tries: after a database restart every pooled connection
