@@ -8,8 +8,11 @@
  */
 #include "httpd.h"
 #include "http_config.h"
+#include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "http_request.h"
+#include "ap_expr.h"
 
 #include <jansson.h>
 
@@ -17,6 +20,7 @@
 #include "mod_dashboard_config.h"
 #include "mod_dashboard_db.h"
 #include "mod_dashboard_handlers.h"
+#include "mod_dashboard_request.h"
 #include "dash_http.h"
 
 static int dashboard_check_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -58,21 +62,79 @@ static void dashboard_child_init(apr_pool_t *pchild, server_rec *s)
     dashboard_config_child_init(pchild, s);
 }
 
+/* The handlers of docs/api.md and the methods each serves. */
+typedef struct {
+    const char *name;
+    int (*handle)(request_rec *r);
+    apr_int64_t methods;
+    const char *allow;
+} endpoint_t;
+
+static const endpoint_t endpoints[] = {
+    { "dashboard-accounts", dashboard_handle_accounts,
+      AP_METHOD_BIT << M_GET, "GET, HEAD" },
+    { "dashboard-stats", dashboard_handle_stats,
+      AP_METHOD_BIT << M_GET, "GET, HEAD" },
+    { "dashboard-cache", dashboard_handle_cache,
+      AP_METHOD_BIT << M_DELETE, "DELETE" },
+    { NULL, NULL, 0, NULL }
+};
+
+static const endpoint_t *endpoint_named(const char *name)
+{
+    const endpoint_t *e;
+
+    for (e = endpoints; name && e->name; e++) {
+        if (!strcmp(name, e->name)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
 static int dashboard_handler(request_rec *r)
 {
-    if (!r->handler) {
+    const endpoint_t *e = endpoint_named(r->handler);
+
+    if (!e) {
         return DECLINED;
     }
-    if (!strcmp(r->handler, "dashboard-accounts")) {
-        return dashboard_handle_accounts(r);
+    if (!dashboard_request_gate(r, e->methods, e->allow)) {
+        return OK;
     }
-    if (!strcmp(r->handler, "dashboard-stats")) {
-        return dashboard_handle_stats(r);
+    return e->handle(r);
+}
+
+/*
+ * httpd's core answers TRACE itself (ap_send_http_trace, a map_to_storage
+ * hook) before any handler runs, echoing the request, Authorization
+ * included. On our Locations TRACE gets the JSON 405 of every other
+ * method (docs/api.md#errors). The handler is not known yet at this
+ * stage: it is what the <Location> sections say.
+ */
+static int dashboard_trace(request_rec *r)
+{
+    const core_dir_config *d;
+    const endpoint_t *e = NULL;
+    const char *err = NULL;
+
+    if (r->method_number != M_TRACE) {
+        return DECLINED;
     }
-    if (!strcmp(r->handler, "dashboard-cache")) {
-        return dashboard_handle_cache(r);
+    if (ap_location_walk(r) == OK && ap_if_walk(r) == OK) {
+        d = ap_get_core_module_config(r->per_dir_config);
+        if (d->expr_handler) {
+            e = endpoint_named(ap_expr_str_exec(r, d->expr_handler, &err));
+        }
     }
-    return DECLINED;
+    if (!e) {
+        /* Not ours: the next hooks see the request as they expect it. */
+        r->per_dir_config = r->server->lookup_defaults;
+        return DECLINED;
+    }
+    r->handler = e->name;
+    dashboard_request_gate(r, e->methods, e->allow);
+    return DONE;
 }
 
 static void dashboard_register_hooks(apr_pool_t *p)
@@ -85,6 +147,8 @@ static void dashboard_register_hooks(apr_pool_t *p)
                         APR_HOOK_MIDDLE);
     ap_hook_child_init(dashboard_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(dashboard_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Before http_core's ap_send_http_trace. */
+    ap_hook_map_to_storage(dashboard_trace, NULL, NULL, APR_HOOK_FIRST);
 }
 
 AP_DECLARE_MODULE(dashboard) = {

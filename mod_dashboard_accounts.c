@@ -68,9 +68,6 @@ int dashboard_handle_accounts(request_rec *r)
     char *body;
     apr_size_t len;
 
-    if (!dashboard_request_gate(r, AP_METHOD_BIT << M_GET, "GET, HEAD")) {
-        return OK;
-    }
     job.user = r->user;
     job.accounts = NULL;
     if (dashboard_db_run(r, accounts_query, &job) != APR_SUCCESS) {

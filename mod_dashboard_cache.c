@@ -37,9 +37,6 @@ int dashboard_handle_cache(request_rec *r)
     char *body;
     apr_size_t len;
 
-    if (!dashboard_request_gate(r, AP_METHOD_BIT << M_DELETE, "DELETE")) {
-        return OK;
-    }
     if (!(params = dashboard_request_params(r))) {
         return OK;
     }

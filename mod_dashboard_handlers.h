@@ -1,6 +1,7 @@
 /*
  * The three handlers (docs/api.md), one file each, dispatched by
- * mod_dashboard.c on r->handler.
+ * mod_dashboard.c on r->handler once the method gate
+ * (dashboard_request_gate) has let the request through.
  */
 #ifndef MOD_DASHBOARD_HANDLERS_H
 #define MOD_DASHBOARD_HANDLERS_H

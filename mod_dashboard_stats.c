@@ -348,9 +348,6 @@ int dashboard_handle_stats(request_rec *r)
     const char *mode, *key;
     json_t *cached;
 
-    if (!dashboard_request_gate(r, AP_METHOD_BIT << M_GET, "GET, HEAD")) {
-        return OK;
-    }
     memset(&st, 0, sizeof(st));
     st.r = r;
     st.cfg = dashboard_srv_cfg(r->server);
