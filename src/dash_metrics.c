@@ -172,6 +172,50 @@ void dash_metrics_observe(dash_metrics_t *m, dash_hist_e h,
     apr_atomic_add64(&hist->sum_us, (apr_uint64_t)d);
 }
 
+/* Google's reasons for a spent quota (the Data API's and the older
+ * global ones) and for a rate limit; OAuth has no quota reason. */
+static const char *const quota_reasons[] = {
+    "quotaExceeded", "dailyLimitExceeded", "dailyLimitExceededUnreg", NULL
+};
+static const char *const rate_reasons[] = {
+    "rateLimitExceeded", "userRateLimitExceeded", NULL
+};
+
+static int listed(const char *const *list, const char *s)
+{
+    for (; s && *list; list++) {
+        if (!strcmp(*list, s)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+dash_outcome_e dash_outcome_of(apr_status_t rv, int status,
+                               const char *reason, int readable)
+{
+    if (rv == APR_TIMEUP) {
+        return DASH_OUTCOME_TIMEOUT;
+    }
+    if (rv == APR_ENOSPC) {
+        return DASH_OUTCOME_PARSE;
+    }
+    if (rv != APR_SUCCESS) {
+        return DASH_OUTCOME_CONNECT;
+    }
+    if (status >= 200 && status <= 299) {
+        return readable ? DASH_OUTCOME_OK : DASH_OUTCOME_PARSE;
+    }
+    if (listed(quota_reasons, reason)) {
+        return DASH_OUTCOME_QUOTA;
+    }
+    if (status == 429 || listed(rate_reasons, reason)) {
+        return DASH_OUTCOME_RATE_LIMITED;
+    }
+    /* 1xx and 3xx are not followed: they count with the 4xx. */
+    return status >= 500 ? DASH_OUTCOME_HTTP_5XX : DASH_OUTCOME_HTTP_4XX;
+}
+
 const char *dash_outcome_name(dash_outcome_e outcome)
 {
     if ((unsigned)outcome >= DASH_OUTCOME_N) {

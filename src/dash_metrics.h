@@ -11,6 +11,7 @@
 #ifndef DASH_METRICS_H
 #define DASH_METRICS_H
 
+#include <apr_errno.h>
 #include <apr_pools.h>
 #include <apr_time.h>
 
@@ -88,6 +89,17 @@ void dash_metrics_upstream_leave(dash_metrics_t *m);
 /* One observation; a negative duration (the clock stepped) counts as 0. */
 void dash_metrics_observe(dash_metrics_t *m, dash_hist_e h,
                           apr_interval_time_t d);
+
+/*
+ * The outcome of one call, from what came back: rv as dash_http_req_t's
+ * (APR_SUCCESS when an answer with `status` arrived, APR_TIMEUP, APR_ENOSPC
+ * for a body over its cap, anything else for no answer), Google's short
+ * error reason or NULL, and whether a 2xx body could be read. Quota and
+ * rate limits are told apart by Google's reason (a 403 carries either),
+ * and a 429 is a rate limit unless its reason says quota.
+ */
+dash_outcome_e dash_outcome_of(apr_status_t rv, int status,
+                               const char *reason, int readable);
 
 /* The label value of an outcome ("ok", "quota", ...), "none" for NONE. */
 const char *dash_outcome_name(dash_outcome_e outcome);

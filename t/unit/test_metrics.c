@@ -221,6 +221,31 @@ static void test_outcome_names(void **state)
     assert_string_equal(dash_outcome_name(DASH_OUTCOME_N), "none");
 }
 
+static void test_outcome_of(void **state)
+{
+    (void)state;
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 200, NULL, 1), DASH_OUTCOME_OK);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 204, NULL, 1), DASH_OUTCOME_OK);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 200, NULL, 0), DASH_OUTCOME_PARSE);
+    assert_int_equal(dash_outcome_of(APR_ENOSPC, 0, NULL, 0), DASH_OUTCOME_PARSE);
+    assert_int_equal(dash_outcome_of(APR_TIMEUP, 0, NULL, 0), DASH_OUTCOME_TIMEOUT);
+    assert_int_equal(dash_outcome_of(APR_ECONNREFUSED, 0, NULL, 0), DASH_OUTCOME_CONNECT);
+    assert_int_equal(dash_outcome_of(APR_EGENERAL, 0, NULL, 0), DASH_OUTCOME_CONNECT);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 403, "quotaExceeded", 0), DASH_OUTCOME_QUOTA);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 403, "dailyLimitExceeded", 0), DASH_OUTCOME_QUOTA);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 429, "quotaExceeded", 0), DASH_OUTCOME_QUOTA);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 403, "rateLimitExceeded", 0), DASH_OUTCOME_RATE_LIMITED);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 403, "userRateLimitExceeded", 0), DASH_OUTCOME_RATE_LIMITED);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 429, NULL, 0), DASH_OUTCOME_RATE_LIMITED);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 429, "RESOURCE_EXHAUSTED", 0), DASH_OUTCOME_RATE_LIMITED);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 403, "forbidden", 0), DASH_OUTCOME_HTTP_4XX);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 401, "authError", 0), DASH_OUTCOME_HTTP_4XX);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 400, "invalid_grant", 0), DASH_OUTCOME_HTTP_4XX);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 302, NULL, 0), DASH_OUTCOME_HTTP_4XX);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 500, "backendError", 0), DASH_OUTCOME_HTTP_5XX);
+    assert_int_equal(dash_outcome_of(APR_SUCCESS, 503, NULL, 1), DASH_OUTCOME_HTTP_5XX);
+}
+
 /* ---- several processes and threads on one shared block -------------- */
 
 #define PROCS 4
@@ -305,6 +330,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_off, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_label_escaping, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_outcome_names, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_outcome_of, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_shared_processes, unit_pool_setup, unit_pool_teardown),
     };
 
