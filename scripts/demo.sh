@@ -25,7 +25,7 @@ stop() {
 
 write_conf() {
     {
-        conf_head event "warn dashboard:info" authn_file
+        conf_head event "warn dashboard:info" authn_file authz_host status
         cat <<CONF
 CustomLog "$run/access_log" "%h %u \"%r\" %>s %b %D"
 DashboardOAuthClient $DASH_CLIENT_ID file:$run/oauth-secret
@@ -45,6 +45,16 @@ DashboardOAuthClient $DASH_CLIENT_ID file:$run/oauth-secret
 </Location>
 <Location /dashboard/cache>
     SetHandler dashboard-cache
+</Location>
+
+# The counters of docs/metrics.md, for this host only.
+<Location /dashboard-metrics>
+    SetHandler dashboard-metrics
+    Require ip 127.0.0.1
+</Location>
+<Location /server-status>
+    SetHandler server-status
+    Require ip 127.0.0.1
 </Location>
 CONF
     } >"$run/httpd.conf"
@@ -77,6 +87,10 @@ Users (password "demo"): han (one channel), min (two channels), kim (none)
   curl -u min:demo 'http://127.0.0.1:$port/dashboard/stats?platform_user_id=UCdemoMinGames0000003'
   curl -u kim:demo http://127.0.0.1:$port/dashboard/stats          # 404: no channel
   curl -u han:demo -X DELETE http://127.0.0.1:$port/dashboard/cache
+
+Metrics (docs/metrics.md), after a few requests:
+  curl -s http://127.0.0.1:$port/dashboard-metrics | grep -v '^#'
+  curl -s 'http://127.0.0.1:$port/server-status?auto' | grep ^mod_dashboard_
 
 Logs: $run/error_log   Stop: make demo-stop
 MSG
