@@ -20,6 +20,7 @@
 #include "mod_dashboard_config.h"
 #include "mod_dashboard_db.h"
 #include "mod_dashboard_handlers.h"
+#include "mod_dashboard_metrics.h"
 #include "mod_dashboard_request.h"
 #include "dash_http.h"
 
@@ -46,6 +47,9 @@ static int dashboard_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)ptemp;
     dashboard_config_resolve(s);
     dashboard_db_register(s);
+    if (dashboard_metrics_post_config(pconf, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     rv = dash_http_global_init(pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
@@ -68,16 +72,17 @@ typedef struct {
     int (*handle)(request_rec *r);
     apr_int64_t methods;
     const char *allow;
+    dash_metrics_endpoint_e counted_as;      /* docs/metrics.md */
 } endpoint_t;
 
 static const endpoint_t endpoints[] = {
     { "dashboard-accounts", dashboard_handle_accounts,
-      AP_METHOD_BIT << M_GET, "GET, HEAD" },
+      AP_METHOD_BIT << M_GET, "GET, HEAD", DASH_METRICS_ACCOUNTS },
     { "dashboard-stats", dashboard_handle_stats,
-      AP_METHOD_BIT << M_GET, "GET, HEAD" },
+      AP_METHOD_BIT << M_GET, "GET, HEAD", DASH_METRICS_STATS },
     { "dashboard-cache", dashboard_handle_cache,
-      AP_METHOD_BIT << M_DELETE, "DELETE" },
-    { NULL, NULL, 0, NULL }
+      AP_METHOD_BIT << M_DELETE, "DELETE", DASH_METRICS_CACHE },
+    { NULL, NULL, 0, NULL, DASH_METRICS_ENDPOINTS }
 };
 
 static const endpoint_t *endpoint_named(const char *name)
@@ -92,17 +97,36 @@ static const endpoint_t *endpoint_named(const char *name)
     return NULL;
 }
 
+/*
+ * Counts an endpoint's answer (docs/metrics.md): the status it answered
+ * with, and for stats the time it took.
+ */
+static int dashboard_counted(request_rec *r, const endpoint_t *e,
+                             apr_time_t start, int rc)
+{
+    dash_metrics_t *m = dashboard_srv_cfg(r->server)->metrics;
+
+    dash_metrics_request(m, e->counted_as, rc == OK ? r->status : rc);
+    if (e->counted_as == DASH_METRICS_STATS) {
+        dash_metrics_observe(m, DASH_HIST_STATS, apr_time_now() - start);
+    }
+    return rc;
+}
+
 static int dashboard_handler(request_rec *r)
 {
     const endpoint_t *e = endpoint_named(r->handler);
+    apr_time_t start = apr_time_now();
 
     if (!e) {
-        return DECLINED;
+        /* Not one of the API's: no user, no JSON gate, not counted. */
+        return r->handler && !strcmp(r->handler, "dashboard-metrics")
+               ? dashboard_handle_metrics(r) : DECLINED;
     }
     if (!dashboard_request_gate(r, e->methods, e->allow)) {
-        return OK;
+        return dashboard_counted(r, e, start, OK);
     }
-    return e->handle(r);
+    return dashboard_counted(r, e, start, e->handle(r));
 }
 
 /*
@@ -141,7 +165,6 @@ static void dashboard_register_hooks(apr_pool_t *p)
 {
     static const char *const before_dbd[] = { "mod_dbd.c", NULL };
 
-    (void)p;
     ap_hook_check_config(dashboard_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(dashboard_post_config, NULL, before_dbd,
                         APR_HOOK_MIDDLE);
@@ -149,6 +172,7 @@ static void dashboard_register_hooks(apr_pool_t *p)
     ap_hook_handler(dashboard_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* Before http_core's ap_send_http_trace. */
     ap_hook_map_to_storage(dashboard_trace, NULL, NULL, APR_HOOK_FIRST);
+    dashboard_metrics_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(dashboard) = {

@@ -13,4 +13,7 @@
 
 extern module AP_MODULE_DECLARE_DATA dashboard_module;
 
+/* The module's version (mod_dashboard_build_info, docs/metrics.md). */
+#define DASHBOARD_VERSION "0.1.0"
+
 #endif

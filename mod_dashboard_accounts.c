@@ -8,6 +8,7 @@
 #include "http_protocol.h"
 #include "apr_strings.h"
 
+#include "mod_dashboard_config.h"
 #include "mod_dashboard_db.h"
 #include "mod_dashboard_handlers.h"
 #include "mod_dashboard_request.h"
@@ -71,6 +72,7 @@ int dashboard_handle_accounts(request_rec *r)
     job.user = r->user;
     job.accounts = NULL;
     if (dashboard_db_run(r, accounts_query, &job) != APR_SUCCESS) {
+        dash_metrics_db_error(dashboard_srv_cfg(r->server)->metrics);
         return dashboard_reply_error(r, DASH_ERR_DATABASE_UNAVAILABLE);
     }
     doc = accounts_json(r->pool, job.accounts);

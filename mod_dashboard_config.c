@@ -49,6 +49,7 @@ void *dashboard_create_srv_cfg(apr_pool_t *p, server_rec *s)
     cfg->max_videos = -1;
     cfg->stale_ttl = -1;
     cfg->lock_wait_ms = -1;
+    cfg->metrics_on = -1;
     return cfg;
 }
 
@@ -87,6 +88,7 @@ void *dashboard_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(max_videos);
     MERGE_NUM(stale_ttl);
     MERGE_NUM(lock_wait_ms);
+    MERGE_NUM(metrics_on);
     return cfg;
 }
 
@@ -136,6 +138,9 @@ static void resolve_defaults(dashboard_srv_cfg_t *cfg)
     if (cfg->lock_wait_ms < 0) {
         cfg->lock_wait_ms = cfg->upstream_timeout_ms + 1000;
     }
+    if (cfg->metrics_on < 0) {
+        cfg->metrics_on = 1;
+    }
 }
 
 void dashboard_config_resolve(server_rec *s)
@@ -153,6 +158,7 @@ void dashboard_google_settings(dash_google_cfg_t *g,
     g->client_id = cfg->client_id;
     g->client_secret = cfg->client_secret;
     g->timeout = apr_time_from_msec(cfg->upstream_timeout_ms);
+    g->metrics = cfg->metrics;
 }
 
 /* ---- directives -------------------------------------------------------- */
@@ -315,6 +321,13 @@ static const char *cmd_cache_admin(cmd_parms *cmd, void *dconf, int flag)
     return NULL;
 }
 
+static const char *cmd_metrics(cmd_parms *cmd, void *dconf, int flag)
+{
+    (void)dconf;
+    dashboard_srv_cfg(cmd->server)->metrics_on = flag;
+    return NULL;
+}
+
 const command_rec dashboard_cmds[] = {
     AP_INIT_TAKE1("DashboardRedis", cmd_redis, NULL, RSRC_CONF,
         "redis://[[user]:password@]host[:port][/db], unix:/path[?db=N], or Off"),
@@ -342,13 +355,17 @@ const command_rec dashboard_cmds[] = {
     AP_INIT_TAKE1("DashboardLockWait", cmd_number, (void *)&num_lock_wait,
         RSRC_CONF, "Milliseconds to wait for another request's fill of the "
         "same key (default DashboardUpstreamTimeout + 1000)"),
+    AP_INIT_FLAG("DashboardMetrics", cmd_metrics, NULL, RSRC_CONF,
+        "Whether this server's requests are counted (docs/metrics.md; "
+        "default On)"),
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };
 
 /*
  * One Redis connection pool per child and per distinct Redis, on a
  * sub-pool of the child pool; vhosts that inherit the same DashboardRedis
- * share it.
+ * share it, unless one counts its failures (DashboardMetrics) and the
+ * other does not.
  */
 void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
 {
@@ -372,7 +389,8 @@ void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
             dashboard_srv_cfg_t *other = dashboard_srv_cfg(prev);
 
             if (other->redis_url == cfg->redis_url
-                && other->redis_timeout_ms == cfg->redis_timeout_ms) {
+                && other->redis_timeout_ms == cfg->redis_timeout_ms
+                && other->metrics == cfg->metrics) {
                 cfg->redis = other->redis;
                 break;
             }
@@ -386,6 +404,9 @@ void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
             rv = dash_redis_create(&cfg->redis, pool, cfg->redis_url,
                                    apr_time_from_msec(cfg->redis_timeout_ms),
                                    threads);
+        }
+        if (rv == APR_SUCCESS) {
+            dash_redis_set_metrics(cfg->redis, cfg->metrics);
         }
         if (rv != APR_SUCCESS) {
             cfg->redis = NULL;

@@ -9,6 +9,7 @@
 #include "mod_dashboard.h"
 
 #include "dash_google.h"
+#include "dash_metrics.h"
 #include "dash_redis.h"
 
 /* Per server (vhost). -1 / NULL = not set here; dashboard_config_resolve
@@ -27,6 +28,12 @@ typedef struct {
     long max_videos;
     long stale_ttl;
     long lock_wait_ms;
+    int metrics_on;                /* DashboardMetrics; -1 unset */
+
+    /* The server's counters (docs/metrics.md): the shared block when
+     * metrics_on, set in post_config before the children are forked;
+     * NULL counts nothing. */
+    dash_metrics_t *metrics;
 
     /* Per child process, set in dashboard_config_child_init; shared by the
      * vhosts that use the same Redis. NULL when caching is off. */

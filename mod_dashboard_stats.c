@@ -129,6 +129,18 @@ static int finish(dashboard_stats_req_t *st, int rc)
     return rc;
 }
 
+/* dashboard_db_run, with its failures counted (docs/metrics.md). */
+static apr_status_t db_run(dashboard_stats_req_t *st, dashboard_db_fn fn,
+                           void *ctx)
+{
+    apr_status_t rv = dashboard_db_run(st->r, fn, ctx);
+
+    if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
+        dash_metrics_db_error(st->cfg->metrics);
+    }
+    return rv;
+}
+
 static int fail(dashboard_stats_req_t *st, dash_err_e err)
 {
     return finish(st, dashboard_reply_error(st->r, err));
@@ -149,6 +161,7 @@ static int reply(dashboard_stats_req_t *st, json_t *resp)
         return fail(st, DASH_ERR_INTERNAL);
     }
     apr_table_setn(st->r->headers_out, "X-Dashboard-Cache", st->cache_state);
+    dash_metrics_served(st->cfg->metrics, st->cache_state);
     return finish(st, dashboard_reply_json(st->r, body, len, 1));
 }
 
@@ -274,7 +287,7 @@ static dash_err_e ensure_token(dashboard_stats_req_t *st, const char **token)
                                      + apr_time_from_sec(fresh.expires_in));
     /* The new token works either way; a failed write only costs another
      * refresh next time (dashboard_db_run has logged it). */
-    if (dashboard_db_run(r, save_token, &job) == APR_SUCCESS) {
+    if (db_run(st, save_token, &job) == APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "dashboard: refreshed the token of channel %s",
                       st->account->platform_user_id);
@@ -295,7 +308,7 @@ static int fetch_and_reply(dashboard_stats_req_t *st, const char *key)
     dash_err_e e;
     int i;
 
-    if (dashboard_db_run(r, load_uploads, st) != APR_SUCCESS) {
+    if (db_run(st, load_uploads, st) != APR_SUCCESS) {
         return fail(st, DASH_ERR_DATABASE_UNAVAILABLE);
     }
     if (st->videos->nelts == 0) {
@@ -368,7 +381,7 @@ int dashboard_handle_stats(request_rec *r)
     dash_dates_windows(&st.win, dash_dates_local(r->request_time), st.mode);
     st.now_local = dash_dates_local_timestamp(r->pool, apr_time_now());
 
-    if (dashboard_db_run(r, load_channel, &st) != APR_SUCCESS) {
+    if (db_run(&st, load_channel, &st) != APR_SUCCESS) {
         return fail(&st, DASH_ERR_DATABASE_UNAVAILABLE);
     }
     if (st.choice != DASH_OK) {

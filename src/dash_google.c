@@ -208,6 +208,34 @@ static int is_2xx(int status)
     return status >= 200 && status <= 299;
 }
 
+/*
+ * Counts one finished call (docs/metrics.md): its outcome, and its time in
+ * the upstream histogram. readable says whether a 2xx body was what the
+ * call wanted; a failed answer is parsed once more here for Google's
+ * reason, which tells quota from rate limits.
+ */
+static void count_call(apr_pool_t *p, const dash_google_cfg_t *g,
+                       const dash_http_req_t *req, int refresh, int readable)
+{
+    const char *reason = NULL;
+    dash_metrics_outcome_e outcome;
+
+    if (!g->metrics) {
+        return;
+    }
+    if (req->rv == APR_SUCCESS && !is_2xx(req->status)) {
+        reason = json_reason(p, body_json(p, req));
+    }
+    outcome = dash_metrics_outcome_of(req->rv, req->status, reason, readable);
+    if (refresh) {
+        dash_metrics_refresh(g->metrics, outcome);
+    }
+    else {
+        dash_metrics_report(g->metrics, outcome);
+    }
+    dash_metrics_observe(g->metrics, DASH_HIST_UPSTREAM, req->elapsed);
+}
+
 /* The failure kinds of the batch, in the priority order of docs/api.md#errors. */
 enum { K_TOKEN = 0, K_TIMEOUT, K_OTHER, K_N };
 
@@ -250,7 +278,9 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
     /* One batch: the seven calls share a single deadline (docs/operations.md: a miss
      * costs about one call's latency, not seven). */
     t0 = apr_time_now();
+    dash_metrics_upstream_enter(g->metrics);
     rv = dash_http_perform(p, reqs, DASH_NQ, g->timeout, &herr);
+    dash_metrics_upstream_leave(g->metrics);
     out->elapsed = apr_time_now() - t0;
     if (rv != APR_SUCCESS) {
         *perr = apr_pstrcat(p, "analytics: ", herr ? herr : "curl set-up failed",
@@ -290,8 +320,10 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
                                     : "unreadable");
         }
         else {
+            count_call(p, g, r, 0, 1);
             continue;
         }
+        count_call(p, g, r, 0, 0);
         if (first[k] == NULL) {
             first[k] = msg;
         }
@@ -349,14 +381,54 @@ static dash_err_e read_token(dash_token_t *out, apr_pool_t *p, json_t *j,
     return DASH_OK;
 }
 
+/* What a token call that ran came to (docs/behaviour.md#tokens). */
+static dash_err_e token_answer(dash_token_t *out, apr_pool_t *p,
+                               const dash_http_req_t *req, const char **perr)
+{
+    const char *reason;
+    json_t *j;
+
+    if (req->rv == APR_TIMEUP) {
+        *perr = apr_pstrcat(p, "token endpoint: timeout (", req->error, ")", NULL);
+        return DASH_ERR_API_TIMEOUT;
+    }
+    if (req->rv != APR_SUCCESS) {
+        *perr = apr_pstrcat(p, "token endpoint: ", req->error, NULL);
+        return DASH_ERR_API_ERROR;
+    }
+
+    j = body_json(p, req);
+    reason = json_reason(p, j);
+    /* Google answers a revoked or expired refresh token with 400
+     * invalid_grant: the user must reconnect, so it is a 401 for us. Any
+     * other OAuth error (invalid_client: the site's client is wrong) is
+     * not the user's fault and stays a 502. */
+    if (reason && strcmp(reason, "invalid_grant") == 0) {
+        *perr = http_failure(p, "token endpoint", req, reason);
+        return DASH_ERR_TOKEN_EXPIRED;
+    }
+    if (!is_2xx(req->status)) {
+        *perr = http_failure(p, "token endpoint", req, reason);
+        return DASH_ERR_API_ERROR;
+    }
+    /* jansson's parse error quotes the body, which may hold a token:
+     * only say that it did not parse. */
+    if (!json_is_object(j)) {
+        *perr = apr_psprintf(p, "token endpoint: HTTP %d answer is not a JSON "
+                             "object", req->status);
+        return DASH_ERR_API_ERROR;
+    }
+    return read_token(out, p, j, req->status, perr);
+}
+
 dash_err_e dash_google_refresh(dash_token_t *out, apr_pool_t *p,
                                const dash_google_cfg_t *g,
                                const char *refresh_token, const char **perr)
 {
     dash_http_req_t req;
-    const char *herr = NULL, *reason, *sink;
-    json_t *j;
+    const char *herr = NULL, *sink;
     apr_status_t rv;
+    dash_err_e e;
 
     if (perr == NULL) {
         perr = &sink;
@@ -386,41 +458,16 @@ dash_err_e dash_google_refresh(dash_token_t *out, apr_pool_t *p,
                            "&client_secret=", dash_text_pct_encode(p, g->client_secret),
                            NULL);
 
+    dash_metrics_upstream_enter(g->metrics);
     rv = dash_http_perform(p, &req, 1, g->timeout, &herr);
+    dash_metrics_upstream_leave(g->metrics);
     if (rv != APR_SUCCESS) {
         *perr = apr_pstrcat(p, "token endpoint: ", herr ? herr : "curl set-up failed",
                             NULL);
         return DASH_ERR_API_ERROR;
     }
-    if (req.rv == APR_TIMEUP) {
-        *perr = apr_pstrcat(p, "token endpoint: timeout (", req.error, ")", NULL);
-        return DASH_ERR_API_TIMEOUT;
-    }
-    if (req.rv != APR_SUCCESS) {
-        *perr = apr_pstrcat(p, "token endpoint: ", req.error, NULL);
-        return DASH_ERR_API_ERROR;
-    }
-
-    j = body_json(p, &req);
-    reason = json_reason(p, j);
-    /* Google answers a revoked or expired refresh token with 400
-     * invalid_grant: the user must reconnect, so it is a 401 for us. Any
-     * other OAuth error (invalid_client: the site's client is wrong) is
-     * not the user's fault and stays a 502. */
-    if (reason && strcmp(reason, "invalid_grant") == 0) {
-        *perr = http_failure(p, "token endpoint", &req, reason);
-        return DASH_ERR_TOKEN_EXPIRED;
-    }
-    if (!is_2xx(req.status)) {
-        *perr = http_failure(p, "token endpoint", &req, reason);
-        return DASH_ERR_API_ERROR;
-    }
-    /* jansson's parse error quotes the body, which may hold a token:
-     * only say that it did not parse. */
-    if (!json_is_object(j)) {
-        *perr = apr_psprintf(p, "token endpoint: HTTP %d answer is not a JSON "
-                             "object", req.status);
-        return DASH_ERR_API_ERROR;
-    }
-    return read_token(out, p, j, req.status, perr);
+    e = token_answer(out, p, &req, perr);
+    count_call(p, g, &req, 1, e == DASH_OK);
+    return e;
 }
+

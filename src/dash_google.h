@@ -6,6 +6,7 @@
 #define DASH_GOOGLE_H
 
 #include "dash_dates.h"
+#include "dash_metrics.h"
 #include "dash_err.h"
 #include "dash_mode.h"
 #include "dash_table.h"
@@ -29,6 +30,7 @@ typedef struct {
     const char *client_id;         /* DashboardOAuthClient, may be NULL */
     const char *client_secret;
     apr_interval_time_t timeout;   /* DashboardUpstreamTimeout */
+    dash_metrics_t *metrics;       /* where each call is counted, or NULL */
 } dash_google_cfg_t;
 
 /*

@@ -95,14 +95,22 @@ void dash_metrics_request(dash_metrics_t *m, dash_metrics_endpoint_e ep,
     apr_atomic_inc64(&m->requests[ep][i]);
 }
 
-void dash_metrics_served(dash_metrics_t *m, dash_served_e how)
+void dash_metrics_served(dash_metrics_t *m, const char *how)
 {
-    if (m && (unsigned)how < DASH_SERVED_N) {
-        apr_atomic_inc64(&m->served[how]);
+    int i;
+
+    if (!m || !how) {
+        return;
+    }
+    for (i = 0; i < DASH_SERVED_N; i++) {
+        if (!strcmp(served_names[i], how)) {
+            apr_atomic_inc64(&m->served[i]);
+            return;
+        }
     }
 }
 
-void dash_metrics_report(dash_metrics_t *m, dash_outcome_e outcome)
+void dash_metrics_report(dash_metrics_t *m, dash_metrics_outcome_e outcome)
 {
     if (m && outcome != DASH_OUTCOME_NONE
         && (unsigned)outcome < DASH_OUTCOME_N) {
@@ -110,7 +118,7 @@ void dash_metrics_report(dash_metrics_t *m, dash_outcome_e outcome)
     }
 }
 
-void dash_metrics_refresh(dash_metrics_t *m, dash_outcome_e outcome)
+void dash_metrics_refresh(dash_metrics_t *m, dash_metrics_outcome_e outcome)
 {
     if (m && outcome != DASH_OUTCOME_NONE
         && (unsigned)outcome < DASH_OUTCOME_N) {
@@ -118,7 +126,7 @@ void dash_metrics_refresh(dash_metrics_t *m, dash_outcome_e outcome)
     }
 }
 
-void dash_metrics_wait(dash_metrics_t *m, dash_wait_e how)
+void dash_metrics_wait(dash_metrics_t *m, dash_metrics_wait_e how)
 {
     if (m && (unsigned)how < DASH_WAIT_N) {
         apr_atomic_inc64(&m->waits[how]);
@@ -153,7 +161,7 @@ void dash_metrics_upstream_leave(dash_metrics_t *m)
     }
 }
 
-void dash_metrics_observe(dash_metrics_t *m, dash_hist_e h,
+void dash_metrics_observe(dash_metrics_t *m, dash_metrics_hist_e h,
                           apr_interval_time_t d)
 {
     hist_t *hist;
@@ -191,7 +199,7 @@ static int listed(const char *const *list, const char *s)
     return 0;
 }
 
-dash_outcome_e dash_outcome_of(apr_status_t rv, int status,
+dash_metrics_outcome_e dash_metrics_outcome_of(apr_status_t rv, int status,
                                const char *reason, int readable)
 {
     if (rv == APR_TIMEUP) {
@@ -216,7 +224,7 @@ dash_outcome_e dash_outcome_of(apr_status_t rv, int status,
     return status >= 500 ? DASH_OUTCOME_HTTP_5XX : DASH_OUTCOME_HTTP_4XX;
 }
 
-const char *dash_outcome_name(dash_outcome_e outcome)
+const char *dash_metrics_outcome_name(dash_metrics_outcome_e outcome)
 {
     if ((unsigned)outcome >= DASH_OUTCOME_N) {
         outcome = DASH_OUTCOME_NONE;

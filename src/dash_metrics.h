@@ -32,7 +32,7 @@ typedef enum {
     DASH_SERVED_BYPASS,
     DASH_SERVED_STALE,
     DASH_SERVED_N
-} dash_served_e;
+} dash_metrics_served_e;
 
 /*
  * How one upstream call (an Analytics report, a token refresh) ended.
@@ -50,7 +50,7 @@ typedef enum {
     DASH_OUTCOME_PARSE,
     DASH_OUTCOME_CONNECT,
     DASH_OUTCOME_N
-} dash_outcome_e;
+} dash_metrics_outcome_e;
 
 /* How a single-flight wait for another request's fill ended (§12). */
 typedef enum {
@@ -58,13 +58,13 @@ typedef enum {
     DASH_WAIT_TIMEOUT,         /* DashboardLockWait ran out: fetched itself */
     DASH_WAIT_ERROR,           /* Redis failed while waiting: fetched itself */
     DASH_WAIT_N
-} dash_wait_e;
+} dash_metrics_wait_e;
 
 typedef enum {
     DASH_HIST_STATS = 0,       /* the stats handler, first to last byte */
     DASH_HIST_UPSTREAM,        /* one HTTP call to Google */
     DASH_HIST_N
-} dash_hist_e;
+} dash_metrics_hist_e;
 
 /* Bytes the block needs. */
 apr_size_t dash_metrics_size(void);
@@ -76,18 +76,20 @@ dash_metrics_t *dash_metrics_init(void *mem);
 /* A handler's answer; statuses outside the fixed set count as "other". */
 void dash_metrics_request(dash_metrics_t *m, dash_metrics_endpoint_e ep,
                           int status);
-void dash_metrics_served(dash_metrics_t *m, dash_served_e how);
+/* A successful stats answer, by its X-Dashboard-Cache value ("hit",
+ * "miss", "bypass", "stale"); any other value is not counted. */
+void dash_metrics_served(dash_metrics_t *m, const char *how);
 /* DASH_OUTCOME_NONE is not counted. */
-void dash_metrics_report(dash_metrics_t *m, dash_outcome_e outcome);
-void dash_metrics_refresh(dash_metrics_t *m, dash_outcome_e outcome);
-void dash_metrics_wait(dash_metrics_t *m, dash_wait_e how);
+void dash_metrics_report(dash_metrics_t *m, dash_metrics_outcome_e outcome);
+void dash_metrics_refresh(dash_metrics_t *m, dash_metrics_outcome_e outcome);
+void dash_metrics_wait(dash_metrics_t *m, dash_metrics_wait_e how);
 void dash_metrics_redis_error(dash_metrics_t *m);
 void dash_metrics_db_error(dash_metrics_t *m);
 /* A request starts / stops waiting on Google (a gauge). */
 void dash_metrics_upstream_enter(dash_metrics_t *m);
 void dash_metrics_upstream_leave(dash_metrics_t *m);
 /* One observation; a negative duration (the clock stepped) counts as 0. */
-void dash_metrics_observe(dash_metrics_t *m, dash_hist_e h,
+void dash_metrics_observe(dash_metrics_t *m, dash_metrics_hist_e h,
                           apr_interval_time_t d);
 
 /*
@@ -98,11 +100,11 @@ void dash_metrics_observe(dash_metrics_t *m, dash_hist_e h,
  * rate limits are told apart by Google's reason (a 403 carries either),
  * and a 429 is a rate limit unless its reason says quota.
  */
-dash_outcome_e dash_outcome_of(apr_status_t rv, int status,
+dash_metrics_outcome_e dash_metrics_outcome_of(apr_status_t rv, int status,
                                const char *reason, int readable);
 
 /* The label value of an outcome ("ok", "quota", ...), "none" for NONE. */
-const char *dash_outcome_name(dash_outcome_e outcome);
+const char *dash_metrics_outcome_name(dash_metrics_outcome_e outcome);
 
 /*
  * Reading the figures: each family (its name, type, help) and then its

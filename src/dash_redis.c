@@ -66,6 +66,7 @@ struct dash_redis_t {
     apr_interval_time_t timeout;
     dash_slot_t *slots;
     int nslots;
+    dash_metrics_t *metrics;   /* failed operations are counted here */
 #if APR_HAS_THREADS
     apr_thread_mutex_t *slot_lock;
 #endif
@@ -561,16 +562,26 @@ static apr_status_t run_op(dash_redis_t *c, apr_pool_t *p,
 
         rv = conn_open(&cn, c, p, perr, fresh);
         if (rv != APR_SUCCESS) {
-            return rv;
+            break;
         }
         rv = op(&cn, baton);
         retry = rv != APR_SUCCESS && cn.reused && cn.stale && !fresh;
         conn_close(&cn);
         if (!retry) {
-            return rv;
+            break;
         }
         fresh = 1;
     }
+    /* What the caller sees: the transparent retry above is no error. */
+    if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
+        dash_metrics_redis_error(c->metrics);
+    }
+    return rv;
+}
+
+void dash_redis_set_metrics(dash_redis_t *c, dash_metrics_t *m)
+{
+    c->metrics = m;
 }
 
 /* ------------------------------------------------------------------ */

@@ -11,6 +11,7 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
+#include "dash_metrics.h"
 #include "dash_redis_url.h"
 
 typedef struct dash_redis_t dash_redis_t;
@@ -24,6 +25,10 @@ typedef struct dash_redis_t dash_redis_t;
 apr_status_t dash_redis_create(dash_redis_t **pr, apr_pool_t *pool,
                                const dash_redis_url_t *u,
                                apr_interval_time_t timeout, int max_conns);
+
+/* Counts every operation that fails from now on (docs/metrics.md);
+ * NULL, the default, counts nothing. */
+void dash_redis_set_metrics(dash_redis_t *r, dash_metrics_t *m);
 
 /* GET: APR_SUCCESS with *val (NUL-terminated, from p), APR_NOTFOUND on a
  * miss, another status with *perr when Redis failed. */

@@ -71,9 +71,11 @@ static void test_counts(void **state)
     dash_metrics_request(m, DASH_METRICS_ACCOUNTS, 503);
     dash_metrics_request(m, DASH_METRICS_CACHE, 403);
     dash_metrics_request(m, DASH_METRICS_CACHE, 418);
-    dash_metrics_served(m, DASH_SERVED_HIT);
-    dash_metrics_served(m, DASH_SERVED_HIT);
-    dash_metrics_served(m, DASH_SERVED_STALE);
+    dash_metrics_served(m, "hit");
+    dash_metrics_served(m, "hit");
+    dash_metrics_served(m, "stale");
+    dash_metrics_served(m, "fresh");
+    dash_metrics_served(m, NULL);
     for (i = 0; i < 6; i++) {
         dash_metrics_report(m, DASH_OUTCOME_OK);
     }
@@ -214,36 +216,36 @@ static void test_label_escaping(void **state)
 static void test_outcome_names(void **state)
 {
     (void)state;
-    assert_string_equal(dash_outcome_name(DASH_OUTCOME_OK), "ok");
-    assert_string_equal(dash_outcome_name(DASH_OUTCOME_HTTP_4XX), "http_4xx");
-    assert_string_equal(dash_outcome_name(DASH_OUTCOME_RATE_LIMITED), "rate_limited");
-    assert_string_equal(dash_outcome_name(DASH_OUTCOME_CONNECT), "connect");
-    assert_string_equal(dash_outcome_name(DASH_OUTCOME_N), "none");
+    assert_string_equal(dash_metrics_outcome_name(DASH_OUTCOME_OK), "ok");
+    assert_string_equal(dash_metrics_outcome_name(DASH_OUTCOME_HTTP_4XX), "http_4xx");
+    assert_string_equal(dash_metrics_outcome_name(DASH_OUTCOME_RATE_LIMITED), "rate_limited");
+    assert_string_equal(dash_metrics_outcome_name(DASH_OUTCOME_CONNECT), "connect");
+    assert_string_equal(dash_metrics_outcome_name(DASH_OUTCOME_N), "none");
 }
 
 static void test_outcome_of(void **state)
 {
     (void)state;
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 200, NULL, 1), DASH_OUTCOME_OK);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 204, NULL, 1), DASH_OUTCOME_OK);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 200, NULL, 0), DASH_OUTCOME_PARSE);
-    assert_int_equal(dash_outcome_of(APR_ENOSPC, 0, NULL, 0), DASH_OUTCOME_PARSE);
-    assert_int_equal(dash_outcome_of(APR_TIMEUP, 0, NULL, 0), DASH_OUTCOME_TIMEOUT);
-    assert_int_equal(dash_outcome_of(APR_ECONNREFUSED, 0, NULL, 0), DASH_OUTCOME_CONNECT);
-    assert_int_equal(dash_outcome_of(APR_EGENERAL, 0, NULL, 0), DASH_OUTCOME_CONNECT);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 403, "quotaExceeded", 0), DASH_OUTCOME_QUOTA);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 403, "dailyLimitExceeded", 0), DASH_OUTCOME_QUOTA);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 429, "quotaExceeded", 0), DASH_OUTCOME_QUOTA);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 403, "rateLimitExceeded", 0), DASH_OUTCOME_RATE_LIMITED);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 403, "userRateLimitExceeded", 0), DASH_OUTCOME_RATE_LIMITED);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 429, NULL, 0), DASH_OUTCOME_RATE_LIMITED);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 429, "RESOURCE_EXHAUSTED", 0), DASH_OUTCOME_RATE_LIMITED);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 403, "forbidden", 0), DASH_OUTCOME_HTTP_4XX);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 401, "authError", 0), DASH_OUTCOME_HTTP_4XX);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 400, "invalid_grant", 0), DASH_OUTCOME_HTTP_4XX);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 302, NULL, 0), DASH_OUTCOME_HTTP_4XX);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 500, "backendError", 0), DASH_OUTCOME_HTTP_5XX);
-    assert_int_equal(dash_outcome_of(APR_SUCCESS, 503, NULL, 1), DASH_OUTCOME_HTTP_5XX);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 200, NULL, 1), DASH_OUTCOME_OK);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 204, NULL, 1), DASH_OUTCOME_OK);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 200, NULL, 0), DASH_OUTCOME_PARSE);
+    assert_int_equal(dash_metrics_outcome_of(APR_ENOSPC, 0, NULL, 0), DASH_OUTCOME_PARSE);
+    assert_int_equal(dash_metrics_outcome_of(APR_TIMEUP, 0, NULL, 0), DASH_OUTCOME_TIMEOUT);
+    assert_int_equal(dash_metrics_outcome_of(APR_ECONNREFUSED, 0, NULL, 0), DASH_OUTCOME_CONNECT);
+    assert_int_equal(dash_metrics_outcome_of(APR_EGENERAL, 0, NULL, 0), DASH_OUTCOME_CONNECT);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 403, "quotaExceeded", 0), DASH_OUTCOME_QUOTA);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 403, "dailyLimitExceeded", 0), DASH_OUTCOME_QUOTA);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 429, "quotaExceeded", 0), DASH_OUTCOME_QUOTA);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 403, "rateLimitExceeded", 0), DASH_OUTCOME_RATE_LIMITED);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 403, "userRateLimitExceeded", 0), DASH_OUTCOME_RATE_LIMITED);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 429, NULL, 0), DASH_OUTCOME_RATE_LIMITED);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 429, "RESOURCE_EXHAUSTED", 0), DASH_OUTCOME_RATE_LIMITED);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 403, "forbidden", 0), DASH_OUTCOME_HTTP_4XX);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 401, "authError", 0), DASH_OUTCOME_HTTP_4XX);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 400, "invalid_grant", 0), DASH_OUTCOME_HTTP_4XX);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 302, NULL, 0), DASH_OUTCOME_HTTP_4XX);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 500, "backendError", 0), DASH_OUTCOME_HTTP_5XX);
+    assert_int_equal(dash_metrics_outcome_of(APR_SUCCESS, 503, NULL, 1), DASH_OUTCOME_HTTP_5XX);
 }
 
 /* ---- several processes and threads on one shared block -------------- */
