@@ -77,7 +77,7 @@ int dashboard_handle_metrics(request_rec *r)
      * counters kept anywhere, build_info alone (docs/metrics.md). */
     body = dash_metrics_text(block, DASHBOARD_VERSION, r->pool, &len);
     ap_set_content_type(r, PROMETHEUS_TYPE);
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Cache-Control", "private, no-store");
     ap_set_content_length(r, len);
     if (!r->header_only) {
         ap_rwrite(body, (int)len, r);
