@@ -110,19 +110,25 @@ void dash_metrics_served(dash_metrics_t *m, const char *how)
     }
 }
 
+static void count_outcome(volatile apr_uint64_t *row,
+                          dash_metrics_outcome_e outcome)
+{
+    if (outcome != DASH_OUTCOME_NONE && (unsigned)outcome < DASH_OUTCOME_N) {
+        apr_atomic_inc64(&row[outcome]);
+    }
+}
+
 void dash_metrics_report(dash_metrics_t *m, dash_metrics_outcome_e outcome)
 {
-    if (m && outcome != DASH_OUTCOME_NONE
-        && (unsigned)outcome < DASH_OUTCOME_N) {
-        apr_atomic_inc64(&m->reports[outcome]);
+    if (m) {
+        count_outcome(m->reports, outcome);
     }
 }
 
 void dash_metrics_refresh(dash_metrics_t *m, dash_metrics_outcome_e outcome)
 {
-    if (m && outcome != DASH_OUTCOME_NONE
-        && (unsigned)outcome < DASH_OUTCOME_N) {
-        apr_atomic_inc64(&m->refreshes[outcome]);
+    if (m) {
+        count_outcome(m->refreshes, outcome);
     }
 }
 

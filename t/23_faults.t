@@ -19,16 +19,7 @@ END {
     eval { stack('pg-start') } if $pg_down;
 }
 
-my $log_file = Apache::Test::vars('t_logs') . '/error_log';
-sub log_since {
-    my ($offset) = @_;
-    open my $fh, '<', $log_file or die "$log_file: $!";
-    seek $fh, $offset, 0;
-    local $/;
-    my $s = <$fh>;
-    close $fh;
-    return $s // '';
-}
+my $log_file = error_log();
 
 my $today = today_local();
 my $u = 'fault-user-0001';

@@ -25,16 +25,7 @@ use Dash::Metrics qw(parse key);
 my $redis_down = 0;
 END { eval { stack('redis-start') } if $redis_down; }
 
-my $log_file = Apache::Test::vars('t_logs') . '/error_log';
-sub log_since {
-    my ($offset) = @_;
-    open my $fh, '<', $log_file or die "$log_file: $!";
-    seek $fh, $offset, 0;
-    local $/;
-    my $s = <$fh>;
-    close $fh;
-    return $s // '';
-}
+my $log_file = error_log();
 
 # ---- reading the figures ---------------------------------------------------
 
@@ -117,7 +108,6 @@ my (undef, $first) = scrape();
 is_deeply $first->{errors}, [], 'the exposition is valid before the sequence'
     or diag explain $first->{errors};
 my $before = $first->{samples};
-my $log_offset = -s $log_file;
 
 # ---- 1. a miss, then hits over three connections held open at once ------------
 

@@ -14,13 +14,14 @@ use DBI ();
 use URI ();
 use Test::More ();
 use Redis ();
+use Apache::Test ();
 use Apache::TestRequest ();
 
 our @EXPORT = qw(
     call get_json json_of db db_do add_account add_video clear_user
     redis google google_reset counters requests report_requests
     stand_in_raw stand_in_answer stack today_local add_days flush_redis
-    is_error is_json_string $JSON_TYPE
+    is_error is_json_string $JSON_TYPE error_log log_since
 );
 
 my $json = JSON::PP->new->utf8->canonical;
@@ -239,6 +240,21 @@ sub is_error {
     Test::More::is($h->{code}, $code, "$name: code $code");
     Test::More::ok(is_json_string($h->{message}) && length $h->{message},
                    "$name: message is a non-empty string");
+}
+
+# ---- the server's error_log ------------------------------------------------
+
+sub error_log { return Apache::Test::vars('t_logs') . '/error_log'; }
+
+# What the server logged from byte offset on (-s error_log() before).
+sub log_since {
+    my ($offset) = @_;
+    open my $fh, '<', error_log() or die error_log() . ": $!";
+    seek $fh, $offset, 0;
+    local $/;
+    my $s = <$fh>;
+    close $fh;
+    return $s // '';
 }
 
 # stack('pg-stop') etc.
