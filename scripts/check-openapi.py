@@ -257,6 +257,10 @@ def main():
           f"{len(described)} described responses seen")
     if unseen and os.environ.get("DASH_OPENAPI_VERBOSE"):
         print("check-openapi: never seen: " + ", ".join(unseen))
+    if problems:
+        print("check-openapi: every response the suite gets must be described by "
+              "docs/openapi.yaml: fix the module, or describe the new answer there "
+              "(and in docs/api.md)", file=sys.stderr)
     return 1 if problems else 0
 
 
