@@ -35,8 +35,8 @@ static const char *const outcome_names[DASH_OUTCOME_N] = {
     "none", "ok", "timeout", "http_4xx", "http_5xx", "quota",
     "rate_limited", "parse", "connect"
 };
-static const char *const wait_names[DASH_WAIT_N] = {
-    "filled", "timeout", "error"
+static const char *const wait_names[DASH_METRICS_WAIT_N] = {
+    "filled", "taken", "timeout", "error"
 };
 
 /* Upper bounds, in microseconds and as the `le` label. From a Redis hit
@@ -64,7 +64,7 @@ struct dash_metrics_t {
     volatile apr_uint64_t served[DASH_SERVED_N];
     volatile apr_uint64_t reports[DASH_OUTCOME_N];
     volatile apr_uint64_t refreshes[DASH_OUTCOME_N];
-    volatile apr_uint64_t waits[DASH_WAIT_N];
+    volatile apr_uint64_t waits[DASH_METRICS_WAIT_N];
     volatile apr_uint64_t redis_errors;
     volatile apr_uint64_t db_errors;
     volatile apr_uint64_t upstream_in_flight;
@@ -134,7 +134,7 @@ void dash_metrics_refresh(dash_metrics_t *m, dash_metrics_outcome_e outcome)
 
 void dash_metrics_wait(dash_metrics_t *m, dash_metrics_wait_e how)
 {
-    if (m && (unsigned)how < DASH_WAIT_N) {
+    if (m && (unsigned)how < DASH_METRICS_WAIT_N) {
         apr_atomic_inc64(&m->waits[how]);
     }
 }
@@ -377,7 +377,7 @@ void dash_metrics_visit(const dash_metrics_t *m, const char *version,
     labelled(&w, "mod_dashboard_singleflight_waits_total",
              "Waits for another request's fill of the same cache key, by how "
              "they ended.",
-             "outcome", wait_names, m->waits, 0, DASH_WAIT_N);
+             "outcome", wait_names, m->waits, 0, DASH_METRICS_WAIT_N);
     family(&w, "mod_dashboard_redis_errors_total", "counter",
            "Redis operations that failed (the request went on uncached).");
     sample(&w, "mod_dashboard_redis_errors_total", "", get(&m->redis_errors));

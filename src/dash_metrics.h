@@ -54,10 +54,11 @@ typedef enum {
 
 /* How a single-flight wait for another request's fill ended (§12). */
 typedef enum {
-    DASH_WAIT_FILLED = 0,      /* the value appeared: answered as a hit */
-    DASH_WAIT_TIMEOUT,         /* DashboardLockWait ran out: fetched itself */
-    DASH_WAIT_ERROR,           /* Redis failed while waiting: fetched itself */
-    DASH_WAIT_N
+    DASH_METRICS_WAIT_FILLED = 0,  /* the value appeared: answered as a hit */
+    DASH_METRICS_WAIT_TAKEN,       /* the holder left without a value: fetched itself */
+    DASH_METRICS_WAIT_TIMEOUT,     /* DashboardLockWait ran out: fetched itself */
+    DASH_METRICS_WAIT_ERROR,       /* Redis failed while waiting: fetched itself */
+    DASH_METRICS_WAIT_N
 } dash_metrics_wait_e;
 
 typedef enum {

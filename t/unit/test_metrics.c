@@ -83,7 +83,7 @@ static void test_counts(void **state)
     dash_metrics_report(m, DASH_OUTCOME_NONE);
     dash_metrics_refresh(m, DASH_OUTCOME_RATE_LIMITED);
     dash_metrics_refresh(m, DASH_OUTCOME_CONNECT);
-    dash_metrics_wait(m, DASH_WAIT_TIMEOUT);
+    dash_metrics_wait(m, DASH_METRICS_WAIT_TIMEOUT);
     dash_metrics_redis_error(m);
     dash_metrics_redis_error(m);
     dash_metrics_db_error(m);
@@ -187,8 +187,8 @@ static void test_format(void **state)
     /* build_info, requests, stats cache, reports, refreshes, waits,
      * redis, database, in flight, two histograms. */
     assert_int_equal(families, 11);
-    /* 1 + 3*12 + 4 + 8 + 8 + 3 + 1 + 1 + 1 + 2*(13 + 2) */
-    assert_int_equal(samples, 93);
+    /* 1 + 3*12 + 4 + 8 + 8 + 4 + 1 + 1 + 1 + 2*(13 + 2) */
+    assert_int_equal(samples, 94);
 }
 
 static void test_off(void **state)
