@@ -22,7 +22,8 @@ CORE_CFLAGS = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
 UNIT_SRC  := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN  := $(patsubst t/unit/%.c,build/%,$(UNIT_SRC))
 
-.PHONY: all install deps unit test check demo demo-stop bench clean boundary directives openapi doclinks
+.PHONY: all install deps unit test check demo demo-stop bench clean boundary directives openapi doclinks \
+	test-asan
 
 all: .libs/mod_dashboard.so
 
@@ -95,6 +96,11 @@ check: all unit boundary directives openapi doclinks
 # The sub-make re-reads this file once apr-1-config and apxs exist.
 test: deps
 	$(MAKE) check
+
+# The unit tests and the whole suite with the module under ASan and UBSan
+# (gcc), in a copy of the checkout under build/asan; any report fails it.
+test-asan: deps
+	scripts/test-asan.sh
 
 # The dashboard on http://127.0.0.1:8080 with demo data; `make demo-stop`.
 demo: deps

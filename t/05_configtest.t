@@ -29,7 +29,8 @@ ${dbd}LoadModule dashboard_module $so
 $body
 CONF
     close $fh;
-    my $out = `/usr/sbin/apache2 -t -f "$dir/httpd.conf" 2>&1`;
+    my $httpd = $ENV{DASH_HTTPD} // '/usr/sbin/apache2';
+    my $out = `$httpd -t -f "$dir/httpd.conf" 2>&1`;
     return ($? >> 8, $out);
 }
 

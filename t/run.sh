@@ -3,9 +3,12 @@
 # once per MPM (event, then prefork). Called by `make test`; arguments are
 # passed to Apache::Test (e.g. t/run.sh t/20_stats.t). Then every response
 # the tests received is checked against docs/openapi.yaml.
-#   DASH_MPMS="event prefork"   which MPMs to run under
-#   DASH_HTTPD_PORT=8529        httpd's first port (the test vhosts take the
-#                               next ones); default: Apache::Test picks
+#   DASH_MPMS="event prefork"     which MPMs to run under
+#   DASH_HTTPD=/usr/sbin/apache2  the httpd binary (make test-asan: a wrapper)
+#   DASH_HTTPD_PORT=8529          httpd's first port (the test vhosts take the
+#                                 next ones); default: Apache::Test picks
+#   DASH_KEEP_LOGS=DIR            copy each MPM's error_log there (as
+#                                 error_log.MPM) before the next run cleans it
 # Ports of the stack: see t/stack.sh.
 set -euo pipefail
 
@@ -32,12 +35,15 @@ for mpm in $mpms; do
     echo "=== Apache::Test suite under the $mpm MPM"
     perl t/TEST.PL -clean >/dev/null 2>&1 || true
     if ! APACHE_TEST_NO_STICKY_PREFERENCES=1 perl t/TEST.PL \
-            -httpd /usr/sbin/apache2 -apxs "$(command -v apxs)" \
+            -httpd "${DASH_HTTPD:-/usr/sbin/apache2}" -apxs "$(command -v apxs)" \
             -httpd_conf "$top/t/conf/inherit-$mpm.conf" -documentroot "$docroot" \
             -port "${DASH_HTTPD_PORT:-select}" -maxclients 20 "$@"; then
         status=1
         echo "=== error_log tail ($mpm)"
         tail -n 40 t/logs/error_log 2>/dev/null || true
+    fi
+    if [ -n "${DASH_KEEP_LOGS:-}" ]; then
+        cp t/logs/error_log "$DASH_KEEP_LOGS/error_log.$mpm" 2>/dev/null || true
     fi
 done
 perl t/TEST.PL -clean >/dev/null 2>&1 || true
