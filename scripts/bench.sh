@@ -11,14 +11,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # Under /tmp: the children (www-data) serve the static file from here.
 run=${DASH_BENCH_DIR:-/tmp/mod_dashboard-bench}
 port=${DASH_BENCH_PORT:-8090}
-export DASH_STACK_DIR=$run/stack
-export DASH_PG_PORT=${DASH_BENCH_PG_PORT:-54349}
-export DASH_REDIS_PORT=${DASH_BENCH_REDIS_PORT:-63819}
-export DASH_GOOGLE_PORT=${DASH_BENCH_GOOGLE_PORT:-18109}
 export DASH_CLIENT_ID=bench-client.apps.googleusercontent.com
 export DASH_CLIENT_SECRET=bench-secret
 # shellcheck source=scripts/lib.sh
 . "$top/scripts/lib.sh"
+use_bench_stack
 google=http://127.0.0.1:$DASH_GOOGLE_PORT
 base=http://127.0.0.1:$port
 user=bench-user

@@ -37,15 +37,6 @@ DashboardOAuthClient $DASH_CLIENT_ID file:$run/oauth-secret
     AuthUserFile "$run/htpasswd"
     Require valid-user
 </Location>
-<Location /dashboard/accounts>
-    SetHandler dashboard-accounts
-</Location>
-<Location /dashboard/stats>
-    SetHandler dashboard-stats
-</Location>
-<Location /dashboard/cache>
-    SetHandler dashboard-cache
-</Location>
 
 # The counters of docs/metrics.md, for this host only.
 <Location /dashboard-metrics>
@@ -57,6 +48,7 @@ DashboardOAuthClient $DASH_CLIENT_ID file:$run/oauth-secret
     Require ip 127.0.0.1
 </Location>
 CONF
+        conf_handlers /dashboard
     } >"$run/httpd.conf"
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mod_dashboard needs to build, test and run
-# its demo; installs nothing when they are all present. Debian 12, as root.
+# its demo (and, named as arguments, the extra groups below); installs
+# nothing when they are all present. Debian 12, as root.
 set -euo pipefail
 
 PACKAGES=(
@@ -18,6 +19,14 @@ PACKAGES=(
     # make bench (wrk; pgrep from procps)
     wrk procps
 )
+
+# Tools of the targets outside `make test`: scripts/deps.sh GROUP...
+for group in "$@"; do
+    case $group in
+        valgrind) PACKAGES+=(valgrind) ;;                 # make valgrind
+        *) echo "deps: unknown group $group" >&2; exit 2 ;;
+    esac
+done
 
 # promtool, which checks the metrics output (t/40_metrics.t), is taken out
 # of Debian's prometheus package (19 MB, a few seconds) rather than

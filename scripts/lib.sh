@@ -6,6 +6,24 @@
 httpd=/usr/sbin/apache2
 mods=/usr/lib/apache2/modules
 
+# The bench's throw-away stack (make bench, make valgrind: one at a time),
+# under $run/stack, on the DASH_BENCH_* ports.
+use_bench_stack() {
+    export DASH_STACK_DIR=$run/stack
+    export DASH_PG_PORT=${DASH_BENCH_PG_PORT:-54349}
+    export DASH_REDIS_PORT=${DASH_BENCH_REDIS_PORT:-63819}
+    export DASH_GOOGLE_PORT=${DASH_BENCH_GOOGLE_PORT:-18109}
+}
+
+# The three handlers under PREFIX (e.g. /dashboard), behind whatever
+# authentication the caller puts on PREFIX/.
+conf_handlers() { # prefix
+    local h
+    for h in accounts stats cache; do
+        printf '<Location %s/%s>\n    SetHandler dashboard-%s\n</Location>\n' "$1" "$h" "$h"
+    done
+}
+
 # The server, its modules (mod_NAME for each extra argument), mod_dbd and
 # mod_dashboard pointed at the stack. The caller appends the rest.
 conf_head() { # mpm loglevel [module ...]
