@@ -8,6 +8,7 @@
 #   t/stack.sh pg-freeze|pg-thaw   SIGSTOP / SIGCONT the postmaster and
 #                                  every backend: a stalled server
 #   t/stack.sh google-stop|google-start
+#   t/stack.sh redis-kill          SIGKILL, as a crash or the OOM killer would
 #
 # Settings (environment): DASH_STACK_DIR (default t/tmp/stack),
 # DASH_PG_DIR (default /tmp/mod_dashboard-pg-PORT: the postgres user must
@@ -84,6 +85,17 @@ pg_signal() {
     kill "-$1" "$pid" $(pgrep -P "$pid") 2>/dev/null
 }
 
+redis_kill() {
+    local pid
+    pid=$(cat "$dir/redis/redis.pid" 2>/dev/null) || return 0
+    kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || { rm -f "$dir/redis/redis.pid"; return 0; }
+        sleep 0.1
+    done
+    say "redis $pid did not die"; return 1
+}
+
 redis_start() {
     mkdir -p "$dir/redis"
     redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
@@ -152,7 +164,8 @@ case "${1:-}" in
     pg-thaw) pg_signal CONT ;;
     redis-start) redis_start ;;
     redis-stop) redis_stop ;;
+    redis-kill) redis_kill ;;
     google-start) google_start ;;
     google-stop) google_stop ;;
-    *) echo "usage: $0 start|stop|env|pg-start|pg-stop|pg-freeze|pg-thaw|redis-start|redis-stop|google-start|google-stop" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|env|pg-start|pg-stop|pg-freeze|pg-thaw|redis-start|redis-stop|redis-kill|google-start|google-stop" >&2; exit 2 ;;
 esac
