@@ -22,10 +22,13 @@ CORE_CFLAGS = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
 UNIT_SRC  := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN  := $(patsubst t/unit/%.c,build/%,$(UNIT_SRC))
 
-.PHONY: all install deps unit test check demo demo-stop bench clean boundary directives openapi doclinks \
-	test-asan valgrind
+.PHONY: all install install-ui deps unit test check demo demo-stop bench clean boundary directives \
+	openapi doclinks test-asan valgrind
 
-all: .libs/mod_dashboard.so
+UI_DIR    ?= /usr/local/share/mod_dashboard/ui
+UI_VENDOR := ui/vendor/chart.umd.js
+
+all: .libs/mod_dashboard.so $(UI_VENDOR)
 
 build/core/%.o: src/%.c $(CORE_HDR) Makefile
 	@mkdir -p build/core
@@ -42,8 +45,23 @@ $(CORE_LIB): $(CORE_OBJ)
 	    || { cat build/apxs.log; exit 1; }
 	@echo "built .libs/mod_dashboard.so (apxs output: build/apxs.log)"
 
-install: .libs/mod_dashboard.so
+install: .libs/mod_dashboard.so install-ui
 	$(APXS) -i -n dashboard mod_dashboard.la
+
+# --- the dashboard page (ui/): Chart.js comes from npm, not from git ------
+# npm ci fills node_modules/ with exactly what package-lock.json pins (as
+# scripts/deps.sh does; again here when a checkout rewrote the lockfile).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(UI_VENDOR): node_modules/.package-lock.json
+	@mkdir -p ui/vendor
+	cp node_modules/chart.js/dist/chart.umd.js $@
+
+install-ui: $(UI_VENDOR)
+	install -d $(DESTDIR)$(UI_DIR)/vendor
+	install -m 644 ui/index.html ui/dashboard.css ui/dashboard.js $(DESTDIR)$(UI_DIR)/
+	install -m 644 $(UI_VENDOR) $(DESTDIR)$(UI_DIR)/vendor/
 
 # --- core unit tests (cmocka), no httpd involved -------------------------
 build/%: t/unit/%.c $(CORE_LIB) $(CORE_HDR) $(wildcard t/unit/*.h)
@@ -109,7 +127,7 @@ valgrind:
 	$(MAKE) all
 	scripts/valgrind.sh
 
-# The dashboard on http://127.0.0.1:8080 with demo data; `make demo-stop`.
+# The dashboard on http://127.0.0.1:8080/dashboard/ui/ with demo data; `make demo-stop`.
 demo: deps
 	$(MAKE) all
 	scripts/demo.sh start
@@ -122,4 +140,4 @@ bench: deps
 	scripts/bench.sh
 
 clean:
-	rm -rf build .libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs
+	rm -rf build .libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs ui/vendor

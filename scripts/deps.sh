@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mod_dashboard needs to build, test and run
-# its demo (and, named as arguments, the extra groups below); installs
+# its demo (and, named as arguments, the extra groups below), then the npm
+# packages of package-lock.json (Chart.js for the dashboard page,
+# playwright-core for its browser test) into node_modules/; installs
 # nothing when they are all present. Debian 12, as root.
 set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
 
 PACKAGES=(
     # build
@@ -18,6 +22,8 @@ PACKAGES=(
     python3-jsonschema python3-yaml
     # make bench (wrk; pgrep from procps)
     wrk procps
+    # the dashboard page's browser test: Debian's Chromium, a Korean font
+    chromium fonts-nanum
 )
 
 # Tools of the targets outside `make test`: scripts/deps.sh GROUP...
@@ -40,14 +46,19 @@ for p in "${PACKAGES[@]}"; do
         missing+=("$p")
     fi
 done
+# Node.js may come from elsewhere than Debian (NodeSource ships npm inside
+# its nodejs): ask for the commands, not for the packages.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 need_promtool=0
 [ -x "$PROMTOOL" ] || command -v promtool >/dev/null || need_promtool=1
-[ ${#missing[@]} -eq 0 ] && [ $need_promtool -eq 0 ] && exit 0
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+if [ ${#missing[@]} -gt 0 ] || [ $need_promtool -eq 1 ]; then
+    $SUDO apt-get update -qq
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "deps: installing ${missing[*]}"
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -61,4 +72,13 @@ if [ $need_promtool -eq 1 ]; then
     dpkg-deb --fsys-tarfile "$work"/prometheus_*.deb \
         | tar -x -C "$work" ./usr/bin/promtool
     $SUDO install -D -m 755 "$work/usr/bin/promtool" "$PROMTOOL"
+fi
+
+# npm ci writes node_modules/.package-lock.json: older than the lockfile
+# (or absent) means node_modules/ is not what package-lock.json says.
+stamp=$top/node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || [ "$top/package-lock.json" -nt "$stamp" ] \
+        || [ "$top/package.json" -nt "$stamp" ]; then
+    echo "deps: npm ci"
+    (cd "$top" && npm ci --no-audit --no-fund --loglevel=error)
 fi
