@@ -25,10 +25,20 @@ stop() {
 
 write_conf() {
     {
-        conf_head event "warn dashboard:info" authn_file authz_host status
+        conf_head event "warn dashboard:info" authn_file authz_host status alias dir mime
         cat <<CONF
 CustomLog "$run/access_log" "%h %u \"%r\" %>s %b %D"
 DashboardOAuthClient $DASH_CLIENT_ID file:$run/oauth-secret
+
+# The dashboard page, under /dashboard/ and so behind the same login.
+TypesConfig /etc/mime.types
+Alias /dashboard/ui "$run/ui"
+<Directory "$run/ui">
+    Options None
+    AllowOverride None
+    DirectoryIndex index.html
+    Require all granted
+</Directory>
 
 <Location /dashboard/>
     AuthType Basic
@@ -59,6 +69,9 @@ start() {
     "$top/t/stack.sh" start
     psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$DASH_PG_PORT" -U dashboard \
         -d dashboard -f "$top/demo/seed.sql" >/dev/null
+    # The children (www-data) read the page: a copy under $run, like the
+    # password file below.
+    cp -R "$top/ui" "$run/ui"
     printf '%s\n' "$DASH_CLIENT_SECRET" >"$run/oauth-secret"
     chmod 600 "$run/oauth-secret"
     : >"$run/htpasswd"
@@ -70,7 +83,9 @@ start() {
     cat <<MSG
 
 mod_dashboard demo is running on http://127.0.0.1:$port
-Users (password "demo"): han (one channel), min (two channels), kim (none)
+
+  The dashboard page:  http://127.0.0.1:$port/dashboard/ui/
+  Users (password "demo"): han (one channel), min (two channels), kim (none)
 
   curl -u han:demo http://127.0.0.1:$port/dashboard/accounts
   curl -u han:demo http://127.0.0.1:$port/dashboard/stats
