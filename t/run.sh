@@ -20,9 +20,14 @@ mpms=${DASH_MPMS:-event prefork}
 # request: keep it where they can, whatever the checkout's permissions.
 docroot=$(mktemp -d /tmp/mod_dashboard-htdocs.XXXXXX)
 chmod 755 "$docroot"
+# The same for the dashboard page (t/conf/extra.conf.in's Alias).
+export DASH_UI_DIR
+DASH_UI_DIR=$(mktemp -d /tmp/mod_dashboard-ui.XXXXXX)
+cp -R ui/. "$DASH_UI_DIR"
+chmod -R a+rX "$DASH_UI_DIR"
 
 t/stack.sh start
-trap 't/stack.sh stop; rm -rf "$docroot"' EXIT
+trap 't/stack.sh stop; rm -rf "$docroot" "$DASH_UI_DIR"' EXIT
 # shellcheck disable=SC1091
 . t/tmp/stack/env
 # Every response the suite gets (t/lib/Dash/Test.pm's call) is recorded
@@ -31,6 +36,9 @@ export DASH_RESPONSES="$top/t/tmp/responses.jsonl"
 rm -f "$DASH_RESPONSES"
 
 status=0
+# The dashboard page's browser test (t/40_ui.t) runs under the first MPM
+# only: the page is static files over the same API.
+export DASH_UI_BROWSER=1
 for mpm in $mpms; do
     echo "=== Apache::Test suite under the $mpm MPM"
     perl t/TEST.PL -clean >/dev/null 2>&1 || true
@@ -45,6 +53,7 @@ for mpm in $mpms; do
     if [ -n "${DASH_KEEP_LOGS:-}" ]; then
         cp t/logs/error_log "$DASH_KEEP_LOGS/error_log.$mpm" 2>/dev/null || true
     fi
+    DASH_UI_BROWSER=0
 done
 perl t/TEST.PL -clean >/dev/null 2>&1 || true
 if [ -s "$DASH_RESPONSES" ]; then
