@@ -56,7 +56,8 @@ def check(target_file, anchor, where, problems):
 problems = []
 sources = [p for pattern in ("*.c", "*.h", "src/*.[ch]", "t/*.t", "t/lib/*/*.pm",
                              "t/unit/*.[ch]", "scripts/*", "Makefile", "conf/*",
-                             "t/conf/*.in", "t/run.sh", "t/stack.sh")
+                             "t/conf/*.in", "t/run.sh", "t/stack.sh",
+                             "ui/*.html", "ui/*.css", "ui/*.js", "t/browser/*.mjs")
            for p in glob.glob(os.path.join(top, pattern)) if os.path.isfile(p)]
 cited = 0
 for path in sorted(set(sources)):
