@@ -25,8 +25,20 @@ apr_status_t dash_json_parse(json_t **pj, apr_pool_t *p, const char *buf,
 /*
  * Compact, key-order-preserving serialization into memory from p
  * (NUL-terminated; *plen set when plen is non-NULL). NULL on failure.
+ * The bytes are json_dumps(JSON_COMPACT)'s, with every real in the
+ * shortest form that reads back as the same double (dash_num.h).
  */
 char *dash_json_dump(apr_pool_t *p, const json_t *j, apr_size_t *plen);
+
+/*
+ * dash_json_dump with the values holes[0..nholes-1] (pointers into j)
+ * left out: offsets[i] is where holes[i]'s text would start in the
+ * output, for the caller to splice its own text in. NULL also when a
+ * hole is not part of j.
+ */
+char *dash_json_dump_split(apr_pool_t *p, const json_t *j,
+                           const json_t *const *holes, int nholes,
+                           apr_size_t *offsets, apr_size_t *plen);
 
 /*
  * A JSON number for a value already rounded as the contract wants:

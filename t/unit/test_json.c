@@ -4,6 +4,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <math.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -146,6 +148,56 @@ static void test_dump_replace_keeps_order(void **state)
     assert_string_equal(dump(p, o), "{\"a\":9,\"b\":2,\"c\":3}");
 }
 
+/* Without reals the writer's bytes are json_dumps(JSON_COMPACT)'s: every
+ * escape, every control character, integer extremes, nesting. */
+static void test_dump_same_bytes_as_jansson(void **state)
+{
+    apr_pool_t *p = *state;
+    json_t *o = dash_json_pool(p, json_object());
+    json_t *arr = json_array();
+    char ctl[2] = { 0, 0 };
+    char *ref;
+    int c;
+
+    assert_int_equal(json_object_set_new(o, "k\"\\\t", arr), 0);
+    for (c = 1; c < 0x20; c++) {
+        ctl[0] = (char)c;
+        assert_int_equal(json_array_append_new(arr, json_string(ctl)), 0);
+    }
+    assert_int_equal(json_array_append_new(arr, json_stringn("a\0b", 3)), 0);
+    assert_int_equal(json_array_append_new(arr, json_string("\x7f/é€😀")), 0);
+    assert_int_equal(json_array_append_new(arr, json_integer(LLONG_MAX)), 0);
+    assert_int_equal(json_array_append_new(arr, json_integer(LLONG_MIN)), 0);
+    assert_int_equal(json_array_append_new(arr, json_false()), 0);
+    assert_int_equal(json_object_set_new(o, "", json_pack("{s:[],s:{s:[[]]}}", "a", "b", "c")), 0);
+    ref = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(ref);
+    assert_string_equal(dump(p, o), ref);
+    free(ref);
+}
+
+/* dash_json_dump_split leaves the holes out and says where they were. */
+static void test_dump_split(void **state)
+{
+    apr_pool_t *p = *state;
+    json_t *o = dash_json_pool(p, json_pack("{s:i,s:[i,i],s:s}", "a", 1, "b", 2, 3, "c", "x"));
+    const json_t *holes[2];
+    apr_size_t off[2], len;
+    char *s;
+
+    holes[0] = json_object_get(o, "c");
+    holes[1] = json_array_get(json_object_get(o, "b"), 0);
+    s = dash_json_dump_split(p, o, holes, 2, off, &len);
+    assert_non_null(s);
+    assert_string_equal(s, "{\"a\":1,\"b\":[,3],\"c\":}");
+    assert_int_equal(len, strlen(s));
+    assert_int_equal(off[0], strlen("{\"a\":1,\"b\":[,3],\"c\":"));
+    assert_int_equal(off[1], strlen("{\"a\":1,\"b\":["));
+    /* a hole that is not in the document */
+    holes[1] = dash_json_pool(p, json_integer(1));
+    assert_null(dash_json_dump_split(p, o, holes, 2, off, &len));
+}
+
 /* ---- dash_json_number ------------------------------------------------------------ */
 
 static void test_number_integers(void **state)
@@ -271,6 +323,8 @@ int main(void)
         T(test_dump_compact_ordered_utf8),
         T(test_dump_scalar_and_null),
         T(test_dump_replace_keeps_order),
+        T(test_dump_same_bytes_as_jansson),
+        T(test_dump_split),
         T(test_number_integers),
         T(test_number_reals_shortest),
         T(test_number_mixed_document),
