@@ -370,17 +370,30 @@ const command_rec dashboard_cmds[] = {
 void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
 {
     server_rec *sp, *prev;
+    dash_memo_t *memo = NULL;
+    apr_pool_t *mpool;
+    apr_status_t rv;
     int threads = 1;
 
     if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS
         || threads < 1) {
         threads = 1;
     }
+    rv = apr_pool_create(&mpool, pchild);
+    if (rv == APR_SUCCESS) {
+        apr_pool_tag(mpool, "dashboard_memo");
+        rv = dash_memo_create(&memo, mpool, DASHBOARD_MEMO_BYTES);
+    }
+    if (rv != APR_SUCCESS) {
+        memo = NULL;
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "cannot set up the memo "
+                     "of cache hits; every hit is parsed and validated");
+    }
     for (sp = s; sp; sp = sp->next) {
         dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(sp);
         apr_pool_t *pool;
-        apr_status_t rv;
 
+        cfg->memo = memo;
         cfg->redis = NULL;
         if (!cfg->redis_url) {
             continue;

@@ -9,6 +9,7 @@
 #include "mod_dashboard.h"
 
 #include "dash_google.h"
+#include "dash_memo.h"
 #include "dash_metrics.h"
 #include "dash_redis.h"
 
@@ -38,6 +39,8 @@ typedef struct {
     /* Per child process, set in dashboard_config_child_init; shared by the
      * vhosts that use the same Redis. NULL when caching is off. */
     dash_redis_t *redis;
+    /* Per child, shared by every vhost: validated hits by their bytes. */
+    dash_memo_t *memo;
 } dashboard_srv_cfg_t;
 
 /* Per directory (Location). */
@@ -59,7 +62,11 @@ const dashboard_dir_cfg_t *dashboard_dir_cfg(const request_rec *r);
  * unset value can still be told from one set to the default until then. */
 void dashboard_config_resolve(server_rec *s);
 
-/* One Redis connection pool per child and per distinct Redis. */
+/* The memo of cache hits each child keeps (docs/behaviour.md#cache). */
+#define DASHBOARD_MEMO_BYTES ((apr_size_t)4 * 1024 * 1024)
+
+/* One Redis connection pool per child and per distinct Redis, and the
+ * child's memo of cache hits. */
 void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* The Google settings of a server. */

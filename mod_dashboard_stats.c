@@ -146,29 +146,40 @@ static int fail(dashboard_stats_req_t *st, dash_err_e err)
     return finish(st, dashboard_reply_error(st->r, err));
 }
 
-static int reply(dashboard_stats_req_t *st, json_t *resp)
+/* Every answer goes through a template: the counts spliced into the
+ * body (docs/behaviour.md#upload-counts). */
+static int reply_tpl(dashboard_stats_req_t *st, const dash_stats_tpl_t *tpl)
 {
     apr_size_t len;
-    char *body = NULL;
+    char *body = dash_stats_fill(st->r->pool, tpl, st->current, st->previous,
+                                 &len);
 
-    if (resp) {
-        dash_stats_set_uploads(resp, st->current, st->previous);
-        body = dash_json_dump(st->r->pool, resp, &len);
-    }
-    if (!body) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, st->r,
-                      "dashboard: cannot serialize the stats response");
-        return fail(st, DASH_ERR_INTERNAL);
-    }
     apr_table_setn(st->r->headers_out, "X-Dashboard-Cache", st->cache_state);
     dash_metrics_served(st->cfg->metrics, st->cache_state);
     return finish(st, dashboard_reply_json(st->r, body, len, 1));
 }
 
-/* docs/behaviour.md#cache: a hit is a value that parses and validates;
+static int reply(dashboard_stats_req_t *st, json_t *resp)
+{
+    dash_stats_tpl_t tpl;
+
+    if (!resp || dash_stats_template(&tpl, st->r->pool, resp) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, st->r,
+                      "dashboard: cannot serialize the stats response");
+        return fail(st, DASH_ERR_INTERNAL);
+    }
+    return reply_tpl(st, &tpl);
+}
+
+/*
+ * docs/behaviour.md#cache: a hit is a value that parses and validates;
  * anything else is a miss, and Redis failing means "bypass", never an
- * error. */
-static json_t *cache_lookup(dashboard_stats_req_t *st, const char *key)
+ * error. Bytes this child has validated (or written) before are a hit
+ * straight from the memo; any other bytes are validated in full.
+ * Returns 1 with *tpl set on a hit.
+ */
+static int cache_lookup(dashboard_stats_req_t *st, const char *key,
+                        dash_stats_tpl_t *tpl)
 {
     request_rec *r = st->r;
     const char *err = NULL;
@@ -179,33 +190,44 @@ static json_t *cache_lookup(dashboard_stats_req_t *st, const char *key)
 
     if (!st->cfg->redis) {
         st->cache_state = "bypass";
-        return NULL;
+        return 0;
     }
     rv = dash_redis_get(st->cfg->redis, r->pool, key, &val, &len, &err);
     if (rv == APR_NOTFOUND) {
         st->cache_state = "miss";
-        return NULL;
+        return 0;
     }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
                       "dashboard: Redis %s unavailable (%s): serving uncached",
                       st->cfg->redis_display, err ? err : "?");
         st->cache_state = "bypass";
-        return NULL;
+        return 0;
     }
     st->cache_state = "miss";
+    if (st->cfg->memo && dash_memo_get(st->cfg->memo, r->pool, key, val, len,
+                                       tpl)) {
+        st->cache_state = "hit";
+        return 1;
+    }
     resp = dash_cache_value_decode(r->pool, val, len);
     if (!resp) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "dashboard: ignoring an invalid cached value at %s", key);
-        return NULL;
+        return 0;
+    }
+    if (dash_stats_template(tpl, r->pool, resp) != APR_SUCCESS) {
+        return 0;
+    }
+    if (st->cfg->memo) {
+        dash_memo_put(st->cfg->memo, key, val, len, tpl);
     }
     st->cache_state = "hit";
-    return resp;
+    return 1;
 }
 
 static void cache_store(dashboard_stats_req_t *st, const char *key,
-                        json_t *resp)
+                        json_t *resp, const dash_stats_tpl_t *tpl)
 {
     request_rec *r = st->r;
     const char *err = NULL;
@@ -226,6 +248,11 @@ static void cache_store(dashboard_stats_req_t *st, const char *key,
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
                       "dashboard: could not cache %s on %s: %s", key,
                       st->cfg->redis_display, err ? err : "?");
+        return;
+    }
+    /* The next hit on these bytes need not parse what we just wrote. */
+    if (st->cfg->memo) {
+        dash_memo_put(st->cfg->memo, key, val, len, tpl);
     }
 }
 
@@ -304,6 +331,7 @@ static int fetch_and_reply(dashboard_stats_req_t *st, const char *key)
     dash_stats_in_t in;
     const char **ids;
     const char *token = NULL, *err = NULL;
+    dash_stats_tpl_t tpl;
     json_t *resp;
     dash_err_e e;
     int i;
@@ -350,8 +378,15 @@ static int fetch_and_reply(dashboard_stats_req_t *st, const char *key)
                       "dashboard: cannot build the stats response");
         return fail(st, DASH_ERR_INTERNAL);
     }
-    cache_store(st, key, resp);
-    return reply(st, resp);
+    /* The template first: it is the body, and it is what the memo keeps
+     * for the stored value's bytes. */
+    if (dash_stats_template(&tpl, r->pool, resp) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "dashboard: cannot serialize the stats response");
+        return fail(st, DASH_ERR_INTERNAL);
+    }
+    cache_store(st, key, resp, &tpl);
+    return reply_tpl(st, &tpl);
 }
 
 int dashboard_handle_stats(request_rec *r)
@@ -359,7 +394,7 @@ int dashboard_handle_stats(request_rec *r)
     dashboard_stats_req_t st;
     apr_table_t *params;
     const char *mode, *key;
-    json_t *cached;
+    dash_stats_tpl_t tpl;
 
     memset(&st, 0, sizeof(st));
     st.r = r;
@@ -393,9 +428,8 @@ int dashboard_handle_stats(request_rec *r)
     }
     key = dash_cache_key(r->pool, st.user, st.account->platform_user_id,
                          st.mode);
-    cached = cache_lookup(&st, key);
-    if (cached) {
-        return reply(&st, cached);
+    if (cache_lookup(&st, key, &tpl)) {
+        return reply_tpl(&st, &tpl);
     }
     return fetch_and_reply(&st, key);
 }

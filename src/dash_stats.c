@@ -155,6 +155,79 @@ void dash_stats_set_uploads(json_t *resp, long current, long previous)
                               json_string(direction((double)trend)));
 }
 
+/* The holes of a template, in dash_stats_tpl_t.at's order. */
+enum { HOLE_VALUE, HOLE_TREND, HOLE_DIRECTION };
+
+apr_status_t dash_stats_template(dash_stats_tpl_t *t, apr_pool_t *p,
+                                 json_t *resp)
+{
+    const json_t *holes[DASH_STATS_HOLES];
+    json_t *m = find_metric(resp, DASH_UPLOADS_ID);
+    int rc = 0;
+
+    if (m == NULL) {
+        return APR_EINVAL;
+    }
+    /* Fresh values, so their addresses mark the places in the text. */
+    rc |= json_object_set_new(m, "value", json_integer(0));
+    rc |= json_object_set_new(m, "trend", json_integer(0));
+    rc |= json_object_set_new(m, "trendDirection", json_string("-"));
+    if (rc != 0) {
+        return APR_ENOMEM;
+    }
+    holes[HOLE_VALUE] = json_object_get(m, "value");
+    holes[HOLE_TREND] = json_object_get(m, "trend");
+    holes[HOLE_DIRECTION] = json_object_get(m, "trendDirection");
+    t->text = dash_json_dump_split(p, resp, holes, DASH_STATS_HOLES, t->at,
+                                   &t->len);
+    return t->text ? APR_SUCCESS : APR_ENOMEM;
+}
+
+char *dash_stats_fill(apr_pool_t *p, const dash_stats_tpl_t *t,
+                      long current, long previous, apr_size_t *plen)
+{
+    char fill[DASH_STATS_HOLES][24];
+    apr_size_t flen[DASH_STATS_HOLES], total = t->len, from = 0, n = 0;
+    long trend = current - previous;
+    int order[DASH_STATS_HOLES] = { HOLE_VALUE, HOLE_TREND, HOLE_DIRECTION };
+    char *out;
+    int i, j;
+
+    flen[HOLE_VALUE] = (apr_size_t)apr_snprintf(fill[HOLE_VALUE], 24, "%ld",
+                                                current);
+    flen[HOLE_TREND] = (apr_size_t)apr_snprintf(fill[HOLE_TREND], 24, "%ld",
+                                                trend);
+    flen[HOLE_DIRECTION] = (apr_size_t)apr_snprintf(fill[HOLE_DIRECTION], 24,
+                                                    "\"%s\"",
+                                                    direction((double)trend));
+    /* Another writer's metric may hold its members in another order. */
+    for (i = 1; i < DASH_STATS_HOLES; i++) {
+        for (j = i; j > 0 && t->at[order[j - 1]] > t->at[order[j]]; j--) {
+            int x = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = x;
+        }
+    }
+    for (i = 0; i < DASH_STATS_HOLES; i++) {
+        total += flen[i];
+    }
+    out = apr_palloc(p, total + 1);
+    for (i = 0; i < DASH_STATS_HOLES; i++) {
+        int h = order[i];
+
+        memcpy(out + n, t->text + from, t->at[h] - from);
+        n += t->at[h] - from;
+        memcpy(out + n, fill[h], flen[h]);
+        n += flen[h];
+        from = t->at[h];
+    }
+    memcpy(out + n, t->text + from, t->len - from);
+    n += t->len - from;
+    out[n] = '\0';
+    *plen = n;
+    return out;
+}
+
 /* ---- monthlyData / dailyData -------------------------------------------- */
 
 /* A chart's views per dimension value ("2026-02" or "2026-02-18"). */

@@ -33,6 +33,31 @@ json_t *dash_stats_empty(apr_pool_t *p);
 /* Sets the uploaded-videos metric: value = current, trend = current - previous. */
 void dash_stats_set_uploads(json_t *resp, long current, long previous);
 
+/* The three members of the uploaded-videos metric that change at every
+ * request: value, trend, trendDirection. */
+#define DASH_STATS_HOLES 3
+
+/*
+ * A response body with those three left out: text, and where each goes
+ * (at[0] value, at[1] trend, at[2] trendDirection). What a cache hit
+ * keeps, so that serving it again is a splice, not a serialization.
+ */
+typedef struct {
+    const char *text;
+    apr_size_t len;
+    apr_size_t at[DASH_STATS_HOLES];
+} dash_stats_tpl_t;
+
+/* The template of resp, into p (resp's uploaded-videos members are
+ * replaced in the process). APR_EINVAL when resp has no such metric. */
+apr_status_t dash_stats_template(dash_stats_tpl_t *t, apr_pool_t *p,
+                                 json_t *resp);
+
+/* The body of t with the counts filled in, as dash_stats_set_uploads
+ * would have set them; NUL-terminated, *plen its length. */
+char *dash_stats_fill(apr_pool_t *p, const dash_stats_tpl_t *t,
+                      long current, long previous, apr_size_t *plen);
+
 /*
  * Whether resp has the shape of docs/behaviour.md#response: the 8 metrics with their ids in order
  * and numeric value/trend, the four arrays, audienceData with its three

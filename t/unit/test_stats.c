@@ -256,6 +256,48 @@ static void test_set_uploads(void **state)
     dash_stats_set_uploads(dash_json_pool(p, json_object()), 1, 0);
 }
 
+/* The template filled in is the body dash_stats_set_uploads and a dump
+ * make, for any counts, also when another writer ordered the members. */
+static void test_template_fill(void **state)
+{
+    apr_pool_t *p = *state;
+    static const long counts[][2] = { { 6, 4 }, { 2, 5 }, { 3, 3 }, { 0, 0 },
+                                      { 123456789, -2 } };
+    dash_stats_in_t in;
+    dash_stats_tpl_t tpl;
+    json_t *r, *m;
+    apr_size_t len;
+    size_t i;
+
+    complete_month_input(&in, p);
+    r = build(p, &in);
+    assert_int_equal(dash_stats_template(&tpl, p, r), APR_SUCCESS);
+    for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        const char *body = dash_stats_fill(p, &tpl, counts[i][0], counts[i][1], &len);
+
+        dash_stats_set_uploads(r, counts[i][0], counts[i][1]);
+        assert_string_equal(body, dash_json_dump(p, r, NULL));
+        assert_int_equal(len, strlen(body));
+    }
+    assert_string_equal(dash_stats_fill(p, &tpl, 6, 4, &len), complete_month);
+
+    /* trendDirection, trend and value in the reverse order */
+    m = json_array_get(json_object_get(r, "contentMetrics"), 7);
+    assert_int_equal(json_object_del(m, "value"), 0);
+    assert_int_equal(json_object_del(m, "trend"), 0);
+    assert_int_equal(json_object_set_new(m, "trend", json_integer(0)), 0);
+    assert_int_equal(json_object_set_new(m, "value", json_integer(0)), 0);
+    assert_int_equal(dash_stats_template(&tpl, p, r), APR_SUCCESS);
+    dash_stats_set_uploads(r, 2, 5);
+    assert_string_equal(dash_stats_fill(p, &tpl, 2, 5, &len), dash_json_dump(p, r, NULL));
+    assert_non_null(strstr(dash_stats_fill(p, &tpl, 2, 5, &len),
+                           "\"trendDirection\":\"down\",\"trend\":-3,\"value\":2}"));
+
+    /* no uploaded-videos metric: no template */
+    assert_int_equal(dash_stats_template(&tpl, p, dash_json_pool(p, json_object())),
+                     APR_EINVAL);
+}
+
 /* ---- contentMetrics ------------------------------------------------------------ */
 
 static void test_metric_trends(void **state)
@@ -821,6 +863,7 @@ int main(void)
         T(test_complete_month_serialized),
         T(test_uploads_placeholder),
         T(test_set_uploads),
+        T(test_template_fill),
         T(test_metric_trends),
         T(test_metric_trend_raw),
         T(test_metric_no_rows),

@@ -1,0 +1,47 @@
+/*
+ * The per-child memo of cache hits (docs/behaviour.md#cache): a stored
+ * value's exact bytes -> the response body it validated into, as a
+ * template with the uploaded-videos holes (dash_stats_tpl_t). A hit on
+ * bytes seen before is then a Redis GET, a memcmp and a splice, not a
+ * parse, a validation and a serialization. Thread-safe, LRU, bounded.
+ */
+#ifndef DASH_MEMO_H
+#define DASH_MEMO_H
+
+#include <apr_pools.h>
+
+#include "dash_stats.h"
+
+typedef struct dash_memo_t dash_memo_t;
+
+typedef struct {
+    apr_size_t entries;
+    apr_size_t bytes;              /* charged against the cap */
+    apr_uint64_t hits, misses;
+} dash_memo_stats_t;
+
+/* A memo holding at most cap bytes (keys, values, templates and a fixed
+ * overhead per entry), living in p. */
+apr_status_t dash_memo_create(dash_memo_t **pm, apr_pool_t *p,
+                              apr_size_t cap);
+
+/*
+ * 1 when key was last put with exactly the len bytes at val: *tpl is then
+ * its template, the text copied into p. 0 otherwise (also when the key
+ * holds other bytes: they are not this value).
+ */
+int dash_memo_get(dash_memo_t *m, apr_pool_t *p, const char *key,
+                  const char *val, apr_size_t len, dash_stats_tpl_t *tpl);
+
+/*
+ * Remembers that the len bytes at val, stored under key, make tpl
+ * (everything is copied). Replaces the key's previous entry; evicts the
+ * least recently used to stay under the cap; keeps nothing larger than
+ * an eighth of the cap.
+ */
+void dash_memo_put(dash_memo_t *m, const char *key, const char *val,
+                   apr_size_t len, const dash_stats_tpl_t *tpl);
+
+void dash_memo_stats(dash_memo_t *m, dash_memo_stats_t *s);
+
+#endif

@@ -1,0 +1,189 @@
+/* dash_memo: hits only for the exact bytes, LRU under a byte cap, the
+ * key's older value replaced, threads sharing it. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <apr_strings.h>
+#include <apr_thread_proc.h>
+
+#include "dash_memo.h"
+#include "unit.h"
+
+static dash_stats_tpl_t tpl_of(const char *text)
+{
+    dash_stats_tpl_t t;
+
+    t.text = text;
+    t.len = strlen(text);
+    t.at[0] = 1;
+    t.at[1] = 2;
+    t.at[2] = 3;
+    return t;
+}
+
+static void test_exact_bytes(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_memo_t *m;
+    dash_stats_tpl_t in = tpl_of("body-1"), out;
+    char val[] = "{\"response\":1}";
+
+    assert_int_equal(dash_memo_create(&m, p, 1 << 20), APR_SUCCESS);
+    assert_false(dash_memo_get(m, p, "k", val, strlen(val), &out));
+    dash_memo_put(m, "k", val, strlen(val), &in);
+    memset(&out, 0, sizeof(out));
+    assert_true(dash_memo_get(m, p, "k", val, strlen(val), &out));
+    assert_string_equal(out.text, "body-1");
+    assert_ptr_not_equal(out.text, in.text);
+    assert_int_equal(out.len, 6);
+    assert_int_equal(out.at[2], 3);
+    /* one byte changed, same length: not this value */
+    val[12] = '2';
+    assert_false(dash_memo_get(m, p, "k", val, strlen(val), &out));
+    /* a prefix of the value, and the value plus a byte */
+    val[12] = '1';
+    assert_false(dash_memo_get(m, p, "k", val, strlen(val) - 1, &out));
+    assert_false(dash_memo_get(m, p, "k", "{\"response\":1}x", strlen(val) + 1, &out));
+    /* the same bytes under another key */
+    assert_false(dash_memo_get(m, p, "k2", val, strlen(val), &out));
+}
+
+static void test_replace(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_memo_t *m;
+    dash_stats_tpl_t a = tpl_of("A"), b = tpl_of("B"), out;
+    dash_memo_stats_t s;
+
+    assert_int_equal(dash_memo_create(&m, p, 1 << 20), APR_SUCCESS);
+    dash_memo_put(m, "k", "v1", 2, &a);
+    dash_memo_put(m, "k", "v2", 2, &b);
+    assert_false(dash_memo_get(m, p, "k", "v1", 2, &out));
+    assert_true(dash_memo_get(m, p, "k", "v2", 2, &out));
+    assert_string_equal(out.text, "B");
+    dash_memo_stats(m, &s);
+    assert_int_equal(s.entries, 1);
+    assert_int_equal(s.hits, 1);
+    assert_int_equal(s.misses, 1);
+}
+
+/* Entries of ~1 kB under a 16 kB cap: the least recently used go. */
+static void test_lru_cap(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_memo_t *m;
+    dash_stats_tpl_t t = tpl_of("t"), out;
+    dash_memo_stats_t s;
+    char val[1000];
+    int i;
+
+    memset(val, 'x', sizeof(val));
+    assert_int_equal(dash_memo_create(&m, p, 16384), APR_SUCCESS);
+    for (i = 0; i < 40; i++) {
+        char key[16];
+
+        snprintf(key, sizeof(key), "k%d", i);
+        dash_memo_put(m, key, val, sizeof(val), &t);
+        /* k0 stays the most recently used */
+        assert_true(dash_memo_get(m, p, "k0", val, sizeof(val), &out));
+        dash_memo_stats(m, &s);
+        assert_true(s.bytes <= 16384);
+    }
+    dash_memo_stats(m, &s);
+    assert_true(s.entries >= 8 && s.entries < 16);
+    assert_true(dash_memo_get(m, p, "k0", val, sizeof(val), &out));
+    assert_true(dash_memo_get(m, p, "k39", val, sizeof(val), &out));
+    assert_false(dash_memo_get(m, p, "k1", val, sizeof(val), &out));
+    assert_false(dash_memo_get(m, p, "k30", val, sizeof(val), &out));
+}
+
+/* More than an eighth of the cap is not kept. */
+static void test_too_large(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_memo_t *m;
+    dash_stats_tpl_t t = tpl_of("t"), out;
+    char *val = apr_pcalloc(p, 3000);
+
+    assert_int_equal(dash_memo_create(&m, p, 16384), APR_SUCCESS);
+    dash_memo_put(m, "big", val, 3000, &t);
+    assert_false(dash_memo_get(m, p, "big", val, 3000, &out));
+    dash_memo_put(m, "small", val, 1000, &t);
+    assert_true(dash_memo_get(m, p, "small", val, 1000, &out));
+}
+
+typedef struct {
+    dash_memo_t *m;
+    int id;
+    int wrong;
+} worker_t;
+
+/* Each thread puts and gets its keys and some shared ones; a hit must
+ * always carry the text put with those very bytes. */
+static void *APR_THREAD_FUNC worker(apr_thread_t *th, void *data)
+{
+    worker_t *w = data;
+    apr_pool_t *p;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    for (i = 0; i < 3000; i++) {
+        char key[32], val[64];
+        dash_stats_tpl_t t, out;
+
+        apr_pool_clear(p);
+        snprintf(key, sizeof(key), "k%d", i % 50);
+        snprintf(val, sizeof(val), "v%d-%d", w->id, i % 7);
+        t = tpl_of(val);
+        dash_memo_put(w->m, key, val, strlen(val), &t);
+        if (dash_memo_get(w->m, p, key, val, strlen(val), &out)
+            && strcmp(out.text, val) != 0) {
+            w->wrong++;
+        }
+    }
+    apr_pool_destroy(p);
+    apr_thread_exit(th, APR_SUCCESS);
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_memo_t *m;
+    apr_thread_t *th[4];
+    worker_t w[4];
+    apr_status_t rv;
+    int i;
+
+    assert_int_equal(dash_memo_create(&m, p, 32768), APR_SUCCESS);
+    for (i = 0; i < 4; i++) {
+        w[i].m = m;
+        w[i].id = i;
+        w[i].wrong = 0;
+        assert_int_equal(apr_thread_create(&th[i], NULL, worker, &w[i], p),
+                         APR_SUCCESS);
+    }
+    for (i = 0; i < 4; i++) {
+        apr_thread_join(&rv, th[i]);
+        assert_int_equal(w[i].wrong, 0);
+    }
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, unit_pool_setup, unit_pool_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_exact_bytes),
+        T(test_replace),
+        T(test_lru_cap),
+        T(test_too_large),
+        T(test_threads),
+    };
+
+    return cmocka_run_group_tests(tests, unit_group_setup, unit_group_teardown);
+}
