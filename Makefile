@@ -21,9 +21,17 @@ CORE_CFLAGS = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
 	      $(shell $(APXS) -q EXTRA_CPPFLAGS 2>/dev/null) -fPIC $(WARN)
 UNIT_SRC  := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN  := $(patsubst t/unit/%.c,build/%,$(UNIT_SRC))
+# libFuzzer targets (make fuzz, with clang) and their replay under the
+# project's compiler (make fuzz-replay, part of make check).
+FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_NAME := $(patsubst fuzz/%.c,%,$(FUZZ_SRC))
+FUZZ_CC   ?= clang-14
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) $(APR_CPP) $(APR_INC) -Isrc
+FUZZ_OBJ  := $(patsubst src/%.c,build/fuzz/core/%.o,$(CORE_SRC))
 
 .PHONY: all install install-ui deps unit test check demo demo-stop bench clean boundary directives \
-	openapi doclinks test-asan valgrind
+	openapi doclinks test-asan valgrind fuzz fuzz-build fuzz-replay
 
 UI_DIR    ?= /usr/local/share/mod_dashboard/ui
 UI_VENDOR := ui/vendor/chart.umd.js
@@ -72,6 +80,33 @@ build/%: t/unit/%.c $(CORE_LIB) $(CORE_HDR) $(wildcard t/unit/*.h)
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
+# --- fuzzing -------------------------------------------------------------
+build/fuzz/core/%.o: src/%.c $(CORE_HDR) Makefile
+	@mkdir -p build/fuzz/core
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) \
+	    $(DEP_LIBS) $(APR_LIBS)
+
+.SECONDARY: $(FUZZ_OBJ)
+
+fuzz-build: $(addprefix build/fuzz/,$(FUZZ_NAME))
+
+# Each target for FUZZ_SECONDS (default 60), two at a time, at low priority.
+fuzz:
+	bash scripts/deps.sh fuzz
+	$(MAKE) fuzz-build
+	scripts/fuzz.sh $(FUZZ_NAME)
+
+build/replay_%: fuzz/%.c fuzz/replay.c fuzz/fuzz.h $(CORE_LIB)
+	@mkdir -p build
+	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) -Isrc -o $@ $< fuzz/replay.c \
+	    $(CORE_LIB) $(DEP_LIBS) $(APR_LIBS)
+
+fuzz-replay: $(addprefix build/replay_,$(FUZZ_NAME))
+	@set -e; for t in $(FUZZ_NAME); do printf '== %s: ' $$t; build/replay_$$t fuzz/corpus/$$t; done
+
 # The core must stay httpd-free: no httpd header under src/.
 # Names say their side (docs/architecture.md): every symbol a core object
 # exports starts with dash_<its file's area>_, every one a glue object
@@ -103,11 +138,11 @@ doclinks:
 deps:
 	bash scripts/deps.sh
 
-# Build, the unit tests, the boundary and naming checks, the directive,
-# OpenAPI and documentation-link checks, then Apache::Test under event and
-# prefork (t/run.sh). Installs nothing: for a workstation that has the
-# packages of scripts/deps.sh.
-check: all unit boundary directives openapi doclinks
+# Build, the unit tests, the fuzz corpora replayed, the boundary and naming
+# checks, the directive, OpenAPI and documentation-link checks, then
+# Apache::Test under event and prefork (t/run.sh). Installs nothing: for a
+# workstation that has the packages of scripts/deps.sh.
+check: all unit fuzz-replay boundary directives openapi doclinks
 	t/run.sh
 
 # Everything, from a bare Debian machine: the packages first, then check.

@@ -30,6 +30,7 @@ PACKAGES=(
 for group in "$@"; do
     case $group in
         valgrind) PACKAGES+=(valgrind) ;;                 # make valgrind
+        fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;  # make fuzz (libFuzzer)
         *) echo "deps: unknown group $group" >&2; exit 2 ;;
     esac
 done

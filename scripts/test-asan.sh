@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make test-asan: the unit tests and the whole Apache::Test suite with the
-# module built under AddressSanitizer and UndefinedBehaviorSanitizer (gcc),
-# failing on any sanitizer report.
+# make test-asan: the unit tests, the fuzz corpora (make fuzz-replay) and
+# the whole Apache::Test suite with the module built under AddressSanitizer
+# and UndefinedBehaviorSanitizer (gcc), failing on any sanitizer report.
 #
 # The sanitized build lives in a copy of the checkout (build/asan/tree), so
 # its objects never mix with the normal build and `make` timestamps in the
@@ -68,7 +68,7 @@ mkdir -p "$tree"
 # The checkout as it is, uncommitted changes included, without build output.
 git ls-files -z --cached --others --exclude-standard \
     | xargs -0 cp --parents -t "$tree"
-make -C "$tree" --no-print-directory all unit CC="gcc $san" \
+make -C "$tree" --no-print-directory all unit fuzz-replay CC="gcc $san" \
     APXS="apxs -S CC='gcc $san'" || { report; exit 1; }
 
 libasan=$(gcc -print-file-name=libasan.so)
