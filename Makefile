@@ -31,7 +31,7 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) $(APR_CPP) $(AP
 FUZZ_OBJ  := $(patsubst src/%.c,build/fuzz/core/%.o,$(CORE_SRC))
 
 .PHONY: all install install-ui deps unit test check demo demo-stop bench clean boundary directives \
-	openapi doclinks test-asan valgrind fuzz fuzz-build fuzz-replay
+	openapi doclinks test-asan valgrind fuzz fuzz-build fuzz-replay logtags
 
 UI_DIR    ?= /usr/local/share/mod_dashboard/ui
 UI_VENDOR := ui/vendor/chart.umd.js
@@ -135,14 +135,18 @@ openapi:
 doclinks:
 	@/usr/bin/python3 scripts/check-doc-links.py
 
+# Every log message tagged once, listed in docs/log-messages.md.
+logtags:
+	@perl scripts/check-log-tags.pl
+
 deps:
 	bash scripts/deps.sh
 
-# Build, the unit tests, the fuzz corpora replayed, the boundary and naming
-# checks, the directive, OpenAPI and documentation-link checks, then
-# Apache::Test under event and prefork (t/run.sh). Installs nothing: for a
-# workstation that has the packages of scripts/deps.sh.
-check: all unit fuzz-replay boundary directives openapi doclinks
+# Build, the unit tests, the fuzz corpora replayed, the boundary, naming
+# and log-tag checks, the directive, OpenAPI and documentation-link
+# checks, then Apache::Test under event and prefork (t/run.sh). Installs
+# nothing: for a workstation that has the packages of scripts/deps.sh.
+check: all unit fuzz-replay boundary logtags directives openapi doclinks
 	t/run.sh
 
 # Everything, from a bare Debian machine: the packages first, then check.

@@ -10,6 +10,7 @@
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
+#include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "ap_expr.h"
@@ -23,6 +24,8 @@
 #include "mod_dashboard_metrics.h"
 #include "mod_dashboard_request.h"
 #include "dash_http.h"
+#include "dash_json.h"
+#include "dash_redis.h"
 
 static int dashboard_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                   apr_pool_t *ptemp, server_rec *s)
@@ -53,11 +56,19 @@ static int dashboard_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     rv = dash_http_global_init(pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
-                     "mod_dashboard: libcurl initialisation failed");
+                     DASHLOGNO(0002) "libcurl initialisation failed");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     /* jansson seeds its hash function lazily; do it before threads exist. */
     json_object_seed(0);
+    /* httpd reads the configuration twice at start-up; say it once. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     DASHLOGNO(0001) "mod_dashboard/" DASHBOARD_VERSION
+                     " (hiredis %s, jansson %s, libcurl %s) configured",
+                     dash_redis_version(), dash_json_version(),
+                     dash_http_version());
+    }
     return OK;
 }
 

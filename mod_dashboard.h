@@ -16,4 +16,12 @@ extern module AP_MODULE_DECLARE_DATA dashboard_module;
 /* The module's version (mod_dashboard_build_info, docs/metrics.md). */
 #define DASHBOARD_VERSION "0.1.0"
 
+/*
+ * The tag that starts every log message, the way httpd's APLOGNO does:
+ * DASHLOGNO(0101) "text" -> "DASH0101: text". Each number is used once
+ * (make check) and listed in docs/log-messages.md with what an operator
+ * should do. Each glue file has its block of a hundred.
+ */
+#define DASHLOGNO(n) "DASH" #n ": "
+
 #endif

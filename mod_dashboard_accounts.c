@@ -79,12 +79,12 @@ int dashboard_handle_accounts(request_rec *r)
     body = doc ? dash_json_dump(r->pool, doc, &len) : NULL;
     if (!body) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "dashboard: accounts of user %s are not valid UTF-8",
+                      DASHLOGNO(0401) "accounts of user %s are not valid UTF-8",
                       r->user);
         return dashboard_reply_error(r, DASH_ERR_INTERNAL);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "dashboard: accounts user=%s count=%d", r->user,
+                  DASHLOGNO(0402) "accounts user=%s count=%d", r->user,
                   job.accounts->nelts);
     return dashboard_reply_json(r, body, len, 1);
 }

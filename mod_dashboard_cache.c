@@ -46,7 +46,7 @@ int dashboard_handle_cache(request_rec *r)
     }
     if (dash_cache_purge_mode(mode, &all, &one) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "dashboard: cache purge with a bad mode");
+                      DASHLOGNO(0601) "cache purge with a bad mode");
         return dashboard_reply_error(r, DASH_ERR_INVALID_PARAMETER);
     }
     if (!dashboard_request_id_param(r, params, "user_uuid", &target)) {
@@ -57,7 +57,7 @@ int dashboard_handle_cache(request_rec *r)
          * cache. */
         if (target && strcmp(target, r->user)) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          "dashboard: user %s may not purge another user's "
+                          DASHLOGNO(0602) "user %s may not purge another user's "
                           "cache here (DashboardCacheAdmin Off)", r->user);
             return dashboard_reply_error(r, DASH_ERR_FORBIDDEN);
         }
@@ -65,13 +65,13 @@ int dashboard_handle_cache(request_rec *r)
     }
     if (!cfg->redis) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "dashboard: cache purge but no Redis is configured");
+                      DASHLOGNO(0603) "cache purge but no Redis is configured");
         return dashboard_reply_error(r, DASH_ERR_CACHE_UNAVAILABLE);
     }
     rv = dash_cache_purge(cfg->redis, r->pool, target, mode, &deleted, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
-                      "dashboard: cache purge failed on %s: %s",
+                      DASHLOGNO(0604) "cache purge failed on %s: %s",
                       cfg->redis_display, err ? err : "?");
         return dashboard_reply_error(r, DASH_ERR_CACHE_UNAVAILABLE);
     }
@@ -86,7 +86,7 @@ int dashboard_handle_cache(request_rec *r)
         return dashboard_reply_error(r, DASH_ERR_INTERNAL);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "dashboard: cache purge by=%s user=%s mode=%s deleted=%ld",
+                  DASHLOGNO(0605) "cache purge by=%s user=%s mode=%s deleted=%ld",
                   r->user, target ? target : "*", mode, deleted);
     return dashboard_reply_json(r, body, len, 0);
 }

@@ -386,8 +386,9 @@ void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
     }
     if (rv != APR_SUCCESS) {
         memo = NULL;
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "cannot set up the memo "
-                     "of cache hits; every hit is parsed and validated");
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, DASHLOGNO(0102)
+                     "cannot set up the memo of cache hits; every hit is "
+                     "parsed and validated");
     }
     for (sp = s; sp; sp = sp->next) {
         dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(sp);
@@ -424,7 +425,7 @@ void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
         if (rv != APR_SUCCESS) {
             cfg->redis = NULL;
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, sp,
-                         "cannot set up the Redis pool for %s; "
+                         DASHLOGNO(0101) "cannot set up the Redis pool for %s; "
                          "serving without cache", cfg->redis_display);
         }
     }

@@ -29,7 +29,7 @@ apr_status_t dashboard_db_check(server_rec *s)
     dbd_prepare_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     if (!dbd_open_fn || !dbd_close_fn || !dbd_prepare_fn) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                     "mod_dashboard: mod_dbd is not loaded; add "
+                     DASHLOGNO(0201) "mod_dbd is not loaded; add "
                      "'LoadModule dbd_module .../mod_dbd.so' (a2enmod dbd) "
                      "and DBDriver pgsql / DBDParams");
         return APR_ENOTIMPL;
@@ -108,9 +108,9 @@ apr_status_t dashboard_db_run(request_rec *r, dashboard_db_fn fn, void *ctx)
             return rv;
         }
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
-                      "dashboard: database try %d failed: %s", i + 1, err);
+                      DASHLOGNO(0202) "database try %d failed: %s", i + 1, err);
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                  "dashboard: database unavailable: %s", err);
+                  DASHLOGNO(0203) "database unavailable: %s", err);
     return rv;
 }

@@ -8,7 +8,6 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
-#include "apr_lib.h"
 #include "apr_strings.h"
 #include "apr_md5.h"
 
@@ -57,13 +56,13 @@ int dashboard_request_gate(request_rec *r, apr_int64_t methods,
     if (!((AP_METHOD_BIT << r->method_number) & methods)) {
         apr_table_setn(r->headers_out, "Allow", allow);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "dashboard: method %s not allowed", r->method);
+                      DASHLOGNO(0301) "method %s not allowed", r->method);
         dashboard_reply_error(r, DASH_ERR_METHOD_NOT_ALLOWED);
         return 0;
     }
     if (!r->user || !*r->user) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "dashboard: %s reached without an authenticated user "
+                      DASHLOGNO(0302) "%s reached without an authenticated user "
                       "(is authentication configured for this Location?)",
                       r->handler);
         dashboard_reply_error(r, DASH_ERR_UNAUTHENTICATED);
@@ -86,40 +85,18 @@ static const char *body_etag(apr_pool_t *p, const char *body, apr_size_t len)
     return apr_pstrcat(p, "\"", hex, "\"", NULL);
 }
 
-/* If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/"x"
- * matches "x". */
-static int etag_matches(request_rec *r, const char *etag)
+/*
+ * docs/api.md#conditional-get: If-None-Match is httpd's to judge
+ * (ap_meets_conditions: weak comparison, lists, "*"). Only that header
+ * decides: without it, If-Modified-Since would compare against a
+ * modification time these answers do not have, and a failed If-Match
+ * still gets the representation rather than a 412 the contract does not
+ * list.
+ */
+static int not_modified(request_rec *r)
 {
-    const char *inm = apr_table_get(r->headers_in, "If-None-Match");
-    char *list, *tok, *state;
-
-    if (!inm) {
-        return 0;
-    }
-    list = apr_pstrdup(r->pool, inm);
-    for (tok = apr_strtok(list, ",", &state); tok;
-         tok = apr_strtok(NULL, ",", &state)) {
-        while (apr_isspace(*tok)) {
-            tok++;
-        }
-        if (*tok == '*') {
-            return 1;
-        }
-        if (!strncmp(tok, "W/", 2)) {
-            tok += 2;
-        }
-        if (!strncmp(tok, etag, strlen(etag))) {
-            const char *rest = tok + strlen(etag);
-
-            while (apr_isspace(*rest)) {
-                rest++;
-            }
-            if (!*rest) {
-                return 1;
-            }
-        }
-    }
-    return 0;
+    return apr_table_get(r->headers_in, "If-None-Match") != NULL
+           && ap_meets_conditions(r) == HTTP_NOT_MODIFIED;
 }
 
 int dashboard_reply_json(request_rec *r, const char *body, apr_size_t len,
@@ -131,7 +108,7 @@ int dashboard_reply_json(request_rec *r, const char *body, apr_size_t len,
         const char *tag = body_etag(r->pool, body, len);
 
         apr_table_setn(r->headers_out, "ETag", tag);
-        if (etag_matches(r, tag)) {
+        if (not_modified(r)) {
             r->status = HTTP_NOT_MODIFIED;
             return OK;
         }
@@ -147,7 +124,7 @@ apr_table_t *dashboard_request_params(request_rec *r)
 
     if (dash_params_parse(&params, r->pool, r->args, &err) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "dashboard: rejected query string: %s", err);
+                      DASHLOGNO(0303) "rejected query string: %s", err);
         dashboard_reply_error(r, DASH_ERR_INVALID_PARAMETER);
         return NULL;
     }
@@ -168,7 +145,7 @@ int dashboard_request_id_param(request_rec *r, apr_table_t *params,
     if (why) {
         /* The value itself is not logged: it may be anything. */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "dashboard: rejected parameter %s: %s", name, why);
+                      DASHLOGNO(0304) "rejected parameter %s: %s", name, why);
         dashboard_reply_error(r, DASH_ERR_INVALID_PARAMETER);
         return 0;
     }

@@ -119,7 +119,7 @@ static int finish(dashboard_stats_req_t *st, int rc)
     request_rec *r = st->r;
 
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "dashboard: stats user=%s channel=%s mode=%s cache=%s "
+                  DASHLOGNO(0501) "stats user=%s channel=%s mode=%s cache=%s "
                   "upstream=%" APR_TIME_T_FMT "ms status=%d",
                   st->user, st->account ? st->account->platform_user_id
                   : (st->wanted ? st->wanted : "-"),
@@ -165,7 +165,7 @@ static int reply(dashboard_stats_req_t *st, json_t *resp)
 
     if (!resp || dash_stats_template(&tpl, st->r->pool, resp) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, st->r,
-                      "dashboard: cannot serialize the stats response");
+                      DASHLOGNO(0502) "cannot serialize the stats response");
         return fail(st, DASH_ERR_INTERNAL);
     }
     return reply_tpl(st, &tpl);
@@ -199,7 +199,7 @@ static int cache_lookup(dashboard_stats_req_t *st, const char *key,
     }
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
-                      "dashboard: Redis %s unavailable (%s): serving uncached",
+                      DASHLOGNO(0503) "Redis %s unavailable (%s): serving uncached",
                       st->cfg->redis_display, err ? err : "?");
         st->cache_state = "bypass";
         return 0;
@@ -213,7 +213,7 @@ static int cache_lookup(dashboard_stats_req_t *st, const char *key,
     resp = dash_cache_value_decode(r->pool, val, len);
     if (!resp) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "dashboard: ignoring an invalid cached value at %s", key);
+                      DASHLOGNO(0504) "ignoring an invalid cached value at %s", key);
         return 0;
     }
     if (dash_stats_template(tpl, r->pool, resp) != APR_SUCCESS) {
@@ -246,7 +246,7 @@ static void cache_store(dashboard_stats_req_t *st, const char *key,
                         st->cfg->cache_ttl, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
-                      "dashboard: could not cache %s on %s: %s", key,
+                      DASHLOGNO(0505) "could not cache %s on %s: %s", key,
                       st->cfg->redis_display, err ? err : "?");
         return;
     }
@@ -268,7 +268,7 @@ static const char *cache_probe(dashboard_stats_req_t *st)
     rv = dash_redis_ping(st->cfg->redis, st->r->pool, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, st->r,
-                      "dashboard: Redis %s unavailable (%s)",
+                      DASHLOGNO(0506) "Redis %s unavailable (%s)",
                       st->cfg->redis_display, err ? err : "?");
         return "bypass";
     }
@@ -293,7 +293,7 @@ static dash_err_e ensure_token(dashboard_stats_req_t *st, const char **token)
     }
     if (!st->cred.refresh_token) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "dashboard: token of channel %s expired and there is "
+                      DASHLOGNO(0507) "token of channel %s expired and there is "
                       "no refresh token", st->account->platform_user_id);
         return DASH_ERR_TOKEN_EXPIRED;
     }
@@ -304,7 +304,7 @@ static dash_err_e ensure_token(dashboard_stats_req_t *st, const char **token)
     if (e != DASH_OK) {
         ap_log_rerror(APLOG_MARK, e == DASH_ERR_TOKEN_EXPIRED ? APLOG_INFO
                       : APLOG_ERR, 0, r,
-                      "dashboard: token refresh for channel %s failed: %s",
+                      DASHLOGNO(0508) "token refresh for channel %s failed: %s",
                       st->account->platform_user_id, err ? err : "?");
         return e;
     }
@@ -316,7 +316,7 @@ static dash_err_e ensure_token(dashboard_stats_req_t *st, const char **token)
      * refresh next time (dashboard_db_run has logged it). */
     if (db_run(st, save_token, &job) == APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "dashboard: refreshed the token of channel %s",
+                      DASHLOGNO(0509) "refreshed the token of channel %s",
                       st->account->platform_user_id);
     }
     *token = fresh.access_token;
@@ -360,7 +360,7 @@ static int fetch_and_reply(dashboard_stats_req_t *st, const char *key)
     if (e != DASH_OK) {
         ap_log_rerror(APLOG_MARK, e == DASH_ERR_TOKEN_EXPIRED ? APLOG_INFO
                       : APLOG_ERR, 0, r,
-                      "dashboard: Analytics API failed for channel %s: %s",
+                      DASHLOGNO(0510) "Analytics API failed for channel %s: %s",
                       st->account->platform_user_id, err ? err : "?");
         return fail(st, e);
     }
@@ -375,14 +375,14 @@ static int fetch_and_reply(dashboard_stats_req_t *st, const char *key)
     resp = dash_stats_build(r->pool, &in);
     if (!resp) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "dashboard: cannot build the stats response");
+                      DASHLOGNO(0511) "cannot build the stats response");
         return fail(st, DASH_ERR_INTERNAL);
     }
     /* The template first: it is the body, and it is what the memo keeps
      * for the stored value's bytes. */
     if (dash_stats_template(&tpl, r->pool, resp) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "dashboard: cannot serialize the stats response");
+                      DASHLOGNO(0512) "cannot serialize a fresh stats response");
         return fail(st, DASH_ERR_INTERNAL);
     }
     cache_store(st, key, resp, &tpl);

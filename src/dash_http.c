@@ -513,3 +513,10 @@ apr_status_t dash_http_global_init(apr_pool_t *pconf)
                               apr_pool_cleanup_null);
     return APR_SUCCESS;
 }
+
+const char *dash_http_version(void)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+    return v && v->version ? v->version : "?";
+}

@@ -41,4 +41,7 @@ apr_status_t dash_http_perform(apr_pool_t *p, dash_http_req_t *reqs, int n,
 /* Process-wide curl set-up; call once before any thread starts. */
 apr_status_t dash_http_global_init(apr_pool_t *pconf);
 
+/* The libcurl in use, e.g. "7.88.1" (for the start-up line). */
+const char *dash_http_version(void);
+
 #endif

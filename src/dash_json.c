@@ -300,3 +300,8 @@ const char *dash_json_str(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key));
 }
+
+const char *dash_json_version(void)
+{
+    return jansson_version_str();
+}

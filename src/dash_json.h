@@ -55,4 +55,7 @@ double dash_json_round1(double v);
 /* The object's member as a string, or NULL when absent or not a string. */
 const char *dash_json_str(const json_t *obj, const char *key);
 
+/* The jansson in use, e.g. "2.14" (for the start-up line). */
+const char *dash_json_version(void);
+
 #endif

@@ -985,3 +985,12 @@ const char *dash_redis_glob_escape(apr_pool_t *p, const char *s)
     *o = '\0';
     return d;
 }
+
+#define DASH_STR(x) #x
+#define DASH_XSTR(x) DASH_STR(x)
+
+const char *dash_redis_version(void)
+{
+    return DASH_XSTR(HIREDIS_MAJOR) "." DASH_XSTR(HIREDIS_MINOR) "."
+           DASH_XSTR(HIREDIS_PATCH);
+}

@@ -108,4 +108,8 @@ apr_status_t dash_redis_scan_delete(dash_redis_t *r, apr_pool_t *p,
 /* Escapes the glob characters * ? [ ] \ of a MATCH pattern. */
 const char *dash_redis_glob_escape(apr_pool_t *p, const char *s);
 
+/* The hiredis built against, e.g. "0.14.1" (hiredis has no run-time
+ * version call). */
+const char *dash_redis_version(void);
+
 #endif

@@ -85,6 +85,27 @@ is $res->code, 304, 'If-None-Match with the ETag: 304';
 is $res->content, '', '304 has no body';
 $res = call('GET', '/dashboard/accounts', user => $u, headers => { 'If-None-Match' => '"nope"' });
 is $res->code, 200, 'another ETag: 200';
+my $bare = substr $etag, 1, -1;
+for my $case (["W/$etag", 304, 'the weak form of the ETag (weak comparison)'],
+              [qq{"nope", $etag}, 304, 'a list holding the ETag'],
+              [qq{W/"nope" ,$etag , "x"}, 304, 'a list with odd spacing'],
+              ['*', 304, '*'],
+              [qq{"nope", W/"x"}, 200, 'a list without it'],
+              [qq{"$bare}, 200, 'the ETag without its closing quote'],
+              [qq{"${bare}0"}, 200, 'a longer tag that starts like it'],
+              [$bare, 200, 'the ETag unquoted']) {
+    my ($inm, $want, $what) = @$case;
+    $res = call('GET', '/dashboard/accounts', user => $u, headers => { 'If-None-Match' => $inm });
+    is $res->code, $want, "If-None-Match, $what: $want";
+}
+$res = call('HEAD', '/dashboard/accounts', user => $u, headers => { 'If-None-Match' => $etag });
+is $res->code, 304, 'HEAD with If-None-Match: 304';
+$res = call('GET', '/dashboard/accounts', user => $u,
+            headers => { 'If-None-Match' => $etag, 'If-Match' => '"other"' });
+is $res->code, 200, 'a failed If-Match: the full answer (no 412, not a contract error)';
+$res = call('GET', '/dashboard/accounts', user => $u,
+            headers => { 'If-Modified-Since' => 'Sun, 06 Nov 2095 08:49:37 GMT' });
+is $res->code, 200, 'If-Modified-Since alone: 200 (the answers have no date)';
 
 # Errors (docs/api.md#errors).
 for my $m (qw(POST PUT DELETE PATCH OPTIONS)) {
