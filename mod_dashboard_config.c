@@ -350,11 +350,12 @@ const command_rec dashboard_cmds[] = {
     AP_INIT_FLAG("DashboardCacheAdmin", cmd_cache_admin, NULL, ACCESS_CONF,
         "Whether DELETE of the cache here may purge other users' entries"),
     AP_INIT_TAKE1("DashboardStaleTTL", cmd_number, (void *)&num_stale_ttl,
-        RSRC_CONF, "Seconds past DashboardCacheTTL a response is kept for "
-        "stale-if-error, 0 = never (default 604800)"),
+        RSRC_CONF, "Seconds past DashboardCacheTTL a response is to be kept for "
+        "stale-if-error, 0 = never (default 604800); validated, not used yet"),
     AP_INIT_TAKE1("DashboardLockWait", cmd_number, (void *)&num_lock_wait,
-        RSRC_CONF, "Milliseconds to wait for another request's fill of the "
-        "same key (default DashboardUpstreamTimeout + 1000)"),
+        RSRC_CONF, "Milliseconds a request is to wait for another request's "
+        "fill of the same key (default DashboardUpstreamTimeout + 1000); "
+        "validated, not used yet"),
     AP_INIT_FLAG("DashboardMetrics", cmd_metrics, NULL, RSRC_CONF,
         "Whether this server's requests are counted (docs/metrics.md; "
         "default On)"),

@@ -9,7 +9,6 @@
 #include <apr_strings.h>
 
 #include "dash_dates.h"
-#include "dash_text.h"
 
 static int is_leap(int y)
 {
@@ -132,34 +131,6 @@ char *dash_dates_fmt(char *buf, dash_date_t d)
     s = put_digits(s, d.d, 2);
     *s = '\0';
     return buf;
-}
-
-/* n ASCII digits at s, or -1. */
-static int read_digits(const char *s, int n)
-{
-    long v;
-
-    return dash_text_number(&v, s, (apr_size_t)n, 0, 9999) == APR_SUCCESS
-           ? (int)v : -1;
-}
-
-apr_status_t dash_dates_parse(dash_date_t *d, const char *s)
-{
-    int y, m, day;
-
-    if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-') {
-        return APR_EINVAL;
-    }
-    y = read_digits(s, 4);
-    m = read_digits(s + 5, 2);
-    day = read_digits(s + 8, 2);
-    if (y < 0 || m < 1 || m > 12 || day < 1 || day > days_in_month(y, m)) {
-        return APR_EINVAL;
-    }
-    d->y = y;
-    d->m = m;
-    d->d = day;
-    return APR_SUCCESS;
 }
 
 dash_date_t dash_dates_local(apr_time_t t)

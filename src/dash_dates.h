@@ -36,8 +36,6 @@ int dash_dates_cmp(dash_date_t a, dash_date_t b);
 char *dash_dates_fmt(char *buf, dash_date_t d);
 /* "YYYY-MM" into buf (at least 8 bytes); returns buf. */
 char *dash_dates_month_fmt(char *buf, dash_date_t d);
-/* Strict "YYYY-MM-DD" of a real date: APR_SUCCESS or APR_EINVAL. */
-apr_status_t dash_dates_parse(dash_date_t *d, const char *s);
 /* The local calendar date of t (the server's time zone). */
 dash_date_t dash_dates_local(apr_time_t t);
 /* "YYYY-MM-DD HH:MM:SS" of t in the server's local time (from p), the way

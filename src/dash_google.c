@@ -61,14 +61,6 @@ static const dash_call_t calls[DASH_NQ] = {
       "-views", "5" }
 };
 
-const char *dash_google_query_name(dash_query_e q)
-{
-    if ((unsigned)q >= DASH_NQ) {
-        return "unknown";
-    }
-    return calls[q].name;
-}
-
 static dash_date_t window_date(const dash_windows_t *w, dash_wdate_e which)
 {
     switch (which) {

@@ -44,9 +44,6 @@ const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
                                    const dash_windows_t *w,
                                    const char *const *video_ids, int nvideos);
 
-/* The call's name as docs/behaviour.md#analytics-calls says it ("kpi", "chart_previous", ...). */
-const char *dash_google_query_name(dash_query_e q);
-
 typedef struct {
     dash_table_t *tables[DASH_NQ];
     apr_interval_time_t elapsed;   /* wall time of the whole fan-out */

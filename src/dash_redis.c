@@ -4,9 +4,11 @@
  * any command with binary arguments, Lua scripts, SCAN-and-delete).
  * What the keys and values mean is dash_cache.c's business.
  *
- * Lessons taken from mod_auth_openidc's Redis history: data only ever
- * travels as a binary argument (redisCommand's %b or redisCommandArgv),
- * never inside a formatted command string; a connection with c->err set
+ * Lessons taken from mod_auth_openidc's Redis history: every value (key,
+ * data, password, cursor) is an argument of its own (redisCommand's %s or
+ * %b, or redisCommandArgv), never pasted into the command's text, and
+ * anything that may hold binary bytes goes as %b or an argv length; a
+ * connection with c->err set
  * is thrown away, never put back; an I/O error on a connection that sat
  * idle in the pool gets one retry on a fresh connection; the password
  * never reaches a message.

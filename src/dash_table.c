@@ -116,11 +116,6 @@ apr_status_t dash_table_read(dash_table_t **pt, apr_pool_t *p,
     return rv;
 }
 
-int dash_table_ncols(const dash_table_t *t)
-{
-    return t != NULL ? t->ncols : 0;
-}
-
 int dash_table_nrows(const dash_table_t *t)
 {
     return t != NULL ? t->nrows : 0;

@@ -21,7 +21,6 @@ apr_status_t dash_table_read(dash_table_t **pt, apr_pool_t *p,
                              const char *body, apr_size_t len,
                              const char **perr);
 
-int dash_table_ncols(const dash_table_t *t);
 int dash_table_nrows(const dash_table_t *t);
 /* Index of the column named name, or -1. */
 int dash_table_col(const dash_table_t *t, const char *name);

@@ -168,8 +168,12 @@ for my $f (@faults) {
     ($res, $j) = stats();
     is $res->header('X-Dashboard-Cache'), 'hit', 'Redis back: then a hit';
     is_deeply $j, $base, 'Redis back: the hit is the full response';
+    # Which child and thread answers each request is httpd's choice, so
+    # this shows that the requests that follow succeed, not that every
+    # child was visited; t/unit/test_redis.c (test_live_stop_restart)
+    # takes pooled connections through a Redis restart.
     my @more = map { (stats())[0]->header('X-Dashboard-Cache') // '' } 1 .. 6;
-    is_deeply \@more, [ ('hit') x 6 ], 'Redis back: every child reconnected (6 more hits)';
+    is_deeply \@more, [ ('hit') x 6 ], 'Redis back: 6 more requests, all hits';
     is counters()->{reports}, 7, 'Redis back: one fill only';
 }
 
@@ -194,7 +198,8 @@ for my $f (@faults) {
     is $res->code, 200, 'Postgres back: the first accounts request succeeds';
     is_deeply [ map { $_->{platformUserId} } @{ $j->{accounts} // [] } ], [$ch],
         'Postgres back: the account is listed';
-    # Every pooled connection of every child has to come back, not just one.
+    # The requests that follow succeed too (whichever child answers them:
+    # see the Redis case above).
     my @more;
     for (1 .. 10) {
         my ($s, $sj) = stats();

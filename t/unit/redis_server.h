@@ -266,6 +266,34 @@ static inline long long raw_int(const server_t *s, const char *fmt, ...)
     return v;
 }
 
+/* INFO stats total_connections_received: every connection the server
+ * accepted, this query's own included. */
+static inline long long connections_received(const server_t *s)
+{
+    struct timeval tv = { 2, 0 };
+    redisContext *ctx = redisConnectUnixWithTimeout(s->sock, tv);
+    redisReply *r;
+    const char *f;
+    long long v = -1;
+
+    assert_non_null(ctx);
+    assert_int_equal(ctx->err, 0);
+    if (s->password) {
+        r = redisCommand(ctx, "AUTH %s", s->password);
+        assert_non_null(r);
+        freeReplyObject(r);
+    }
+    r = redisCommand(ctx, "INFO stats");
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    f = strstr(r->str, "total_connections_received:");
+    assert_non_null(f);
+    v = atoll(f + strlen("total_connections_received:"));
+    freeReplyObject(r);
+    redisFree(ctx);
+    return v;
+}
+
 static inline void flushall(void)
 {
     assert_int_equal(raw_int(&srv_main, "FLUSHALL"), 0);
