@@ -234,15 +234,12 @@ static inline int live_teardown(void **state)
     return 0;
 }
 
-/* A raw hiredis command on the main server, for set-up and checks that
- * must not go through the code under test. */
-static inline long long raw_int(const server_t *s, const char *fmt, ...)
+/* A connection of our own to s (AUTH done), outside the code under test. */
+static inline redisContext *raw_connect(const server_t *s)
 {
     struct timeval tv = { 2, 0 };
     redisContext *ctx = redisConnectUnixWithTimeout(s->sock, tv);
     redisReply *r;
-    long long v = -1;
-    va_list ap;
 
     assert_non_null(ctx);
     assert_int_equal(ctx->err, 0);
@@ -251,6 +248,18 @@ static inline long long raw_int(const server_t *s, const char *fmt, ...)
         assert_non_null(r);
         freeReplyObject(r);
     }
+    return ctx;
+}
+
+/* A raw hiredis command on the main server, for set-up and checks that
+ * must not go through the code under test. */
+static inline long long raw_int(const server_t *s, const char *fmt, ...)
+{
+    redisContext *ctx = raw_connect(s);
+    redisReply *r;
+    long long v = -1;
+    va_list ap;
+
     va_start(ap, fmt);
     r = redisvCommand(ctx, fmt, ap);
     va_end(ap);
@@ -270,19 +279,11 @@ static inline long long raw_int(const server_t *s, const char *fmt, ...)
  * accepted, this query's own included. */
 static inline long long connections_received(const server_t *s)
 {
-    struct timeval tv = { 2, 0 };
-    redisContext *ctx = redisConnectUnixWithTimeout(s->sock, tv);
+    redisContext *ctx = raw_connect(s);
     redisReply *r;
     const char *f;
     long long v = -1;
 
-    assert_non_null(ctx);
-    assert_int_equal(ctx->err, 0);
-    if (s->password) {
-        r = redisCommand(ctx, "AUTH %s", s->password);
-        assert_non_null(r);
-        freeReplyObject(r);
-    }
     r = redisCommand(ctx, "INFO stats");
     assert_non_null(r);
     assert_int_equal(r->type, REDIS_REPLY_STRING);
