@@ -24,7 +24,7 @@ APLOG_USE_MODULE(dashboard);
  * parent in post_config, on pconf: the children inherit the mapping when
  * they are forked. A restart (graceful included) clears pconf and runs
  * post_config again, so the counters start over with the new generation,
- * as SPEC §13 says; children of the old generation finishing their last
+ * as docs/metrics.md says; children of the old generation finishing their last
  * requests keep the old block, which nobody reads any more. NULL when no
  * server has DashboardMetrics On.
  */
@@ -42,7 +42,7 @@ int dashboard_metrics_post_config(apr_pool_t *pconf, server_rec *s)
     if (sp) {
         rv = apr_shm_create(&shm, dash_metrics_size(), NULL, pconf);
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, "mod_dashboard: "
+            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, DASHLOGNO(0701)
                          "cannot create %" APR_SIZE_T_FMT " bytes of "
                          "anonymous shared memory for DashboardMetrics",
                          dash_metrics_size());

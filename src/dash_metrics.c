@@ -1,5 +1,5 @@
 /*
- * The SPEC §13 counters (see dash_metrics.h and docs/metrics.md).
+ * The counters of docs/metrics.md (see dash_metrics.h).
  *
  * Every counter is 64 bits wide and changed only by apr_atomic_*64, which
  * APR 1.7 builds from the compiler's atomic builtins (one lock-prefixed
@@ -19,7 +19,8 @@
 
 #include "dash_metrics.h"
 
-/* The statuses the three handlers answer (SPEC §1, §7, 304 of §12). */
+/* The statuses the three handlers answer (docs/api.md#errors, and 304 of
+ * docs/api.md#conditional-get). */
 static const int statuses[] = {
     200, 304, 400, 401, 403, 404, 405, 500, 502, 503, 504
 };

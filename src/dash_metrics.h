@@ -1,5 +1,5 @@
 /*
- * The counters of SPEC §13 (docs/metrics.md): a fixed layout over one
+ * The counters of docs/metrics.md: a fixed layout over one
  * block of memory that every child process of a server maps (the glue
  * puts it in anonymous shared memory before the children are forked).
  *
@@ -52,7 +52,8 @@ typedef enum {
     DASH_OUTCOME_N
 } dash_metrics_outcome_e;
 
-/* How a single-flight wait for another request's fill ended (§12). */
+/* How a single-flight wait for another request's fill ended
+ * (docs/behaviour.md#stale-answers-and-single-flight). */
 typedef enum {
     DASH_METRICS_WAIT_FILLED = 0,  /* the value appeared: answered as a hit */
     DASH_METRICS_WAIT_TAKEN,       /* the holder left without a value: fetched itself */

@@ -1,4 +1,4 @@
-# The SPEC §13 counters: a scripted sequence of hits, misses, bypasses,
+# The counters of docs/metrics.md: a scripted sequence of hits, misses, bypasses,
 # every kind of Google failure, token refreshes, request errors, database
 # and Redis failures, after which every counter has moved by exactly what
 # the sequence made. Under prefork the hits come from at least three

@@ -1,4 +1,4 @@
-/* The §13 counters: counting, histogram buckets, the text format, and
+/* The counters of docs/metrics.md: counting, histogram buckets, the text format, and
  * exact counts from several processes and threads on shared memory. */
 #include <stdarg.h>
 #include <stddef.h>
