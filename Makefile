@@ -110,7 +110,7 @@ fuzz-replay: $(addprefix build/replay_,$(FUZZ_NAME))
 # The core must stay httpd-free: no httpd header under src/.
 # Names say their side (docs/architecture.md): every symbol a core object
 # exports starts with dash_<its file's area>_, every one a glue object
-# exports with dashboard_.
+# exports with dashboard_. The glue's calls form a DAG.
 boundary: $(CORE_LIB) .libs/mod_dashboard.so
 	@! grep -nE '#include *[<"](httpd|http_[a-z_]+|ap_[a-z_]+|mod_[a-z_]+|util_[a-z_]+)\.h' src/*.c src/*.h \
 	    || { echo "src/ must not include httpd headers"; exit 1; }
@@ -119,6 +119,7 @@ boundary: $(CORE_LIB) .libs/mod_dashboard.so
 	    for o in $(patsubst %.c,.libs/%.o,$(GLUE_SRC)); do \
 	        nm -g --defined-only $$o | awk -v o=$$o '$$3 !~ /^dashboard_/ {print o ": " $$3}'; done); \
 	    if [ -n "$$bad" ]; then echo "names outside the rule of docs/architecture.md:"; echo "$$bad"; exit 1; fi
+	@perl scripts/check-glue-dag.pl $(patsubst %.c,.libs/%.o,$(GLUE_SRC))
 
 # Every directive of the C table is in docs/configuration.md and in
 # conf/dashboard.conf.

@@ -131,7 +131,7 @@ for my $round (1 .. 3) {
 }
 is_deeply \@states, [ ('hit') x 9 ], 'nine hits over three kept-alive connections';
 my %pids = map { $_ => 1 }
-    log_since($hits_offset) =~ /\[pid (\d+)[^\]]*\][^\n]*dashboard: stats user=\Q$u\E /g;
+    log_since($hits_offset) =~ /\[pid (\d+)[^\]]*\][^\n]*DASH0501: stats user=\Q$u\E /g;
 note sprintf 'the hits were answered by %d process(es) under %s: %s',
     scalar(keys %pids), $mpm, join(' ', sort keys %pids);
 if ($mpm eq 'prefork') {
