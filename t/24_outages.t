@@ -1,4 +1,4 @@
-# Outages under load (SPEC §5.4, §7, §14): while a few clients keep asking
+# Outages under load (docs/behaviour.md#cache, docs/api.md#errors, docs/behaviour.md#protecting-the-host-site): while a few clients keep asking
 # for stats and accounts, Redis is killed and restarted, Postgres is
 # stopped and started, and httpd is restarted gracefully twice. Every
 # answer is counted by outcome: only the answers the contract allows for
@@ -55,7 +55,7 @@ for my $k (@kinds) {
 my $auth = 'Basic ' . encode_base64("$u:pw", '');
 
 # One answer as an outcome: "200" (right body, JSON), "200-wrong-data",
-# "STATUS CODE" for a §7 error, "no-answer" when the connection failed.
+# "STATUS CODE" for an error of docs/api.md#errors, "no-answer" when the connection failed.
 sub outcome {
     my ($k, $res) = @_;
     return 'no-answer' if $res->header('Client-Warning');
