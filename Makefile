@@ -176,6 +176,7 @@ demo-stop:
 	scripts/demo.sh stop
 
 bench: deps
+	bash scripts/deps.sh valgrind
 	$(MAKE) all
 	scripts/bench.sh
 

@@ -76,6 +76,7 @@ void *dashboard_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(cache_ttl);
     MERGE_PTR(analytics_url);
     MERGE_PTR(token_url);
+    MERGE_PTR(upstream_ca);
     if (add->client_id) {
         cfg->client_id = add->client_id;
         cfg->client_secret = add->client_secret;
@@ -159,6 +160,8 @@ void dashboard_google_settings(dash_google_cfg_t *g,
     g->client_secret = cfg->client_secret;
     g->timeout = apr_time_from_msec(cfg->upstream_timeout_ms);
     g->metrics = cfg->metrics;
+    g->ca_file = cfg->upstream_ca;
+    g->agents = cfg->http;
 }
 
 /* ---- directives -------------------------------------------------------- */
@@ -245,6 +248,54 @@ static const char *cmd_url(cmd_parms *cmd, void *dconf, const char *arg)
     else {
         cfg->token_url = arg;
     }
+    return NULL;
+}
+
+/*
+ * DashboardUpstreamCA: checked here so that configtest names a file the
+ * children could not read, rather than every Google call failing later.
+ * A trust store with no certificate in it is as wrong as a missing one.
+ */
+static const char *cmd_upstream_ca(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(cmd->server);
+    const char *full = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+    apr_file_t *f;
+    apr_size_t n;
+    char *buf;
+    apr_status_t rv;
+
+    (void)dconf;
+    if (!full) {
+        return bad_value(cmd, arg, "not a valid path");
+    }
+    rv = apr_file_open(&f, full, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT,
+                       cmd->temp_pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+        if (rv == APR_SUCCESS && (fi.size <= 0 || fi.size > 16 * 1024 * 1024)) {
+            apr_file_close(f);
+            return bad_value(cmd, arg, "not a PEM file of certificates "
+                             "(empty or larger than 16 MiB)");
+        }
+    }
+    if (rv == APR_SUCCESS) {
+        n = (apr_size_t)fi.size;
+        buf = apr_palloc(cmd->temp_pool, n + 1);
+        rv = apr_file_read_full(f, buf, n, &n);
+        buf[n] = '\0';
+        apr_file_close(f);
+    }
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %pm",
+                            cmd->cmd->name, full, &rv);
+    }
+    if (!strstr(buf, "-----BEGIN CERTIFICATE-----")) {
+        return bad_value(cmd, arg, "no PEM certificate in the file");
+    }
+    cfg->upstream_ca = full;
     return NULL;
 }
 
@@ -352,6 +403,9 @@ const command_rec dashboard_cmds[] = {
     AP_INIT_TAKE1("DashboardStaleTTL", cmd_number, (void *)&num_stale_ttl,
         RSRC_CONF, "Seconds past DashboardCacheTTL a response is to be kept for "
         "stale-if-error, 0 = never (default 604800); validated, not used yet"),
+    AP_INIT_TAKE1("DashboardUpstreamCA", cmd_upstream_ca, NULL, RSRC_CONF,
+        "PEM file of trust anchors for the Google calls (default: the "
+        "system's trust store)"),
     AP_INIT_TAKE1("DashboardLockWait", cmd_number, (void *)&num_lock_wait,
         RSRC_CONF, "Milliseconds a request is to wait for another request's "
         "fill of the same key (default DashboardUpstreamTimeout + 1000); "
@@ -372,7 +426,8 @@ void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
 {
     server_rec *sp, *prev;
     dash_memo_t *memo = NULL;
-    apr_pool_t *mpool;
+    dash_http_agents_t *http = NULL;
+    apr_pool_t *mpool, *hpool;
     apr_status_t rv;
     int threads = 1;
 
@@ -391,11 +446,23 @@ void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
                      "cannot set up the memo of cache hits; every hit is "
                      "parsed and validated");
     }
+    rv = apr_pool_create(&hpool, pchild);
+    if (rv == APR_SUCCESS) {
+        apr_pool_tag(hpool, "dashboard_http");
+        rv = dash_http_agents_create(&http, hpool, DASHBOARD_UPSTREAM_MAX_AGE);
+    }
+    if (rv != APR_SUCCESS) {
+        http = NULL;
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, DASHLOGNO(0103)
+                     "cannot keep connections to Google warm; each request "
+                     "opens its own");
+    }
     for (sp = s; sp; sp = sp->next) {
         dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(sp);
         apr_pool_t *pool;
 
         cfg->memo = memo;
+        cfg->http = http;
         cfg->redis = NULL;
         if (!cfg->redis_url) {
             continue;

@@ -9,6 +9,7 @@
 #include "mod_dashboard.h"
 
 #include "dash_google.h"
+#include "dash_http.h"
 #include "dash_memo.h"
 #include "dash_metrics.h"
 #include "dash_redis.h"
@@ -35,12 +36,15 @@ typedef struct {
      * metrics_on, set in post_config before the children are forked;
      * NULL counts nothing. */
     dash_metrics_t *metrics;
+    const char *upstream_ca;       /* DashboardUpstreamCA, absolute; NULL = system */
 
     /* Per child process, set in dashboard_config_child_init; shared by the
      * vhosts that use the same Redis. NULL when caching is off. */
     dash_redis_t *redis;
-    /* Per child, shared by every vhost: validated hits by their bytes. */
+    /* Per child, shared by every vhost: validated hits by their bytes, and
+     * the warm connections to Google. */
     dash_memo_t *memo;
+    dash_http_agents_t *http;
 } dashboard_srv_cfg_t;
 
 /* Per directory (Location). */
@@ -61,6 +65,9 @@ const dashboard_dir_cfg_t *dashboard_dir_cfg(const request_rec *r);
 /* Applies the defaults to every server's record (post_config), so an
  * unset value can still be told from one set to the default until then. */
 void dashboard_config_resolve(server_rec *s);
+
+/* How long an idle connection to Google is reused (docs/behaviour.md#analytics-calls). */
+#define DASHBOARD_UPSTREAM_MAX_AGE 60
 
 /* The memo of cache hits each child keeps (docs/behaviour.md#cache). */
 #define DASHBOARD_MEMO_BYTES ((apr_size_t)4 * 1024 * 1024)

@@ -16,11 +16,13 @@ PACKAGES=(
     apache2 apache2-utils libaprutil1-dbd-pgsql
     # the throw-away stack of the tests and the demo
     postgresql redis-server python3 curl
+    # the stand-in over TLS and HTTP/2, with a test CA made at start
+    python3-h2 openssl
     # Apache::Test (shipped inside mod_perl) and the test helpers
     libapache2-mod-perl2 libwww-perl libdbd-pg-perl libredis-perl
     # docs/openapi.yaml and the responses checked against it
     python3-jsonschema python3-yaml
-    # make bench (wrk; pgrep from procps)
+    # make bench (wrk; pgrep from procps; callgrind: the valgrind group)
     wrk procps
     # the dashboard page's browser test: Debian's Chromium, a Korean font
     chromium fonts-nanum

@@ -271,7 +271,8 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
      * costs about one call's latency, not seven). */
     t0 = apr_time_now();
     dash_metrics_upstream_enter(g->metrics);
-    rv = dash_http_perform(p, reqs, DASH_NQ, g->timeout, &herr);
+    rv = dash_http_perform_on(g->agents, g->ca_file, p, reqs, DASH_NQ,
+                              g->timeout, &herr);
     dash_metrics_upstream_leave(g->metrics);
     out->elapsed = apr_time_now() - t0;
     if (rv != APR_SUCCESS) {
@@ -451,7 +452,8 @@ dash_err_e dash_google_refresh(dash_token_t *out, apr_pool_t *p,
                            NULL);
 
     dash_metrics_upstream_enter(g->metrics);
-    rv = dash_http_perform(p, &req, 1, g->timeout, &herr);
+    rv = dash_http_perform_on(g->agents, g->ca_file, p, &req, 1, g->timeout,
+                              &herr);
     dash_metrics_upstream_leave(g->metrics);
     if (rv != APR_SUCCESS) {
         *perr = apr_pstrcat(p, "token endpoint: ", herr ? herr : "curl set-up failed",

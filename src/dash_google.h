@@ -8,6 +8,7 @@
 #include "dash_dates.h"
 #include "dash_metrics.h"
 #include "dash_err.h"
+#include "dash_http.h"
 #include "dash_mode.h"
 #include "dash_table.h"
 
@@ -31,6 +32,8 @@ typedef struct {
     const char *client_secret;
     apr_interval_time_t timeout;   /* DashboardUpstreamTimeout */
     dash_metrics_t *metrics;       /* where each call is counted, or NULL */
+    const char *ca_file;           /* DashboardUpstreamCA, NULL = system */
+    dash_http_agents_t *agents;    /* warm connections, NULL = none */
 } dash_google_cfg_t;
 
 /*

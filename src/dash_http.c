@@ -13,14 +13,49 @@
  */
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 
 #include "dash_http.h"
 
 #define DASH_HTTP_DEFAULT_MAX_BODY ((apr_size_t)4 * 1024 * 1024)
 #define DASH_HTTP_USER_AGENT "mod_dashboard/0.1"
+/* Connections an agent keeps open: the two Google hosts, or seven each
+ * where a server speaks only HTTP/1.1. */
+#define DASH_HTTP_AGENT_CONNS 16L
+
+/*
+ * Warm connections (docs/behaviour.md#analytics-calls). An agent is a
+ * curl multi handle kept across requests: its connection cache holds the
+ * connections to Google open, so the next batch finds them, and over
+ * HTTP/2 the seven calls of a batch share one connection (PIPEWAIT makes
+ * the first six wait for the connection the seventh is opening instead
+ * of opening their own). The agents of a child are kept in a stack: a
+ * batch takes the one most recently given back, the warmest, and creates
+ * one only when all are busy, so there are never more than the child's
+ * concurrent upstream batches. A curl share handle, locked, gives every
+ * agent of the child the DNS cache and the TLS sessions, so even a
+ * cold agent resumes a session instead of a full handshake.
+ */
+typedef struct dash_http_agent_t dash_http_agent_t;
+struct dash_http_agent_t {
+    CURLM *multi;
+    dash_http_agent_t *next;       /* in the free stack */
+};
+
+struct dash_http_agents_t {
+    apr_pool_t *pool;
+    apr_thread_mutex_t *lock;      /* the stack */
+    apr_thread_mutex_t *share_locks[CURL_LOCK_DATA_LAST];
+    CURLSH *share;
+    dash_http_agent_t *free;
+    dash_http_agent_t *all[DASH_HTTP_MAX_AGENTS];
+    int nall;
+    long max_age;                  /* seconds an idle connection is reused */
+};
 
 /* Per-request curl state; index i belongs to reqs[i]. */
 typedef struct {
@@ -37,9 +72,142 @@ typedef struct {
 
 typedef struct {
     CURLM *multi;
+    dash_http_agents_t *agents;    /* NULL: a multi of this batch alone */
+    dash_http_agent_t *agent;      /* the one taken from agents */
+    const char *ca_file;
     dash_xfer_t *x;
     int n;
 } dash_batch_t;
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access a,
+                       void *userp)
+{
+    dash_http_agents_t *ag = userp;
+
+    (void)h;
+    (void)a;
+    if (data >= 0 && data < CURL_LOCK_DATA_LAST && ag->share_locks[data]) {
+        (void)apr_thread_mutex_lock(ag->share_locks[data]);
+    }
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *userp)
+{
+    dash_http_agents_t *ag = userp;
+
+    (void)h;
+    if (data >= 0 && data < CURL_LOCK_DATA_LAST && ag->share_locks[data]) {
+        (void)apr_thread_mutex_unlock(ag->share_locks[data]);
+    }
+}
+
+/* The multis first: their connections may still hold the share. */
+static apr_status_t agents_cleanup(void *data)
+{
+    dash_http_agents_t *ag = data;
+    int i;
+
+    for (i = 0; i < ag->nall; i++) {
+        (void)curl_multi_cleanup(ag->all[i]->multi);
+        ag->all[i]->multi = NULL;
+    }
+    ag->nall = 0;
+    ag->free = NULL;
+    if (ag->share) {
+        (void)curl_share_cleanup(ag->share);
+        ag->share = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t dash_http_agents_create(dash_http_agents_t **pa, apr_pool_t *p,
+                                     long max_age_sec)
+{
+    static const curl_lock_data shared[] = { CURL_LOCK_DATA_DNS,
+                                             CURL_LOCK_DATA_SSL_SESSION };
+    dash_http_agents_t *ag = apr_pcalloc(p, sizeof(*ag));
+    apr_status_t rv;
+    size_t i;
+
+    ag->pool = p;
+    ag->max_age = max_age_sec;
+    rv = apr_thread_mutex_create(&ag->lock, APR_THREAD_MUTEX_DEFAULT, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+        rv = apr_thread_mutex_create(&ag->share_locks[shared[i]],
+                                     APR_THREAD_MUTEX_DEFAULT, p);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    ag->share = curl_share_init();
+    if (ag->share == NULL) {
+        return APR_ENOMEM;
+    }
+    apr_pool_cleanup_register(p, ag, agents_cleanup, apr_pool_cleanup_null);
+    if (curl_share_setopt(ag->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK
+        || curl_share_setopt(ag->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK
+        || curl_share_setopt(ag->share, CURLSHOPT_USERDATA, (void *)ag) != CURLSHE_OK) {
+        return APR_EGENERAL;
+    }
+    for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+        if (curl_share_setopt(ag->share, CURLSHOPT_SHARE, shared[i]) != CURLSHE_OK) {
+            return APR_EGENERAL;
+        }
+    }
+    *pa = ag;
+    return APR_SUCCESS;
+}
+
+/*
+ * The warmest free agent, or a new one; NULL (the batch then uses a multi
+ * of its own) when none can be had: more concurrent batches than
+ * DASH_HTTP_MAX_AGENTS, or out of memory.
+ */
+static dash_http_agent_t *agent_take(dash_http_agents_t *ag)
+{
+    dash_http_agent_t *a = NULL;
+
+    if (apr_thread_mutex_lock(ag->lock) != APR_SUCCESS) {
+        return NULL;
+    }
+    if (ag->free) {
+        a = ag->free;
+        ag->free = a->next;
+        a->next = NULL;
+    }
+    else if (ag->nall < DASH_HTTP_MAX_AGENTS) {
+        CURLM *m = curl_multi_init();
+
+        /* MAXCONNECTS: curl's default follows the handles added, which
+         * is 0 between batches; keep the connections regardless. */
+        if (m && curl_multi_setopt(m, CURLMOPT_PIPELINING,
+                                   (long)CURLPIPE_MULTIPLEX) == CURLM_OK
+            && curl_multi_setopt(m, CURLMOPT_MAXCONNECTS,
+                                 (long)DASH_HTTP_AGENT_CONNS) == CURLM_OK) {
+            a = apr_pcalloc(ag->pool, sizeof(*a));
+            a->multi = m;
+            ag->all[ag->nall++] = a;
+        }
+        else if (m) {
+            (void)curl_multi_cleanup(m);
+        }
+    }
+    (void)apr_thread_mutex_unlock(ag->lock);
+    return a;
+}
+
+static void agent_put(dash_http_agents_t *ag, dash_http_agent_t *a)
+{
+    if (apr_thread_mutex_lock(ag->lock) != APR_SUCCESS) {
+        return;                /* lost to this child: its connections idle */
+    }
+    a->next = ag->free;
+    ag->free = a;
+    (void)apr_thread_mutex_unlock(ag->lock);
+}
 
 /*
  * Pool cleanup of the batch pool: frees every easy handle and the multi
@@ -66,6 +234,12 @@ static apr_status_t batch_cleanup(void *data)
             curl_slist_free_all(x->headers);
             x->headers = NULL;
         }
+    }
+    if (b->agent) {
+        /* Back on the stack with its connections. */
+        agent_put(b->agents, b->agent);
+        b->agent = NULL;
+        b->multi = NULL;
     }
     if (b->multi) {
         (void)curl_multi_cleanup(b->multi);
@@ -183,9 +357,9 @@ static apr_status_t add_header(dash_xfer_t *x, const char *h,
  * stored in x before any option is set so the batch cleanup frees it
  * whatever fails next.
  */
-static apr_status_t setup_easy(apr_pool_t *p, dash_xfer_t *x,
-                               dash_http_req_t *req, long timeout_ms,
-                               const char **perr)
+static apr_status_t setup_easy(apr_pool_t *p, const dash_batch_t *b,
+                               dash_xfer_t *x, dash_http_req_t *req,
+                               long timeout_ms, const char **perr)
 {
     apr_status_t rv;
 
@@ -233,6 +407,21 @@ static apr_status_t setup_easy(apr_pool_t *p, dash_xfer_t *x,
      * the write callback still enforces the cap for chunked answers. */
     SETOPT(x, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max);
     SETOPT(x, CURLOPT_USERAGENT, DASH_HTTP_USER_AGENT);
+    /* HTTP/2 where the server offers it over TLS (Google does),
+     * multiplexed: wait for a connection being opened rather than open
+     * another. Not over plain http, which stays HTTP/1.1: waiting there
+     * would put the calls one after the other on one connection. */
+    SETOPT(x, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    if (strncasecmp(req->url, "https:", 6) == 0) {
+        SETOPT(x, CURLOPT_PIPEWAIT, 1L);
+    }
+    if (b->agents) {
+        SETOPT(x, CURLOPT_SHARE, b->agents->share);
+        SETOPT(x, CURLOPT_MAXAGE_CONN, b->agents->max_age);
+    }
+    if (b->ca_file) {
+        SETOPT(x, CURLOPT_CAINFO, b->ca_file);
+    }
 
     if ((rv = add_header(x, "Accept: application/json", perr)) != APR_SUCCESS) {
         return rv;
@@ -375,7 +564,12 @@ static apr_status_t run_batch(apr_pool_t *p, apr_pool_t *bp, dash_batch_t *b,
     CURLMcode mc;
     int i, running;
 
-    b->multi = curl_multi_init();
+    if (b->agents && (b->agent = agent_take(b->agents)) != NULL) {
+        b->multi = b->agent->multi;
+    }
+    else {
+        b->multi = curl_multi_init();
+    }
     if (b->multi == NULL) {
         *perr = "curl_multi_init failed";
         return APR_ENOMEM;
@@ -383,7 +577,7 @@ static apr_status_t run_batch(apr_pool_t *p, apr_pool_t *bp, dash_batch_t *b,
     for (i = 0; i < b->n; i++) {
         const char *err = NULL;
         b->x[i].bp = bp;
-        rv = setup_easy(bp, &b->x[i], &reqs[i], timeout_ms, &err);
+        rv = setup_easy(bp, b, &b->x[i], &reqs[i], timeout_ms, &err);
         if (rv != APR_SUCCESS) {
             *perr = apr_psprintf(p, "request %d: %s", i, err);
             return rv;
@@ -439,6 +633,15 @@ static apr_status_t run_batch(apr_pool_t *p, apr_pool_t *bp, dash_batch_t *b,
 apr_status_t dash_http_perform(apr_pool_t *p, dash_http_req_t *reqs, int n,
                                apr_interval_time_t timeout, const char **perr)
 {
+    return dash_http_perform_on(NULL, NULL, p, reqs, n, timeout, perr);
+}
+
+apr_status_t dash_http_perform_on(dash_http_agents_t *agents,
+                                  const char *ca_file, apr_pool_t *p,
+                                  dash_http_req_t *reqs, int n,
+                                  apr_interval_time_t timeout,
+                                  const char **perr)
+{
     apr_time_t started = apr_time_now();
     apr_pool_t *bp;
     dash_batch_t *b;
@@ -475,6 +678,8 @@ apr_status_t dash_http_perform(apr_pool_t *p, dash_http_req_t *reqs, int n,
     }
     apr_pool_tag(bp, "dash_http_batch");
     b = apr_pcalloc(bp, sizeof(*b));
+    b->agents = agents;
+    b->ca_file = ca_file;
     b->n = n;
     b->x = apr_pcalloc(bp, n * sizeof(*b->x));
     /* Before any handle exists: from here on every return path, including

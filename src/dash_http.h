@@ -9,6 +9,11 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
+/* The most multi handles a process keeps (one per concurrent batch). */
+#define DASH_HTTP_MAX_AGENTS 64
+
+typedef struct dash_http_agents_t dash_http_agents_t;
+
 typedef struct {
     /* in */
     const char *url;
@@ -37,6 +42,28 @@ typedef struct {
  */
 apr_status_t dash_http_perform(apr_pool_t *p, dash_http_req_t *reqs, int n,
                                apr_interval_time_t timeout, const char **perr);
+
+/*
+ * dash_http_perform on warm connections: agents (dash_http_agents_create;
+ * NULL = a multi handle of this batch alone, closed at the end) keeps the
+ * connections open for the next batch and shares DNS and TLS sessions;
+ * ca_file (NULL = the system's trust store) is the PEM file of trust
+ * anchors for https.
+ */
+apr_status_t dash_http_perform_on(dash_http_agents_t *agents,
+                                  const char *ca_file, apr_pool_t *p,
+                                  dash_http_req_t *reqs, int n,
+                                  apr_interval_time_t timeout,
+                                  const char **perr);
+
+/*
+ * The warm connections of one process (a child), in p: curl multi
+ * handles kept across batches, at most DASH_HTTP_MAX_AGENTS at once
+ * (a batch past that gets a cold multi of its own), an idle connection
+ * reused only while younger than max_age_sec. Thread-safe.
+ */
+apr_status_t dash_http_agents_create(dash_http_agents_t **pa, apr_pool_t *p,
+                                     long max_age_sec);
 
 /* Process-wide curl set-up; call once before any thread starts. */
 apr_status_t dash_http_global_init(apr_pool_t *pconf);

@@ -63,6 +63,16 @@ close $sf;
     . "DashboardOAuthClient id file:$dir/secret\n");
 is $rc, 0, 'unix socket URL and file: secret pass' or diag $out;
 
+# DashboardUpstreamCA: a readable PEM file with a certificate in it.
+open my $ca, '>', "$dir/ca.pem" or die $!;
+print $ca "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+close $ca;
+open my $noca, '>', "$dir/not-a-ca.pem" or die $!;
+print $noca "just text\n";
+close $noca;
+($rc, $out) = configtest("DashboardUpstreamCA $dir/ca.pem\n");
+is $rc, 0, 'DashboardUpstreamCA with a PEM file passes' or diag $out;
+
 my @bad = (
     [ 'DashboardCacheTTL abc',                 'DashboardCacheTTL' ],
     [ 'DashboardCacheTTL 0',                   'DashboardCacheTTL' ],
@@ -89,6 +99,9 @@ my @bad = (
     [ 'DashboardStaleTTL -1',                  'DashboardStaleTTL' ],
     [ 'DashboardStaleTTL week',                'DashboardStaleTTL' ],
     [ 'DashboardLockWait -1',                  'DashboardLockWait' ],
+    [ "DashboardUpstreamCA $dir/none.pem",     'DashboardUpstreamCA' ],
+    [ "DashboardUpstreamCA $dir/not-a-ca.pem", 'DashboardUpstreamCA' ],
+    [ "DashboardUpstreamCA $dir",              'DashboardUpstreamCA' ],
     [ 'DashboardCacheAdmin On',                'DashboardCacheAdmin' ],
     [ "<Location /x>\nDashboardRedis Off\n</Location>", 'DashboardRedis' ],
     [ "<Location /x>\nDashboardCacheAdmin maybe\n</Location>", 'DashboardCacheAdmin' ],

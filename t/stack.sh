@@ -14,6 +14,9 @@
 # DASH_PG_DIR (default /tmp/mod_dashboard-pg-PORT: the postgres user must
 # reach it, which a checkout under /root does not allow),
 # DASH_PG_PORT (54329), DASH_REDIS_PORT (63799), DASH_GOOGLE_PORT (18089),
+# DASH_GOOGLE_TLS_PORT (DASH_GOOGLE_PORT + 200: the stand-in over TLS and
+# HTTP/2, t/standin/h2_front.py, with a CA made at start in DASH_TLS_DIR,
+# default /tmp/mod_dashboard-tls-PORT),
 # DASH_GOOGLE_SEED (a stand-in seed file), DASH_CLIENT_ID/DASH_CLIENT_SECRET.
 set -euo pipefail
 
@@ -24,6 +27,9 @@ pg_port=${DASH_PG_PORT:-54329}
 pgdir=${DASH_PG_DIR:-/tmp/mod_dashboard-pg-$pg_port}
 redis_port=${DASH_REDIS_PORT:-63799}
 google_port=${DASH_GOOGLE_PORT:-18089}
+google_tls_port=${DASH_GOOGLE_TLS_PORT:-$((google_port + 200))}
+# Under /tmp: httpd's children read the CA at each handshake.
+tls_dir=${DASH_TLS_DIR:-/tmp/mod_dashboard-tls-$google_tls_port}
 client_id=${DASH_CLIENT_ID:-test-client.apps.googleusercontent.com}
 client_secret=${DASH_CLIENT_SECRET:-test-client-secret}
 pg_bin=$(pg_config --bindir 2>/dev/null || true)
@@ -123,6 +129,41 @@ google_start() {
     wait_for "Google stand-in" curl -sf "http://127.0.0.1:$google_port/_control/health"
 }
 
+# A throw-away CA and a certificate for 127.0.0.1 signed by it, made at
+# every start: no key is ever committed, and none outlives the stack.
+tls_make() {
+    local t="$tls_dir"
+    rm -rf "$t"
+    mkdir -p "$t"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mod_dashboard test CA" \
+        -keyout "$t/ca.key" -out "$t/ca.pem" >/dev/null 2>&1 || return 1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$t/server.key" -out "$t/server.csr" >/dev/null 2>&1 || return 1
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$t/ext"
+    openssl x509 -req -in "$t/server.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" \
+        -CAcreateserial -days 2 -extfile "$t/ext" -out "$t/server.pem" >/dev/null 2>&1 || return 1
+    chmod 644 "$t/ca.pem"
+    chmod 755 "$t"
+}
+
+google_tls_start() {
+    [ -f "$tls_dir/server.pem" ] || tls_make || { say "cannot make the test CA"; return 1; }
+    mkdir -p "$dir/google"
+    nohup "$python" "$here/standin/h2_front.py" --port "$google_tls_port" \
+        --backend-port "$google_port" --cert "$tls_dir/server.pem" \
+        --key "$tls_dir/server.key" >"$dir/google/h2_front.log" 2>&1 &
+    echo $! >"$dir/google/h2_front.pid"
+    wait_for "TLS front of the Google stand-in" curl -sf --http2 \
+        --cacert "$tls_dir/ca.pem" "https://127.0.0.1:$google_tls_port/_front/stats"
+}
+
+google_tls_stop() {
+    local pidfile="$dir/google/h2_front.pid"
+    [ -f "$pidfile" ] || return 0
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+}
+
 google_stop() {
     local pidfile="$dir/google/standin.pid"
     [ -f "$pidfile" ] || return 0
@@ -136,6 +177,9 @@ export DASH_PG_PORT=$pg_port
 export DASH_REDIS_PORT=$redis_port
 export DASH_GOOGLE_PORT=$google_port
 export DASH_GOOGLE_URL=http://127.0.0.1:$google_port
+export DASH_GOOGLE_TLS_PORT=$google_tls_port
+export DASH_GOOGLE_TLS_URL=https://127.0.0.1:$google_tls_port
+export DASH_UPSTREAM_CA=$tls_dir/ca.pem
 export DASH_CLIENT_ID=$client_id
 export DASH_CLIENT_SECRET=$client_secret
 export DASH_STACK=$here/stack.sh
@@ -150,12 +194,13 @@ case "${1:-}" in
         pg_start || exit 1
         redis_start || exit 1
         google_start || exit 1
+        google_tls_start || exit 1
         print_env >"$dir/env"
-        say "up: postgres :$pg_port, redis :$redis_port, google stand-in :$google_port"
+        say "up: postgres :$pg_port, redis :$redis_port, google stand-in :$google_port (TLS+h2 :$google_tls_port)"
         ;;
     stop)
-        google_stop; redis_stop; pg_stop
-        rm -rf "$pgdir"
+        google_tls_stop; google_stop; redis_stop; pg_stop
+        rm -rf "$pgdir" "$tls_dir"
         ;;
     env) print_env ;;
     pg-start) pg_start ;;
