@@ -121,7 +121,8 @@ add_account($u, $ch);
 add_video($u, $ch, "vh$_", add_days($today, -3 - 9 * $_) . ' 08:00:00') for 0 .. 2;
 flush_redis();
 
-my $httpd = '/usr/sbin/apache2';
+# The suite's httpd (a wrapper under make test-asan, see t/run.sh).
+my $httpd = $ENV{DASH_HTTPD} // '/usr/sbin/apache2';
 system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0 or BAIL_OUT('httpd did not start');
 my $up = 0;
 for (1 .. 100) {

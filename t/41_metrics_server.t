@@ -33,7 +33,8 @@ my $port = $ENV{DASH_METRICS_SERVER_PORT} // do {
 };
 my $user = $> == 0 ? "User nobody\nGroup nogroup\n" : '';
 
-my $httpd = "/usr/sbin/apache2 -f $dir/httpd.conf";
+# The suite's httpd (a wrapper under make test-asan, see t/run.sh).
+my $httpd = ($ENV{DASH_HTTPD} // "/usr/sbin/apache2") . " -f $dir/httpd.conf";
 my $running = 0;
 END { system("$httpd -k stop") if $running; }
 
