@@ -13,6 +13,8 @@ use_bench_stack() {
     export DASH_PG_PORT=${DASH_BENCH_PG_PORT:-54349}
     export DASH_REDIS_PORT=${DASH_BENCH_REDIS_PORT:-63819}
     export DASH_GOOGLE_PORT=${DASH_BENCH_GOOGLE_PORT:-18109}
+    export DASH_GOOGLE_TLS_PORT=${DASH_BENCH_GOOGLE_TLS_PORT:-$((DASH_GOOGLE_PORT + 200))}
+    unset DASH_TLS_DIR
 }
 
 # The three handlers under PREFIX (e.g. /dashboard), behind whatever
