@@ -14,6 +14,7 @@
 #include "mod_dashboard_handlers.h"
 #include "mod_dashboard_request.h"
 #include "dash_cache.h"
+#include "dash_flight.h"
 #include "dash_json.h"
 #include "dash_stats.h"
 
@@ -34,7 +35,9 @@ typedef struct {
     dash_credentials_t cred;
     const char *now_local;
 
-    const char *cache_state;       /* hit | miss | bypass */
+    dash_flight_cfg_t flight_cfg;
+    dash_flight_t flight;          /* the cache's side of the request */
+    const char *cache_state;       /* hit | miss | bypass | stale */
     apr_interval_time_t upstream;
 } dashboard_stats_req_t;
 
@@ -118,6 +121,10 @@ static int finish(dashboard_stats_req_t *st, int rc)
 {
     request_rec *r = st->r;
 
+    /* A lock still held here belongs to a fetch that failed or had
+     * nothing to store: let the waiters go now. */
+    dash_flight_release(&st->flight, r->pool, NULL);
+
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   DASHLOGNO(0501) "stats user=%s channel=%s mode=%s cache=%s "
                   "upstream=%" APR_TIME_T_FMT "ms status=%d",
@@ -172,88 +179,143 @@ static int reply(dashboard_stats_req_t *st, json_t *resp)
 }
 
 /*
- * docs/behaviour.md#cache: a hit is a value that parses and validates;
- * anything else is a miss, and Redis failing means "bypass", never an
- * error. Bytes this child has validated (or written) before are a hit
- * straight from the memo; any other bytes are validated in full.
- * Returns 1 with *tpl set on a hit.
+ * dash_flight's view of a stored value: the template answered from it.
+ * Bytes this child has validated (or written) before come straight from
+ * the memo; any other bytes are validated in full and remembered.
  */
-static int cache_lookup(dashboard_stats_req_t *st, const char *key,
-                        dash_stats_tpl_t *tpl)
+static int decode_value(void *baton, apr_pool_t *p, const char *val,
+                        apr_size_t len, void **value, apr_int64_t *fetched_at)
 {
-    request_rec *r = st->r;
-    const char *err = NULL;
-    char *val;
-    apr_size_t len;
+    dashboard_stats_req_t *st = baton;
+    dash_stats_tpl_t *tpl = apr_palloc(p, sizeof(*tpl));
     json_t *resp;
-    apr_status_t rv;
 
-    if (!st->cfg->redis) {
-        st->cache_state = "bypass";
-        return 0;
-    }
-    rv = dash_redis_get(st->cfg->redis, r->pool, key, &val, &len, &err);
-    if (rv == APR_NOTFOUND) {
-        st->cache_state = "miss";
-        return 0;
-    }
-    if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
-                      DASHLOGNO(0503) "Redis %s unavailable (%s): serving uncached",
-                      st->cfg->redis_display, err ? err : "?");
-        st->cache_state = "bypass";
-        return 0;
-    }
-    st->cache_state = "miss";
-    if (st->cfg->memo && dash_memo_get(st->cfg->memo, r->pool, key, val, len,
-                                       tpl)) {
-        st->cache_state = "hit";
+    if (st->cfg->memo && dash_memo_get(st->cfg->memo, p, st->flight_cfg.key,
+                                       val, len, tpl, fetched_at)) {
+        *value = tpl;
         return 1;
     }
-    resp = dash_cache_value_decode(r->pool, val, len);
-    if (!resp) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      DASHLOGNO(0504) "ignoring an invalid cached value at %s", key);
-        return 0;
-    }
-    if (dash_stats_template(tpl, r->pool, resp) != APR_SUCCESS) {
+    resp = dash_cache_value_decode(p, val, len, fetched_at);
+    if (!resp || dash_stats_template(tpl, p, resp) != APR_SUCCESS) {
         return 0;
     }
     if (st->cfg->memo) {
-        dash_memo_put(st->cfg->memo, key, val, len, tpl);
+        dash_memo_put(st->cfg->memo, st->flight_cfg.key, val, len, tpl,
+                      *fetched_at);
     }
-    st->cache_state = "hit";
+    *value = tpl;
     return 1;
 }
 
-static void cache_store(dashboard_stats_req_t *st, const char *key,
-                        json_t *resp, const dash_stats_tpl_t *tpl)
+/*
+ * docs/behaviour.md#stale-answers-and-single-flight: a hit, a stale
+ * answer, or a fetch (under the key's lock when there is one). Redis
+ * failing means "bypass", never an error. Returns the template to answer,
+ * or NULL for a fetch.
+ */
+static const dash_stats_tpl_t *cache_lookup(dashboard_stats_req_t *st,
+                                            const char *key)
+{
+    request_rec *r = st->r;
+    dash_flight_cfg_t *fc = &st->flight_cfg;
+
+    if (!st->cfg->redis) {
+        st->cache_state = "bypass";
+        return NULL;
+    }
+    fc->redis = st->cfg->redis;
+    fc->key = key;
+    fc->cache_ttl = st->cfg->cache_ttl;
+    fc->stale_ttl = st->cfg->stale_ttl;
+    /* A holder's worst case is a token refresh, then the seven calls: one
+     * DashboardUpstreamTimeout each. */
+    fc->lock_ttl = apr_time_from_msec(2 * st->cfg->upstream_timeout_ms);
+    fc->lock_wait = apr_time_from_msec(st->cfg->lock_wait_ms);
+    fc->decode = decode_value;
+    fc->baton = st;
+    dash_flight_begin(&st->flight, r->pool, fc);
+    st->cache_state = dash_flight_name(st->flight.what);
+    if (st->flight.what == DASH_FLIGHT_BYPASS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      DASHLOGNO(0503) "Redis %s unavailable (%s): serving uncached",
+                      st->cfg->redis_display,
+                      st->flight.err ? st->flight.err : "?");
+    }
+    if (st->flight.invalid) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      DASHLOGNO(0504) "ignoring an invalid cached value at %s", key);
+    }
+    if (st->flight.waited != DASH_FLIGHT_WAIT_NONE) {
+        static const dash_metrics_wait_e counted[] = {
+            [DASH_FLIGHT_WAIT_NONE] = DASH_METRICS_WAIT_N,       /* not counted */
+            [DASH_FLIGHT_WAIT_FILLED] = DASH_METRICS_WAIT_FILLED,
+            [DASH_FLIGHT_WAIT_TAKEN] = DASH_METRICS_WAIT_TAKEN,
+            [DASH_FLIGHT_WAIT_TIMEOUT] = DASH_METRICS_WAIT_TIMEOUT,
+            [DASH_FLIGHT_WAIT_ERROR] = DASH_METRICS_WAIT_ERROR
+        };
+        static const char *const said[] = {
+            [DASH_FLIGHT_WAIT_NONE] = "-",
+            [DASH_FLIGHT_WAIT_FILLED] = "filled",
+            [DASH_FLIGHT_WAIT_TAKEN] = "took over",
+            [DASH_FLIGHT_WAIT_TIMEOUT] = "gave up",
+            [DASH_FLIGHT_WAIT_ERROR] = "Redis failed"
+        };
+
+        dash_metrics_wait(st->cfg->metrics, counted[st->flight.waited]);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      DASHLOGNO(0513) "waited %" APR_TIME_T_FMT " ms for another "
+                      "request's fill of %s (%s)",
+                      apr_time_as_msec(st->flight.wait_time), key,
+                      said[st->flight.waited]);
+    }
+    return st->flight.what == DASH_FLIGHT_HIT
+           || st->flight.what == DASH_FLIGHT_STALE ? st->flight.resp : NULL;
+}
+
+static void cache_store(dashboard_stats_req_t *st, json_t *resp,
+                        const dash_stats_tpl_t *tpl)
 {
     request_rec *r = st->r;
     const char *err = NULL;
-    char *val;
+    apr_int64_t now = apr_time_sec(apr_time_now());
     apr_size_t len;
+    char *val;
     apr_status_t rv;
 
-    if (!st->cfg->redis || strcmp(st->cache_state, "miss")) {
+    if (!st->cfg->redis || st->flight.what != DASH_FLIGHT_FETCH) {
         return;
     }
-    val = dash_cache_value_encode(r->pool, resp, &len);
+    val = dash_cache_value_encode(r->pool, resp, now, &len);
     if (!val) {
         return;
     }
-    rv = dash_redis_set(st->cfg->redis, r->pool, key, val, len,
-                        st->cfg->cache_ttl, &err);
+    rv = dash_flight_store(&st->flight, r->pool, &st->flight_cfg, val, len,
+                           &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
-                      DASHLOGNO(0505) "could not cache %s on %s: %s", key,
-                      st->cfg->redis_display, err ? err : "?");
+                      DASHLOGNO(0505) "could not cache %s on %s: %s",
+                      st->flight_cfg.key, st->cfg->redis_display,
+                      err ? err : "?");
         return;
     }
     /* The next hit on these bytes need not parse what we just wrote. */
     if (st->cfg->memo) {
-        dash_memo_put(st->cfg->memo, key, val, len, tpl);
+        dash_memo_put(st->cfg->memo, st->flight_cfg.key, val, len, tpl, now);
     }
+}
+
+/* Google failed: the expired value instead, when there is one and the
+ * failure is one that passes; otherwise the error. */
+static int fail_upstream(dashboard_stats_req_t *st, dash_err_e e)
+{
+    if (st->flight.stale && dash_flight_hides(e)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, st->r,
+                      DASHLOGNO(0514) "answering the expired value of channel %s "
+                      "as stale", st->account->platform_user_id);
+        st->cache_state = dash_flight_name(DASH_FLIGHT_STALE);
+        return reply_tpl(st, st->flight.stale);
+    }
+    return fail(st, e);
 }
 
 /* docs/behaviour.md#no-uploads says "miss" when Redis is up, so ask it. */
@@ -323,7 +385,7 @@ static dash_err_e ensure_token(dashboard_stats_req_t *st, const char **token)
     return DASH_OK;
 }
 
-static int fetch_and_reply(dashboard_stats_req_t *st, const char *key)
+static int fetch_and_reply(dashboard_stats_req_t *st)
 {
     request_rec *r = st->r;
     dash_google_cfg_t g;
@@ -347,7 +409,7 @@ static int fetch_and_reply(dashboard_stats_req_t *st, const char *key)
     }
     e = ensure_token(st, &token);
     if (e != DASH_OK) {
-        return fail(st, e);
+        return fail_upstream(st, e);
     }
     ids = apr_palloc(r->pool, sizeof(*ids) * st->videos->nelts);
     for (i = 0; i < st->videos->nelts; i++) {
@@ -362,7 +424,7 @@ static int fetch_and_reply(dashboard_stats_req_t *st, const char *key)
                       : APLOG_ERR, 0, r,
                       DASHLOGNO(0510) "Analytics API failed for channel %s: %s",
                       st->account->platform_user_id, err ? err : "?");
-        return fail(st, e);
+        return fail_upstream(st, e);
     }
     memset(&in, 0, sizeof(in));
     in.mode = st->mode;
@@ -385,7 +447,7 @@ static int fetch_and_reply(dashboard_stats_req_t *st, const char *key)
                       DASHLOGNO(0512) "cannot serialize a fresh stats response");
         return fail(st, DASH_ERR_INTERNAL);
     }
-    cache_store(st, key, resp, &tpl);
+    cache_store(st, resp, &tpl);
     return reply_tpl(st, &tpl);
 }
 
@@ -394,7 +456,7 @@ int dashboard_handle_stats(request_rec *r)
     dashboard_stats_req_t st;
     apr_table_t *params;
     const char *mode, *key;
-    dash_stats_tpl_t tpl;
+    const dash_stats_tpl_t *cached;
 
     memset(&st, 0, sizeof(st));
     st.r = r;
@@ -428,8 +490,8 @@ int dashboard_handle_stats(request_rec *r)
     }
     key = dash_cache_key(r->pool, st.user, st.account->platform_user_id,
                          st.mode);
-    if (cache_lookup(&st, key, &tpl)) {
-        return reply_tpl(&st, &tpl);
+    if ((cached = cache_lookup(&st, key)) != NULL) {
+        return reply_tpl(&st, cached);
     }
-    return fetch_and_reply(&st, key);
+    return fetch_and_reply(&st);
 }

@@ -44,17 +44,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *resp, *again;
     char *stored, *first, *second;
     apr_size_t len;
+    apr_int64_t at, at2;
 
-    resp = dash_cache_value_decode(p, (const char *)data, size);
+    resp = dash_cache_value_decode(p, (const char *)data, size, &at);
     if (resp != NULL) {
         FUZZ_CHECK(dash_stats_valid(resp));
         first = dash_json_dump(p, resp, NULL);
         FUZZ_CHECK(first != NULL);
 
-        stored = dash_cache_value_encode(p, resp, &len);
+        /* fetchedAt survives the round trip (a value without one gets 0). */
+        FUZZ_CHECK(at >= -1);
+        stored = dash_cache_value_encode(p, resp, at < 0 ? 0 : at, &len);
         FUZZ_CHECK(stored != NULL);
-        again = dash_cache_value_decode(p, stored, len);
-        FUZZ_CHECK(again != NULL);
+        again = dash_cache_value_decode(p, stored, len, &at2);
+        FUZZ_CHECK(again != NULL && at2 == (at < 0 ? 0 : at));
         second = dash_json_dump(p, again, NULL);
         FUZZ_CHECK(second != NULL && strcmp(first, second) == 0);
 

@@ -130,21 +130,53 @@ apr_status_t dash_cache_purge(dash_redis_t *r, apr_pool_t *p,
                                   perr);
 }
 
-char *dash_cache_value_encode(apr_pool_t *p, json_t *resp, apr_size_t *len)
+const char *dash_cache_lock_key(apr_pool_t *p, const char *key)
 {
-    json_t *doc = dash_json_pool(p, json_pack("{s:O}", "response", resp));
+    return apr_pstrcat(p, key, ":lock", NULL);
+}
+
+char *dash_cache_value_encode(apr_pool_t *p, json_t *resp,
+                              apr_int64_t fetched_at, apr_size_t *len)
+{
+    json_t *doc = dash_json_pool(p, json_pack("{s:O,s:I}", "response", resp,
+                                              "fetchedAt",
+                                              (json_int_t)fetched_at));
 
     return doc ? dash_json_dump(p, doc, len) : NULL;
 }
 
+/* fetchedAt: Unix seconds, an integer; another writer's 1764470000.0 is
+ * the same integer. -1 when absent; 0 when it is something else. */
+static int fetched_at_of(json_t *doc, apr_int64_t *fetched_at)
+{
+    json_t *v = json_object_get(doc, "fetchedAt");
+    double d;
+
+    *fetched_at = -1;
+    if (!v) {
+        return 1;
+    }
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *fetched_at = (apr_int64_t)json_integer_value(v);
+        return 1;
+    }
+    if (json_is_real(v) && (d = json_real_value(v)) >= 0 && d < 1e15
+        && d == (double)(apr_int64_t)d) {
+        *fetched_at = (apr_int64_t)d;
+        return 1;
+    }
+    return 0;
+}
+
 json_t *dash_cache_value_decode(apr_pool_t *p, const char *val,
-                                apr_size_t len)
+                                apr_size_t len, apr_int64_t *fetched_at)
 {
     const char *err = NULL;
     json_t *doc, *resp;
 
+    *fetched_at = -1;
     if (dash_json_parse(&doc, p, val, len, &err) != APR_SUCCESS
-        || !json_is_object(doc)) {
+        || !json_is_object(doc) || !fetched_at_of(doc, fetched_at)) {
         return NULL;
     }
     resp = json_object_get(doc, "response");

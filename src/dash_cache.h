@@ -34,13 +34,22 @@ apr_status_t dash_cache_purge(dash_redis_t *r, apr_pool_t *p,
                               const char *user, const char *mode_word,
                               long *deleted, const char **perr);
 
-/* The stored form of a stats response: {"response": resp}, serialized
- * into p. NULL when it cannot be serialized. */
-char *dash_cache_value_encode(apr_pool_t *p, json_t *resp, apr_size_t *len);
+/* The lock of a key (docs/behaviour.md#stale-answers-and-single-flight):
+ * {key}:lock, which no purge ever matches. */
+const char *dash_cache_lock_key(apr_pool_t *p, const char *key);
+
+/* The stored form of a stats response: {"response": resp, "fetchedAt":
+ * fetched_at (Unix seconds)}, serialized into p. NULL when it cannot be
+ * serialized. */
+char *dash_cache_value_encode(apr_pool_t *p, json_t *resp,
+                              apr_int64_t fetched_at, apr_size_t *len);
 
 /* The response held by a stored value (owned by p), or NULL when the
- * value does not parse or does not have the response's shape: a miss. */
+ * value does not parse or does not have the response's shape (a miss).
+ * *fetched_at is its "fetchedAt", or -1 when it has none (another
+ * writer's value); a fetchedAt that is not a non-negative integer makes
+ * the value invalid. */
 json_t *dash_cache_value_decode(apr_pool_t *p, const char *val,
-                                apr_size_t len);
+                                apr_size_t len, apr_int64_t *fetched_at);
 
 #endif

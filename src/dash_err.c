@@ -23,6 +23,7 @@ static const dash_err_row_t err_rows[] = {
       "That YouTube channel is not connected to your account." },
     { 405, "METHOD_NOT_ALLOWED", "This method is not allowed here." },
     { 502, "YOUTUBE_API_ERROR", "The YouTube Analytics API returned an error." },
+    { 502, "YOUTUBE_API_ERROR", "The YouTube Analytics API returned an error." },
     { 503, "DATABASE_UNAVAILABLE", "The database is unavailable." },
     { 503, "CACHE_UNAVAILABLE", "The cache is unavailable." },
     { 504, "YOUTUBE_API_TIMEOUT", "The YouTube Analytics API did not answer in time." },

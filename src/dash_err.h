@@ -16,6 +16,9 @@ typedef enum {
     DASH_ERR_ACCOUNT_NOT_FOUND,          /* 404 */
     DASH_ERR_METHOD_NOT_ALLOWED,         /* 405 */
     DASH_ERR_API_ERROR,                  /* 502 */
+    DASH_ERR_API_UNAVAILABLE,            /* 502 too, but Google failing in a
+                                            way that passes: 5xx, connection
+                                            refused, quota or rate limit */
     DASH_ERR_DATABASE_UNAVAILABLE,       /* 503 */
     DASH_ERR_CACHE_UNAVAILABLE,          /* 503 */
     DASH_ERR_API_TIMEOUT,                /* 504 */

@@ -228,8 +228,28 @@ static void count_call(apr_pool_t *p, const dash_google_cfg_t *g,
     dash_metrics_observe(g->metrics, DASH_HIST_UPSTREAM, req->elapsed);
 }
 
-/* The failure kinds of the batch, in the priority order of docs/api.md#errors. */
-enum { K_TOKEN = 0, K_TIMEOUT, K_OTHER, K_N };
+/*
+ * Google failing in a way that passes: no connection, a 5xx, a spent quota
+ * or a rate limit (Google sends those as 403 as well as 429). See
+ * docs/behaviour.md#stale-answers-and-single-flight.
+ */
+static int google_failing(const dash_http_req_t *req, const char *reason)
+{
+    switch (dash_metrics_outcome_of(req->rv, req->status, reason, 0)) {
+    case DASH_OUTCOME_CONNECT:
+    case DASH_OUTCOME_HTTP_5XX:
+    case DASH_OUTCOME_QUOTA:
+    case DASH_OUTCOME_RATE_LIMITED:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The failure kinds of the batch, in the priority order of
+ * docs/api.md#errors; Google failing passably only when nothing worse
+ * happened. */
+enum { K_TOKEN = 0, K_TIMEOUT, K_OTHER, K_FAILING, K_N };
 
 dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
                                const dash_google_cfg_t *g, const char *token,
@@ -238,10 +258,11 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
                                const char **perr)
 {
     static const dash_err_e kind_err[K_N] = {
-        DASH_ERR_TOKEN_EXPIRED, DASH_ERR_API_TIMEOUT, DASH_ERR_API_ERROR
+        DASH_ERR_TOKEN_EXPIRED, DASH_ERR_API_TIMEOUT, DASH_ERR_API_ERROR,
+        DASH_ERR_API_UNAVAILABLE
     };
     dash_http_req_t reqs[DASH_NQ];
-    const char *first[K_N] = { NULL, NULL, NULL };
+    const char *first[K_N] = { NULL, NULL, NULL, NULL };
     const char *herr = NULL, *sink;
     apr_time_t t0;
     apr_status_t rv;
@@ -292,7 +313,7 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
             msg = apr_psprintf(p, "%s: timeout (%s)", name, r->error);
         }
         else if (r->rv != APR_SUCCESS) {
-            k = K_OTHER;
+            k = google_failing(r, NULL) ? K_FAILING : K_OTHER;
             msg = apr_psprintf(p, "%s: %s", name, r->error);
         }
         else if (r->status == 401) {
@@ -301,8 +322,10 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
             msg = http_failure(p, name, r, json_reason(p, body_json(p, r)));
         }
         else if (!is_2xx(r->status)) {
-            k = K_OTHER;
-            msg = http_failure(p, name, r, json_reason(p, body_json(p, r)));
+            const char *reason = json_reason(p, body_json(p, r));
+
+            k = google_failing(r, reason) ? K_FAILING : K_OTHER;
+            msg = http_failure(p, name, r, reason);
         }
         else if (dash_table_read(&out->tables[q], p, r->body, r->body_len,
                                  &terr) != APR_SUCCESS) {
@@ -387,7 +410,8 @@ static dash_err_e token_answer(dash_token_t *out, apr_pool_t *p,
     }
     if (req->rv != APR_SUCCESS) {
         *perr = apr_pstrcat(p, "token endpoint: ", req->error, NULL);
-        return DASH_ERR_API_ERROR;
+        return google_failing(req, NULL) ? DASH_ERR_API_UNAVAILABLE
+                                         : DASH_ERR_API_ERROR;
     }
 
     j = body_json(p, req);
@@ -402,7 +426,9 @@ static dash_err_e token_answer(dash_token_t *out, apr_pool_t *p,
     }
     if (!is_2xx(req->status)) {
         *perr = http_failure(p, "token endpoint", req, reason);
-        return DASH_ERR_API_ERROR;
+        /* OAuth has no quota reasons: only a 5xx or a 429 passes. */
+        return google_failing(req, NULL) ? DASH_ERR_API_UNAVAILABLE
+                                         : DASH_ERR_API_ERROR;
     }
     /* jansson's parse error quotes the body, which may hold a token:
      * only say that it did not parse. */

@@ -56,9 +56,11 @@ typedef struct {
  * Issues the seven calls in parallel with the access token. DASH_OK fills
  * out. Otherwise, for the whole batch: any 401 -> DASH_ERR_TOKEN_EXPIRED;
  * else any timeout -> DASH_ERR_API_TIMEOUT; else any other failure
- * (non-2xx, connection error, body that is not a resultTable) ->
- * DASH_ERR_API_ERROR. *perr then names the call and the reason (status,
- * Google's error reason) for the log, never the token.
+ * (non-2xx, body that is not a resultTable) -> DASH_ERR_API_ERROR; else
+ * Google failing in a way that passes (5xx, 429, quota or rate-limit 403,
+ * connection refused or dropped) -> DASH_ERR_API_UNAVAILABLE. *perr then
+ * names the call and the reason (status, Google's error reason) for the
+ * log, never the token.
  */
 dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
                                const dash_google_cfg_t *g, const char *token,
@@ -75,7 +77,8 @@ typedef struct {
 /*
  * POSTs grant_type=refresh_token to token_url. DASH_OK fills out.
  * An answer {"error": "invalid_grant"} -> DASH_ERR_TOKEN_EXPIRED; a timeout
- * -> DASH_ERR_API_TIMEOUT; anything else (invalid_client, 5xx, no
+ * -> DASH_ERR_API_TIMEOUT; a 5xx, a 429 or no connection ->
+ * DASH_ERR_API_UNAVAILABLE; anything else (invalid_client, no
  * access_token, bad JSON, no client configured) -> DASH_ERR_API_ERROR.
  * *perr never contains a token or the client secret.
  */

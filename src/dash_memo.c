@@ -33,6 +33,7 @@ struct entry_t {
     char *val;
     apr_size_t val_len;
     dash_stats_tpl_t tpl;
+    apr_int64_t stamp;
     apr_size_t charge;
 };
 
@@ -118,7 +119,8 @@ static void drop(dash_memo_t *m, entry_t *e)
 }
 
 int dash_memo_get(dash_memo_t *m, apr_pool_t *p, const char *key,
-                  const char *val, apr_size_t len, dash_stats_tpl_t *tpl)
+                  const char *val, apr_size_t len, dash_stats_tpl_t *tpl,
+                  apr_int64_t *stamp)
 {
     entry_t *e;
     int found = 0;
@@ -131,6 +133,9 @@ int dash_memo_get(dash_memo_t *m, apr_pool_t *p, const char *key,
         *tpl = e->tpl;
         /* A copy: once the lock is gone the entry may be evicted. */
         tpl->text = apr_pmemdup(p, e->tpl.text, e->tpl.len + 1);
+        if (stamp) {
+            *stamp = e->stamp;
+        }
         if (e != m->head) {
             unlink_entry(m, e);
             push_front(m, e);
@@ -146,7 +151,8 @@ int dash_memo_get(dash_memo_t *m, apr_pool_t *p, const char *key,
 }
 
 void dash_memo_put(dash_memo_t *m, const char *key, const char *val,
-                   apr_size_t len, const dash_stats_tpl_t *tpl)
+                   apr_size_t len, const dash_stats_tpl_t *tpl,
+                   apr_int64_t stamp)
 {
     apr_size_t key_len = strlen(key);
     apr_size_t charge = key_len + len + tpl->len + ENTRY_OVERHEAD;
@@ -174,6 +180,7 @@ void dash_memo_put(dash_memo_t *m, const char *key, const char *val,
         e->val_len = len;
         e->tpl = *tpl;
         e->tpl.text = apr_pstrmemdup(ep, tpl->text, tpl->len);
+        e->stamp = stamp;
         e->charge = charge;
         apr_hash_set(m->index, e->key, key_len, e);
         push_front(m, e);

@@ -27,20 +27,24 @@ apr_status_t dash_memo_create(dash_memo_t **pm, apr_pool_t *p,
 
 /*
  * 1 when key was last put with exactly the len bytes at val: *tpl is then
- * its template, the text copied into p. 0 otherwise (also when the key
- * holds other bytes: they are not this value).
+ * its template, the text copied into p, and *stamp (unless NULL) the stamp
+ * it was put with. 0 otherwise (also when the key holds other bytes: they
+ * are not this value).
  */
 int dash_memo_get(dash_memo_t *m, apr_pool_t *p, const char *key,
-                  const char *val, apr_size_t len, dash_stats_tpl_t *tpl);
+                  const char *val, apr_size_t len, dash_stats_tpl_t *tpl,
+                  apr_int64_t *stamp);
 
 /*
  * Remembers that the len bytes at val, stored under key, make tpl
- * (everything is copied). Replaces the key's previous entry; evicts the
+ * (everything is copied), with a stamp of the caller's (the value's
+ * fetchedAt, so that a hit still knows the value's age). Replaces the key's previous entry; evicts the
  * least recently used to stay under the cap; keeps nothing larger than
  * an eighth of the cap.
  */
 void dash_memo_put(dash_memo_t *m, const char *key, const char *val,
-                   apr_size_t len, const dash_stats_tpl_t *tpl);
+                   apr_size_t len, const dash_stats_tpl_t *tpl,
+                   apr_int64_t stamp);
 
 void dash_memo_stats(dash_memo_t *m, dash_memo_stats_t *s);
 

@@ -97,9 +97,12 @@ for my $mode (qw(month day)) {
     my $raw = redis()->get($key);
     ok defined $raw, "$mode: cached under $key";
     my $cached = JSON::PP->new->decode($raw // '{}');
-    is_deeply [ keys %$cached ], ['response'], "$mode: value is {\"response\": …}";
+    is_deeply [ sort keys %$cached ], ['fetchedAt', 'response'],
+        "$mode: value is {\"response\": …, \"fetchedAt\": …}";
     my $ttl = redis()->ttl($key);
-    ok $ttl > 590 && $ttl <= 600, "$mode: TTL is DashboardCacheTTL ($ttl)";
+    # DashboardStaleTTL's default (a week) past DashboardCacheTTL.
+    ok $ttl > 600 + 604800 - 10 && $ttl <= 600 + 604800,
+        "$mode: TTL is DashboardCacheTTL + DashboardStaleTTL ($ttl)";
 
     # A hit: no upstream call, same body.
     google_reset();

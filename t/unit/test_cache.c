@@ -4,6 +4,8 @@
  * exactly the keys of that layout for the user and modes asked.
  */
 #include "redis_server.h"
+#include "dash_json.h"
+#include "dash_stats.h"
 
 static void test_cache_key(void **state)
 {
@@ -16,6 +18,56 @@ static void test_cache_key(void **state)
     /* Keys are literal: escaping is for SCAN patterns only. */
     assert_string_equal(dash_cache_key(p, "*", "a[b]", DASH_MODE_DAY),
                         "dashboard:*:a[b]:day");
+}
+
+static void test_lock_key(void **state)
+{
+    apr_pool_t *p = *state;
+
+    assert_string_equal(dash_cache_lock_key(p, "dashboard:u-1:UCabc:day"),
+                        "dashboard:u-1:UCabc:day:lock");
+}
+
+/* A stored value as a string, with `tail` after the response. */
+static const char *value_with(apr_pool_t *p, const char *tail)
+{
+    apr_size_t len;
+    char *resp = dash_json_dump(p, dash_stats_empty(p), &len);
+
+    return apr_pstrcat(p, "{\"response\":", resp, tail, "}", NULL);
+}
+
+static json_t *decode(apr_pool_t *p, const char *val, apr_int64_t *at)
+{
+    return dash_cache_value_decode(p, val, strlen(val), at);
+}
+
+static void test_value_fetched_at(void **state)
+{
+    apr_pool_t *p = *state;
+    apr_int64_t at = 0;
+    apr_size_t len;
+    char *val = dash_cache_value_encode(p, dash_stats_empty(p), 1764470000, &len);
+
+    assert_non_null(val);
+    assert_non_null(strstr(val, "\"fetchedAt\":1764470000"));
+    assert_non_null(dash_cache_value_decode(p, val, len, &at));
+    assert_int_equal(at, 1764470000);
+
+    /* Another writer's value: no fetchedAt, or a whole number as a real. */
+    assert_non_null(decode(p, value_with(p, ""), &at));
+    assert_int_equal(at, -1);
+    assert_non_null(decode(p, value_with(p, ",\"fetchedAt\":1764470000.0"), &at));
+    assert_int_equal(at, 1764470000);
+    assert_non_null(decode(p, value_with(p, ",\"fetchedAt\":0"), &at));
+    assert_int_equal(at, 0);
+
+    /* Anything else makes the value invalid: a miss. */
+    assert_null(decode(p, value_with(p, ",\"fetchedAt\":\"1764470000\""), &at));
+    assert_null(decode(p, value_with(p, ",\"fetchedAt\":-5"), &at));
+    assert_null(decode(p, value_with(p, ",\"fetchedAt\":1764470000.5"), &at));
+    assert_null(decode(p, value_with(p, ",\"fetchedAt\":null"), &at));
+    assert_null(decode(p, value_with(p, ",\"fetchedAt\":1e300"), &at));
 }
 
 /* ---- live: purge ---------------------------------------------------------- */
@@ -188,6 +240,8 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest unit[] = {
         cmocka_unit_test_setup_teardown(test_cache_key, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_lock_key, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_value_fetched_at, unit_pool_setup, unit_pool_teardown),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test_setup_teardown(test_live_purge_star_user, unit_pool_setup, unit_pool_teardown),

@@ -418,8 +418,10 @@ static void test_refresh_5xx(void **state)
     dash_token_t t;
     const char *err = NULL;
 
+    /* Google failing, not the site: a stale answer may stand in. */
     stub_route(&srv, "/token", 503, "<html>Service Unavailable</html>");
-    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_ERR_API_ERROR);
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err),
+                     DASH_ERR_API_UNAVAILABLE);
     assert_string_equal(err, "token endpoint: HTTP 503");
 }
 
@@ -447,7 +449,8 @@ static void test_refresh_refused(void **state)
     const char *err = NULL;
 
     g.token_url = apr_psprintf(p, "http://127.0.0.1:%d/token", unit_free_port());
-    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_ERR_API_ERROR);
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err),
+                     DASH_ERR_API_UNAVAILABLE);
     assert_non_null(strstr(err, "token endpoint: "));
     assert_no_secret(err);
 }
@@ -610,7 +613,7 @@ static void test_reports_500(void **state)
               "\"backendError\", \"message\": \"Backend Error\"}], \"code\": 500, "
               "\"message\": \"Backend Error\"}}");
     assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
-                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+                                         two_ids, 2, &err), DASH_ERR_API_UNAVAILABLE);
     assert_string_equal(err, "chart: HTTP 500 backendError");
     assert_null(out.tables[DASH_Q_KPI]);
 }
@@ -627,15 +630,30 @@ static void test_reports_403_status_only(void **state)
               "{\"error\": {\"errors\": [{\"domain\": \"youtube.quota\", "
               "\"reason\": \"quotaExceeded\"}], \"code\": 403}}");
     assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
-                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+                                         two_ids, 2, &err), DASH_ERR_API_UNAVAILABLE);
     assert_string_equal(err, "top_videos: HTTP 403 quotaExceeded");
+
+    /* A 403 is Google failing only for a quota or a rate limit. */
+    stub_reset(&srv);
+    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_TOP_VIDEOS, 403,
+              "{\"error\": {\"errors\": [{\"domain\": \"usageLimits\", "
+              "\"reason\": \"userRateLimitExceeded\"}], \"code\": 403}}");
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_API_UNAVAILABLE);
+    stub_reset(&srv);
+    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_TOP_VIDEOS, 403,
+              "{\"error\": {\"errors\": [{\"domain\": \"global\", "
+              "\"reason\": \"forbidden\"}], \"code\": 403}}");
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+    assert_string_equal(err, "top_videos: HTTP 403 forbidden");
 
     /* Without errors[], Google's status names the reason. */
     stub_reset(&srv);
     route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_KPI_PREVIOUS, 429,
               "{\"error\": {\"code\": 429, \"status\": \"RESOURCE_EXHAUSTED\"}}");
     assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
-                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+                                         two_ids, 2, &err), DASH_ERR_API_UNAVAILABLE);
     assert_string_equal(err, "kpi_previous: HTTP 429 RESOURCE_EXHAUSTED");
 }
 
@@ -717,7 +735,7 @@ static void test_reports_refused(void **state)
     g.analytics_url = apr_psprintf(p, "http://127.0.0.1:%d/v2/reports",
                                    unit_free_port());
     assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
-                                         two_ids, 2, &err), DASH_ERR_API_ERROR);
+                                         two_ids, 2, &err), DASH_ERR_API_UNAVAILABLE);
     assert_non_null(strstr(err, "kpi: "));
     assert_no_secret(err);
 }

@@ -31,25 +31,27 @@ static void test_exact_bytes(void **state)
     dash_memo_t *m;
     dash_stats_tpl_t in = tpl_of("body-1"), out;
     char val[] = "{\"response\":1}";
+    apr_int64_t stamp = 0;
 
     assert_int_equal(dash_memo_create(&m, p, 1 << 20), APR_SUCCESS);
-    assert_false(dash_memo_get(m, p, "k", val, strlen(val), &out));
-    dash_memo_put(m, "k", val, strlen(val), &in);
+    assert_false(dash_memo_get(m, p, "k", val, strlen(val), &out, NULL));
+    dash_memo_put(m, "k", val, strlen(val), &in, 1764470000);
     memset(&out, 0, sizeof(out));
-    assert_true(dash_memo_get(m, p, "k", val, strlen(val), &out));
+    assert_true(dash_memo_get(m, p, "k", val, strlen(val), &out, &stamp));
+    assert_int_equal(stamp, 1764470000);
     assert_string_equal(out.text, "body-1");
     assert_ptr_not_equal(out.text, in.text);
     assert_int_equal(out.len, 6);
     assert_int_equal(out.at[2], 3);
     /* one byte changed, same length: not this value */
     val[12] = '2';
-    assert_false(dash_memo_get(m, p, "k", val, strlen(val), &out));
+    assert_false(dash_memo_get(m, p, "k", val, strlen(val), &out, NULL));
     /* a prefix of the value, and the value plus a byte */
     val[12] = '1';
-    assert_false(dash_memo_get(m, p, "k", val, strlen(val) - 1, &out));
-    assert_false(dash_memo_get(m, p, "k", "{\"response\":1}x", strlen(val) + 1, &out));
+    assert_false(dash_memo_get(m, p, "k", val, strlen(val) - 1, &out, NULL));
+    assert_false(dash_memo_get(m, p, "k", "{\"response\":1}x", strlen(val) + 1, &out, NULL));
     /* the same bytes under another key */
-    assert_false(dash_memo_get(m, p, "k2", val, strlen(val), &out));
+    assert_false(dash_memo_get(m, p, "k2", val, strlen(val), &out, NULL));
 }
 
 static void test_replace(void **state)
@@ -60,10 +62,10 @@ static void test_replace(void **state)
     dash_memo_stats_t s;
 
     assert_int_equal(dash_memo_create(&m, p, 1 << 20), APR_SUCCESS);
-    dash_memo_put(m, "k", "v1", 2, &a);
-    dash_memo_put(m, "k", "v2", 2, &b);
-    assert_false(dash_memo_get(m, p, "k", "v1", 2, &out));
-    assert_true(dash_memo_get(m, p, "k", "v2", 2, &out));
+    dash_memo_put(m, "k", "v1", 2, &a, 0);
+    dash_memo_put(m, "k", "v2", 2, &b, 0);
+    assert_false(dash_memo_get(m, p, "k", "v1", 2, &out, NULL));
+    assert_true(dash_memo_get(m, p, "k", "v2", 2, &out, NULL));
     assert_string_equal(out.text, "B");
     dash_memo_stats(m, &s);
     assert_int_equal(s.entries, 1);
@@ -87,18 +89,18 @@ static void test_lru_cap(void **state)
         char key[16];
 
         snprintf(key, sizeof(key), "k%d", i);
-        dash_memo_put(m, key, val, sizeof(val), &t);
+        dash_memo_put(m, key, val, sizeof(val), &t, 0);
         /* k0 stays the most recently used */
-        assert_true(dash_memo_get(m, p, "k0", val, sizeof(val), &out));
+        assert_true(dash_memo_get(m, p, "k0", val, sizeof(val), &out, NULL));
         dash_memo_stats(m, &s);
         assert_true(s.bytes <= 16384);
     }
     dash_memo_stats(m, &s);
     assert_true(s.entries >= 8 && s.entries < 16);
-    assert_true(dash_memo_get(m, p, "k0", val, sizeof(val), &out));
-    assert_true(dash_memo_get(m, p, "k39", val, sizeof(val), &out));
-    assert_false(dash_memo_get(m, p, "k1", val, sizeof(val), &out));
-    assert_false(dash_memo_get(m, p, "k30", val, sizeof(val), &out));
+    assert_true(dash_memo_get(m, p, "k0", val, sizeof(val), &out, NULL));
+    assert_true(dash_memo_get(m, p, "k39", val, sizeof(val), &out, NULL));
+    assert_false(dash_memo_get(m, p, "k1", val, sizeof(val), &out, NULL));
+    assert_false(dash_memo_get(m, p, "k30", val, sizeof(val), &out, NULL));
 }
 
 /* More than an eighth of the cap is not kept. */
@@ -110,10 +112,10 @@ static void test_too_large(void **state)
     char *val = apr_pcalloc(p, 3000);
 
     assert_int_equal(dash_memo_create(&m, p, 16384), APR_SUCCESS);
-    dash_memo_put(m, "big", val, 3000, &t);
-    assert_false(dash_memo_get(m, p, "big", val, 3000, &out));
-    dash_memo_put(m, "small", val, 1000, &t);
-    assert_true(dash_memo_get(m, p, "small", val, 1000, &out));
+    dash_memo_put(m, "big", val, 3000, &t, 0);
+    assert_false(dash_memo_get(m, p, "big", val, 3000, &out, NULL));
+    dash_memo_put(m, "small", val, 1000, &t, 0);
+    assert_true(dash_memo_get(m, p, "small", val, 1000, &out, NULL));
 }
 
 typedef struct {
@@ -139,8 +141,8 @@ static void *APR_THREAD_FUNC worker(apr_thread_t *th, void *data)
         snprintf(key, sizeof(key), "k%d", i % 50);
         snprintf(val, sizeof(val), "v%d-%d", w->id, i % 7);
         t = tpl_of(val);
-        dash_memo_put(w->m, key, val, strlen(val), &t);
-        if (dash_memo_get(w->m, p, key, val, strlen(val), &out)
+        dash_memo_put(w->m, key, val, strlen(val), &t, 0);
+        if (dash_memo_get(w->m, p, key, val, strlen(val), &out, NULL)
             && strcmp(out.text, val) != 0) {
             w->wrong++;
         }

@@ -16,12 +16,15 @@ use Test::More ();
 use Redis ();
 use Apache::Test ();
 use Apache::TestRequest ();
+use File::Temp ();
+use POSIX ();
+use Time::HiRes ();
 
 our @EXPORT = qw(
     call get_json json_of db db_do add_account add_video clear_user
     redis google google_reset counters requests report_requests
     stand_in_raw stand_in_answer stack today_local add_days flush_redis
-    is_error is_json_string $JSON_TYPE error_log log_since
+    is_error is_json_string $JSON_TYPE error_log log_since url_of simultaneous
 );
 
 my $json = JSON::PP->new->utf8->canonical;
@@ -82,6 +85,73 @@ sub record_response {
     binmode $fh;
     syswrite $fh, $line or die "cannot write $file: $!\n";
     close $fh;
+}
+
+# The absolute URL of PATH on the test server (or on vhost `module`).
+sub url_of {
+    my ($path, %o) = @_;
+    Apache::TestRequest::module($o{module} // 'default');
+    return Apache::TestRequest::resolve_url($path);
+}
+
+# simultaneous([URL, USER], ...) sends the GETs at the same instant, one
+# process and one connection each, and returns one hash per request, in
+# order: {code, cache (X-Dashboard-Cache), body, t0, t1 (epoch seconds
+# around the request)}. A barrier holds every process until all are
+# ready, so the requests really overlap.
+sub simultaneous {
+    my (@reqs) = @_;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    pipe(my $go_r, my $go_w) or die "pipe: $!";
+    pipe(my $ready_r, my $ready_w) or die "pipe: $!";
+    my @pids;
+    for my $i (0 .. $#reqs) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $go_w;
+            close $ready_r;
+            eval {
+                my ($url, $user) = @{ $reqs[$i] };
+                my $req = HTTP::Request->new(GET => $url);
+                $req->header(Authorization => 'Basic ' . encode_base64("$user:pw", ''));
+                my $ua = LWP::UserAgent->new(keep_alive => 0, timeout => 60);
+                syswrite $ready_w, '.';
+                sysread $go_r, my $byte, 1;      # EOF when the parent lets go
+                my $t0 = Time::HiRes::time();
+                my $res = $ua->request($req);
+                my $t1 = Time::HiRes::time();
+                open my $fh, '>', "$dir/$i" or die "$dir/$i: $!";
+                print $fh $json->encode({ code => $res->code, t0 => $t0, t1 => $t1,
+                                          cache => scalar $res->header('X-Dashboard-Cache'),
+                                          body => $res->content });
+                close $fh;
+            };
+            print STDERR "simultaneous, request $i: $@" if $@;
+            # No END blocks, no DESTROY of the parent's DBI or Redis handles.
+            POSIX::_exit(0);
+        }
+        push @pids, $pid;
+    }
+    close $go_r;
+    close $ready_w;
+    my $ready = 0;
+    while ($ready < @reqs) {
+        my $n = sysread $ready_r, my $buf, 64;
+        last unless $n;
+        $ready += $n;
+    }
+    close $go_w;
+    waitpid $_, 0 for @pids;
+    my @out;
+    for my $i (0 .. $#reqs) {
+        my $r = { code => 0 };
+        if (open my $fh, '<', "$dir/$i") {
+            local $/;
+            $r = eval { $json->decode(<$fh>) } // $r;
+        }
+        push @out, $r;
+    }
+    return @out;
 }
 
 # get_json(PATH, user => U, ...) -> (response, decoded body)

@@ -1,0 +1,504 @@
+/*
+ * docs/behaviour.md#stale-answers-and-single-flight: the lock (token,
+ * expiry, compare-and-delete, release by pool cleanup), the value's age,
+ * and what dash_flight_begin decides in each state of the cache, against
+ * a real redis-server.
+ */
+#include <limits.h>
+#include <pthread.h>
+
+#include "redis_server.h"
+#include "dash_flight.h"
+#include "dash_json.h"
+#include "dash_stats.h"
+
+#define KEY  "dashboard:u:UCflight:month"
+#define LOCK KEY ":lock"
+
+/* A raw string reply (GET) on the main server; NULL for nil. */
+static char *raw_str(apr_pool_t *p, const char *fmt, ...)
+{
+    struct timeval tv = { 2, 0 };
+    redisContext *ctx = redisConnectUnixWithTimeout(srv_main.sock, tv);
+    redisReply *r;
+    char *s = NULL;
+    va_list ap;
+
+    assert_non_null(ctx);
+    assert_int_equal(ctx->err, 0);
+    va_start(ap, fmt);
+    r = redisvCommand(ctx, fmt, ap);
+    va_end(ap);
+    assert_non_null(r);
+    if (r->type == REDIS_REPLY_STRING) {
+        s = apr_pstrmemdup(p, r->str, r->len);
+    }
+    freeReplyObject(r);
+    redisFree(ctx);
+    return s;
+}
+
+/* The Redis pool outlives every test's pool, as a child's outlives its
+ * requests: a lock released by a test pool's cleanup still has it. */
+static apr_pool_t *long_pool;
+static dash_redis_t *redis_main;
+
+static int flight_setup(void **state)
+{
+    if (live_setup(state) != 0 || apr_pool_create(&long_pool, NULL) != APR_SUCCESS) {
+        return -1;
+    }
+    redis_main = cache_for(long_pool, unix_url(long_pool, &srv_main, ""), 4);
+    return 0;
+}
+
+static int flight_teardown(void **state)
+{
+    apr_pool_destroy(long_pool);
+    return live_teardown(state);
+}
+
+/* What the lock key holds now (NULL: nothing). */
+static void assert_lock_is(apr_pool_t *p, const char *want)
+{
+    char *got = raw_str(p, "GET %s", LOCK);
+
+    if (!got) {
+        fail_msg("%s is gone, want \"%s\"", LOCK, want);
+    }
+    assert_string_equal(got, want);
+}
+
+static dash_flight_cfg_t cfg_for(long cache_ttl, long stale_ttl,
+                                 int wait_ms)
+{
+    dash_flight_cfg_t c;
+
+    c.redis = redis_main;
+    c.key = KEY;
+    c.cache_ttl = cache_ttl;
+    c.stale_ttl = stale_ttl;
+    c.lock_ttl = apr_time_from_sec(4);
+    c.lock_wait = apr_time_from_msec(wait_ms);
+    return c;
+}
+
+#define NO_FETCHED_AT LONG_MIN
+
+/* Stores a valid value fetched `age` seconds ago (negative: in the future;
+ * NO_FETCHED_AT: another writer's value, without fetchedAt). */
+static void plant(apr_pool_t *p, long age)
+{
+    apr_size_t len;
+    char *val;
+
+    if (age == NO_FETCHED_AT) {
+        json_t *doc = dash_json_pool(p, json_pack("{s:O}", "response",
+                                                 dash_stats_empty(p)));
+        val = dash_json_dump(p, doc, &len);
+    }
+    else {
+        val = dash_cache_value_encode(p, dash_stats_empty(p),
+                                      apr_time_sec(apr_time_now()) - age, &len);
+    }
+    assert_non_null(val);
+    assert_int_equal(raw_int(&srv_main, "SET %s %b EX 3600", KEY, val,
+                             (size_t)len), 0);
+}
+
+static void plant_lock(const char *token)
+{
+    assert_int_equal(raw_int(&srv_main, "SET %s %s PX 60000", LOCK, token), 0);
+}
+
+/* dash_flight_store of an empty answer fetched at now. */
+static apr_status_t store(dash_flight_t *f, apr_pool_t *p,
+                          const dash_flight_cfg_t *c, apr_time_t now,
+                          const char **perr)
+{
+    apr_size_t len;
+    char *val = dash_cache_value_encode(p, dash_stats_empty(p),
+                                        apr_time_sec(now), &len);
+
+    assert_non_null(val);
+    return dash_flight_store(f, p, c, val, len, perr);
+}
+
+static apr_interval_time_t since(apr_time_t t0)
+{
+    return apr_time_now() - t0;
+}
+
+/* ---- the lock ------------------------------------------------------------- */
+
+static void test_lock_take_and_release(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_redis_t *r = redis_main;
+    dash_lock_t *l, *l2;
+    const char *err = NULL, *tok;
+    long long pttl;
+    int i;
+
+    flushall();
+    assert_int_equal(dash_flight_lock(&l, p, r, LOCK, apr_time_from_msec(4000),
+                                      &err), APR_SUCCESS);
+    tok = dash_flight_lock_token(l);
+    assert_int_equal(strlen(tok), 32);
+    for (i = 0; tok[i]; i++) {
+        assert_non_null(strchr("0123456789abcdef", tok[i]));
+    }
+    assert_lock_is(p, tok);
+    pttl = raw_int(&srv_main, "PTTL %s", LOCK);
+    assert_true(pttl > 3900 && pttl <= 4000);
+
+    /* NX: a second taker is turned away, and its token differs. */
+    assert_int_equal(dash_flight_lock(&l2, p, r, LOCK, apr_time_from_msec(4000),
+                                      &err), APR_EBUSY);
+    assert_null(l2);
+    assert_lock_is(p, tok);
+
+    assert_int_equal(dash_flight_unlock(l, p, &err), APR_SUCCESS);
+    assert_int_equal(exists(LOCK), 0);
+    assert_int_equal(dash_flight_unlock(l, p, &err), APR_SUCCESS);
+    assert_int_equal(dash_flight_lock(&l2, p, r, LOCK, apr_time_from_msec(4000),
+                                      &err), APR_SUCCESS);
+    assert_string_not_equal(dash_flight_lock_token(l2), tok);
+    assert_int_equal(dash_flight_unlock(l2, p, &err), APR_SUCCESS);
+}
+
+/* A holder whose lock expired must not delete its successor's. */
+static void test_lock_compare_and_delete(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_redis_t *r = redis_main;
+    dash_lock_t *old, *next;
+    const char *err = NULL;
+
+    flushall();
+    assert_int_equal(dash_flight_lock(&old, p, r, LOCK, apr_time_from_msec(30),
+                                      &err), APR_SUCCESS);
+    apr_sleep(apr_time_from_msec(80));
+    assert_int_equal(exists(LOCK), 0);
+    assert_int_equal(dash_flight_lock(&next, p, r, LOCK, apr_time_from_sec(10),
+                                      &err), APR_SUCCESS);
+    assert_int_equal(dash_flight_unlock(old, p, &err), APR_SUCCESS);
+    assert_lock_is(p, dash_flight_lock_token(next));
+    /* Without the script cached (a restarted Redis): EVAL instead. */
+    assert_int_equal(raw_int(&srv_main, "SCRIPT FLUSH"), 0);
+    assert_int_equal(dash_flight_unlock(next, p, &err), APR_SUCCESS);
+    assert_int_equal(exists(LOCK), 0);
+}
+
+/* A request that returns early still releases its lock. */
+static void test_lock_released_with_pool(void **state)
+{
+    apr_pool_t *p = *state, *req;
+    dash_redis_t *r = redis_main;
+    dash_lock_t *l;
+    const char *err = NULL;
+
+    flushall();
+    assert_int_equal(apr_pool_create(&req, p), APR_SUCCESS);
+    assert_int_equal(dash_flight_lock(&l, req, r, LOCK, apr_time_from_sec(10),
+                                      &err), APR_SUCCESS);
+    assert_int_equal(exists(LOCK), 1);
+    apr_pool_destroy(req);
+    assert_int_equal(exists(LOCK), 0);
+
+    /* ... but never somebody else's. */
+    plant_lock("somebody-else");
+    assert_int_equal(apr_pool_create(&req, p), APR_SUCCESS);
+    assert_int_equal(dash_flight_lock(&l, req, r, LOCK, apr_time_from_sec(10),
+                                      &err), APR_EBUSY);
+    apr_pool_destroy(req);
+    assert_lock_is(p, "somebody-else");
+}
+
+/* ---- begin: the value's age ----------------------------------------------- */
+
+static void test_cold_fetches_with_lock(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
+    dash_flight_t f;
+    const char *err = NULL;
+    char *val;
+    json_t *doc;
+    apr_time_t now = apr_time_now();
+    long long ttl;
+
+    flushall();
+    dash_flight_begin(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_string_equal(dash_flight_name(f.what), "miss");
+    assert_null(f.stale);
+    assert_int_equal(f.waited, DASH_FLIGHT_WAIT_NONE);
+    assert_non_null(f.lock);
+    assert_lock_is(p, dash_flight_lock_token(f.lock));
+
+    assert_int_equal(store(&f, p, &c, now, &err),
+                     APR_SUCCESS);
+    assert_int_equal(exists(LOCK), 0);
+    assert_null(f.lock);
+    val = raw_str(p, "GET %s", KEY);
+    assert_non_null(val);
+    doc = dash_json_pool(p, json_loads(val, 0, NULL));
+    assert_non_null(doc);
+    assert_true(json_is_integer(json_object_get(doc, "fetchedAt")));
+    assert_int_equal(json_integer_value(json_object_get(doc, "fetchedAt")),
+                     apr_time_sec(now));
+    ttl = raw_int(&srv_main, "TTL %s", KEY);
+    assert_true(ttl > 1590 && ttl <= 1600);      /* cache + stale */
+}
+
+static void test_fresh_is_hit(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
+    dash_flight_t f;
+    /* -100: another host's clock is ahead of ours, so just fetched. */
+    long ages[] = { 0, 300, 599, -100, NO_FETCHED_AT };
+    size_t i;
+
+    for (i = 0; i < sizeof(ages) / sizeof(ages[0]); i++) {
+        flushall();
+        plant(p, ages[i]);
+        dash_flight_begin(&f, p, &c);
+        assert_int_equal(f.what, DASH_FLIGHT_HIT);
+        assert_true(dash_stats_valid(f.resp));
+        assert_null(f.lock);
+        assert_int_equal(exists(LOCK), 0);
+    }
+}
+
+static void test_expired_fetches_keeping_stale(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
+    dash_flight_t f;
+
+    flushall();
+    plant(p, 600);
+    dash_flight_begin(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_non_null(f.lock);
+    assert_non_null(f.stale);
+    assert_true(dash_stats_valid(f.stale));
+    assert_int_equal(dash_flight_release(&f, p, NULL), APR_SUCCESS);
+    assert_int_equal(exists(LOCK), 0);
+    assert_non_null(raw_str(p, "GET %s", KEY));   /* a failure keeps it */
+
+    /* Past DashboardCacheTTL + DashboardStaleTTL: no longer answerable. */
+    plant(p, 1600);
+    dash_flight_begin(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_null(f.stale);
+    dash_flight_release(&f, p, NULL);
+
+    /* DashboardStaleTTL 0: never. */
+    c.stale_ttl = 0;
+    plant(p, 601);
+    dash_flight_begin(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_null(f.stale);
+    dash_flight_release(&f, p, NULL);
+}
+
+static void test_invalid_is_cold(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
+    dash_flight_t f;
+
+    flushall();
+    assert_int_equal(raw_int(&srv_main, "SET %s %s", KEY,
+                             "{\"response\":{},\"fetchedAt\":1}"), 0);
+    dash_flight_begin(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_true(f.invalid);
+    assert_null(f.stale);
+    dash_flight_release(&f, p, NULL);
+}
+
+/* ---- begin: another request holds the lock -------------------------------- */
+
+static void test_expired_while_locked_is_stale(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
+    dash_flight_t f;
+    apr_time_t t0;
+
+    flushall();
+    plant(p, 700);
+    plant_lock("holder");
+    t0 = apr_time_now();
+    dash_flight_begin(&f, p, &c);
+    assert_true(since(t0) < apr_time_from_msec(100));
+    assert_int_equal(f.what, DASH_FLIGHT_STALE);
+    assert_string_equal(dash_flight_name(f.what), "stale");
+    assert_true(dash_stats_valid(f.resp));
+    assert_null(f.lock);
+    assert_int_equal(f.waited, DASH_FLIGHT_WAIT_NONE);
+    assert_lock_is(p, "holder");
+}
+
+static void test_dead_holder_waits_then_fetches(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 300);
+    dash_flight_t f;
+    apr_time_t t0;
+
+    flushall();
+    plant_lock("dead");
+    t0 = apr_time_now();
+    dash_flight_begin(&f, p, &c);
+    assert_true(since(t0) >= apr_time_from_msec(300));
+    assert_true(since(t0) < apr_time_from_msec(600));
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_int_equal(f.waited, DASH_FLIGHT_WAIT_TIMEOUT);
+    assert_true(f.wait_time >= apr_time_from_msec(300));
+    assert_null(f.lock);
+    /* It fetches and stores without the lock, which stays the dead one's. */
+    assert_int_equal(store(&f, p, &c, apr_time_now(), NULL), APR_SUCCESS);
+    assert_lock_is(p, "dead");
+    assert_non_null(raw_str(p, "GET %s", KEY));
+
+    /* With stale answers off, an expired value waits like no value. */
+    c.stale_ttl = 0;
+    plant(p, 700);
+    dash_flight_begin(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_int_equal(f.waited, DASH_FLIGHT_WAIT_TIMEOUT);
+}
+
+typedef struct {
+    apr_pool_t *p;
+    int delay_ms;
+    int fill;                  /* 1: write a fresh value; 0: drop the lock */
+} holder_t;
+
+static void *holder_main(void *arg)
+{
+    holder_t *h = arg;
+    struct timeval tv = { 2, 0 };
+    redisContext *ctx;
+    redisReply *r;
+    apr_size_t len;
+    char *val = dash_cache_value_encode(h->p, dash_stats_empty(h->p),
+                                        apr_time_sec(apr_time_now()), &len);
+
+    usleep((useconds_t)h->delay_ms * 1000);
+    ctx = redisConnectUnixWithTimeout(srv_main.sock, tv);
+    if (ctx && !ctx->err) {
+        r = h->fill ? redisCommand(ctx, "SET %s %b EX 600", KEY, val, (size_t)len)
+                    : redisCommand(ctx, "DEL %s", LOCK);
+        if (r) {
+            freeReplyObject(r);
+        }
+    }
+    if (ctx) {
+        redisFree(ctx);
+    }
+    return NULL;
+}
+
+/* dash_flight_begin while another "holder" has the lock and, delay_ms
+ * later, either stores a fresh value (fill) or drops its lock. */
+static void begin_beside_holder(dash_flight_t *f, apr_pool_t *p,
+                                const dash_flight_cfg_t *c, int delay_ms,
+                                int fill)
+{
+    holder_t h;
+    pthread_t t;
+
+    flushall();
+    plant_lock("holder");
+    assert_int_equal(apr_pool_create(&h.p, p), APR_SUCCESS);
+    h.delay_ms = delay_ms;
+    h.fill = fill;
+    assert_int_equal(pthread_create(&t, NULL, holder_main, &h), 0);
+    dash_flight_begin(f, p, c);
+    pthread_join(t, NULL);
+}
+
+static void test_waiter_gets_the_fill(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
+    dash_flight_t f;
+    apr_time_t t0 = apr_time_now();
+
+    begin_beside_holder(&f, p, &c, 150, 1);
+    assert_int_equal(f.what, DASH_FLIGHT_HIT);
+    assert_int_equal(f.waited, DASH_FLIGHT_WAIT_FILLED);
+    assert_true(dash_stats_valid(f.resp));
+    /* Polled, not slept through to DashboardLockWait (3 s). */
+    assert_true(since(t0) >= apr_time_from_msec(150));
+    assert_true(since(t0) < apr_time_from_msec(1000));
+    assert_lock_is(p, "holder");
+}
+
+static void test_waiter_takes_over(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
+    dash_flight_t f;
+
+    begin_beside_holder(&f, p, &c, 100, 0);
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_int_equal(f.waited, DASH_FLIGHT_WAIT_TAKEN);
+    assert_non_null(f.lock);
+    assert_true(f.wait_time < apr_time_from_msec(1000));
+    assert_lock_is(p, dash_flight_lock_token(f.lock));
+    dash_flight_release(&f, p, NULL);
+    assert_int_equal(exists(LOCK), 0);
+}
+
+/* ---- Redis away ----------------------------------------------------------- */
+
+static void test_redis_down_is_bypass(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
+    dash_flight_t f;
+
+    c.redis = cache_for(p, apr_psprintf(p, "redis://127.0.0.1:%d",
+                                        unit_free_port()), 2);
+    dash_flight_begin(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_BYPASS);
+    assert_string_equal(dash_flight_name(f.what), "bypass");
+    assert_non_null(f.err);
+    assert_null(f.lock);
+    assert_null(f.resp);
+    assert_int_equal(store(&f, p, &c, apr_time_now(), NULL), APR_SUCCESS);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest live[] = {
+        cmocka_unit_test_setup_teardown(test_lock_take_and_release, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_lock_compare_and_delete, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_lock_released_with_pool, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_cold_fetches_with_lock, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_fresh_is_hit, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_expired_fetches_keeping_stale, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_is_cold, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_expired_while_locked_is_stale, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_dead_holder_waits_then_fetches, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_waiter_gets_the_fill, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_waiter_takes_over, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_redis_down_is_bypass, unit_pool_setup, unit_pool_teardown),
+    };
+    int failed;
+
+    if (live_main_setup(argc, argv) != 0) {
+        return 1;
+    }
+    failed = cmocka_run_group_tests_name("flight live", live, flight_setup,
+                                         flight_teardown);
+    apr_terminate();
+    return failed;
+}
