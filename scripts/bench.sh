@@ -7,13 +7,19 @@
 #   2. cache miss with every upstream call delayed by D ms, over TLS and
 #      HTTP/2 (the stand-in's h2 front): a cold child's first miss and a
 #      warm one, as a ratio to D, and the connections a warm miss opens;
-#   3. memory: the child's resident size before and after 100 000 requests.
+#   3. memory: the child's resident size before and after 100 000 requests;
+#   4. single flight (docs/behaviour.md#stale-answers-and-single-flight):
+#      report calls for 64 simultaneous cold requests on one httpd and on
+#      two sharing Redis and Postgres, and the wait a lock waiter pays
+#      beyond the holder's fetch.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 # Under /tmp: the children (www-data) serve the static file from here.
 run=${DASH_BENCH_DIR:-/tmp/mod_dashboard-bench-${DASH_BENCH_PORT:-8090}}
 port=${DASH_BENCH_PORT:-8090}
+# The second instance of step 4 (its own server root under $run).
+port2=${DASH_BENCH_PORT2:-$((port + 10))}
 export DASH_CLIENT_ID=bench-client.apps.googleusercontent.com
 export DASH_CLIENT_SECRET=bench-secret
 # shellcheck source=scripts/lib.sh
@@ -27,8 +33,33 @@ auth="Authorization: Basic $(printf '%s:x' "$user" | base64)"
 D=${DASH_BENCH_DELAY_MS:-200}
 duration=${DASH_BENCH_SECONDS:-10}
 mem_requests=${DASH_BENCH_MEM_REQUESTS:-100000}
+flight_n=${DASH_BENCH_FLIGHT_N:-64}
+flight_delay=${DASH_BENCH_FLIGHT_DELAY_MS:-300}
+flight_rounds=${DASH_BENCH_FLIGHT_ROUNDS:-30}
+
+# The second httpd of step 4: the first one's configuration on its own
+# port, server root, pid file and log (both share Redis and Postgres).
+second() { # start|stop
+    local conf=$run/httpd.conf
+    (
+        run=$run/second
+        port=$port2
+        if [ "$1" = start ]; then
+            mkdir -p "$run"
+            sed -e "s|^ServerRoot .*|ServerRoot \"$run\"|" \
+                -e "s|^Listen .*|Listen 127.0.0.1:$port|" \
+                -e "s|^PidFile .*|PidFile \"$run/httpd.pid\"|" \
+                -e "s|^ErrorLog .*|ErrorLog \"$run/error_log\"|" \
+                "$conf" >"$run/httpd.conf"
+            httpd_start
+        elif [ -f "$run/httpd.pid" ]; then
+            httpd_stop
+        fi
+    )
+}
 
 cleanup() {
+    second stop
     httpd_stop
     "$top/t/stack.sh" stop || true
 }
@@ -205,6 +236,27 @@ httpd_start
 mem_out=$(memory 1)
 read -r pf_before pf_after pf_served pf_failed <<<"$mem_out"
 
+# Single flight: 64 cold requests for one key, each report call held
+# $flight_delay ms, on one instance, then split over two; then a holder and
+# one waiter, $flight_rounds times.
+httpd_stop
+write_conf event
+httpd_start
+second start
+flight() { python3 "$top/scripts/bench_flight.py" "$@"; }
+stats_url=$base/dashboard/stats
+one=$(flight cold "$flight_n" "$flight_delay" "$google" "${auth#Authorization: }" "$stats_url")
+two=$(flight cold "$flight_n" "$flight_delay" "$google" "${auth#Authorization: }" "$stats_url" \
+      "http://127.0.0.1:$port2/dashboard/stats")
+wait_line=$(flight waiter "$flight_rounds" "$flight_delay" "$google" "${auth#Authorization: }" "$stats_url")
+second stop
+field() { # line name
+    printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'
+}
+flight_row() { # label line
+    echo "| $1 | $(field "$2" calls) report calls (7 × $flight_n would be $((7 * flight_n))); $(field "$2" miss) miss, $(field "$2" hit) hit, $(field "$2" other) other; at most $(field "$2" max_in_flight) calls at once at the stand-in; $(field "$2" wall_ms) ms for all | 7 calls |"
+}
+
 machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 {
     echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — $machine"
@@ -224,6 +276,9 @@ machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpui
     echo "| connections opened per warm miss (h2 front's count, mean of 5) | $conns_per_warm | 0 |"
     echo "| event child (32 threads) RSS after $((mem_requests / 5)) warm-up requests → after $ev_served more hits (ab -k -c16; $ev_failed failed) | ${ev_before} kB → ${ev_after} kB ($((ev_after - ev_before)) kB) | < 1024 kB growth |"
     echo "| prefork child RSS after $((mem_requests / 5)) warm-up requests → after $pf_served more hits (ab -k -c1; $pf_failed failed) | ${pf_before} kB → ${pf_after} kB ($((pf_after - pf_before)) kB) | < 1024 kB growth |"
+    flight_row "$flight_n simultaneous cold requests, one instance (event), each report call held ${flight_delay} ms" "$one"
+    flight_row "$flight_n simultaneous cold requests split over two instances sharing Redis and Postgres" "$two"
+    echo "| a lock waiter's answer after the holder's ($flight_rounds rounds, report calls held ${flight_delay} ms) | median $(field "$wait_line" median_ms) ms, p90 $(field "$wait_line" p90_ms) ms, max $(field "$wait_line" max_ms) ms; $(field "$wait_line" hits) answered hit | median < 50 ms |"
     echo
     echo "Where a hit spends (callgrind, inclusive instructions per request, the module's own and its libraries' entry points):"
     echo
