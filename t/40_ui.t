@@ -1,8 +1,9 @@
 # The dashboard page (ui/) in a real browser: Debian's Chromium, headless,
 # driven by playwright-core (t/browser/dashboard.mjs) against this httpd.
 # This file sets up one user per state the page must show (Postgres rows,
-# the Google stand-in's faults), then hands over to the browser test,
-# whose TAP is this file's. Screenshots: t/tmp/screenshots/.
+# the Google stand-in's faults, an aged Redis value), then hands over to
+# the browser test, whose TAP is this file's. Screenshots:
+# t/tmp/screenshots/.
 use strict;
 use warnings FATAL => 'all';
 use utf8;
@@ -29,6 +30,7 @@ my %user = (
     empty   => 'ui-no-uploads',
     expired => 'ui-token-expired',
     error   => 'ui-google-error',
+    stale   => 'ui-stale',
 );
 clear_user($_) for values %user;
 
@@ -67,7 +69,21 @@ uploads($user{error}, 'UCuiError0000000000005', 'uiErr', 1, 5, 'Error');
 google('POST', '/_control/fault',
        { target => 'reports', status => 500, match => { filters => 'video==uiErr00001' } });
 
+# A cached month answer older than DashboardCacheTTL (600 s in
+# t/conf/extra.conf.in) while Google fails: served stale
+# (docs/behaviour.md#stale-answers-and-single-flight).
 my $json = JSON::PP->new->utf8->canonical;
+add_account($user{stale}, 'UCuiStale0000000000006');
+uploads($user{stale}, 'UCuiStale0000000000006', 'uiStl', 6, 17, 'Stale');
+my ($res) = get_json('/dashboard/stats', user => $user{stale});
+die 'stale set-up: stats answered ' . $res->code . "\n" unless $res->code == 200;
+my $key = "dashboard:$user{stale}:UCuiStale0000000000006:month";
+my $cached = $json->decode(redis()->get($key) // die "stale set-up: nothing cached at $key\n");
+$cached->{fetchedAt} = time - 700;
+redis()->set($key, $json->encode($cached), 'KEEPTTL');
+google('POST', '/_control/fault', { target => 'reports', status => 500,
+    match => { filters => 'video==' . join ',', map { sprintf 'uiStl%05d', $_ } 1 .. 6 } });
+
 my $base = Apache::TestRequest::resolve_url('/');
 $base =~ s{/$}{};
 $ENV{DASH_UI_BASE} = $base;

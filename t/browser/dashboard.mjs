@@ -1,10 +1,10 @@
 // The dashboard page against the real module: what the page shows must be
 // what the API answers, for both modes and both channels of a user, and
-// each state (no channel, no uploads, token expired, error) must
+// each state (no channel, no uploads, token expired, stale, error) must
 // appear when the API answers with it. t/40_ui.t sets up the users and
 // the faults, then runs this file; its output is TAP.
 //   DASH_UI_BASE   http://127.0.0.1:PORT of the httpd under test
-//   DASH_UI_USERS  JSON {two, none, empty, expired, error}: user names
+//   DASH_UI_USERS  JSON {two, none, empty, expired, error, stale}: user names
 //   DASH_UI_SHOTS  where the screenshots go
 import { mkdirSync } from 'node:fs';
 import { launch, openPage, settled } from './browser.mjs';
@@ -289,6 +289,13 @@ try {
     is(shown.stateText, answer.body.message, 'error: the API\'s message, as is');
     is(shown.stateDetail, 'Error code: YOUTUBE_API_ERROR', 'error: the API\'s code');
     ok(!shown.dashboard, 'error: no figures');
+
+    answer = await api(users.stale, statsPath('month'));
+    is([answer.status, answer.cache], [200, 'stale'], 'stale: the API answers 200 with X-Dashboard-Cache: stale');
+    shown = await stateOf(users.stale, 'state-stale');
+    is(shown.state, 'ready', 'stale: the figures are shown');
+    ok(shown.stale, 'stale: with the notice');
+    compare(shown, answer.body, 'month', 'stale');
 
     await statePage.context().close();
 
