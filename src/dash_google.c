@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
 #include <jansson.h>
@@ -23,6 +24,15 @@
 
 /* Token answers are a few hundred bytes; anything near this is not one. */
 #define DASH_TOKEN_MAX_BODY ((apr_size_t)64 * 1024)
+/* A resultTable of the seven calls is a few kilobytes (at most 30 rows of
+ * a few cells); a body far larger is not one, and reading it (jansson
+ * takes about a second per 4 MB of small rows) would hold the request
+ * past its deadline. */
+#define DASH_REPORT_MAX_BODY ((apr_size_t)128 * 1024)
+/* Google's tokens are up to 2048 bytes; twice that is not one. */
+#define DASH_TOKEN_MAX 4096
+/* Seconds; Google's access tokens live 3599. */
+#define DASH_TOKEN_MAX_LIFETIME 86400.0
 /* Longest upstream text copied into a log message: a reason code, and a
  * resultTable parse error (which may quote the body). */
 #define DASH_REASON_MAX 64
@@ -263,7 +273,7 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
     };
     dash_http_req_t reqs[DASH_NQ];
     const char *first[K_N] = { NULL, NULL, NULL, NULL };
-    const char *herr = NULL, *sink;
+    const char *herr = NULL, *sink, *late = NULL;
     apr_time_t t0;
     apr_status_t rv;
     int q, k;
@@ -286,6 +296,7 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
         reqs[q].url = dash_google_report_url(p, g->analytics_url, (dash_query_e)q,
                                              mode, w, video_ids, nvideos);
         reqs[q].bearer = token;
+        reqs[q].max_body = DASH_REPORT_MAX_BODY;
     }
 
     /* One batch: the seven calls share a single deadline (docs/operations.md: a miss
@@ -327,6 +338,16 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
             k = google_failing(r, reason) ? K_FAILING : K_OTHER;
             msg = http_failure(p, name, r, reason);
         }
+        else if (apr_time_now() - t0 > g->timeout) {
+            /* Reading the answers is part of the call: the deadline holds
+             * for it too (docs/behaviour.md#protecting-the-host-site). A
+             * call that itself timed out is the better reason to log. */
+            if (late == NULL) {
+                late = apr_psprintf(p, "%s: timeout (answer read past the "
+                                    "deadline)", name);
+            }
+            continue;
+        }
         else if (dash_table_read(&out->tables[q], p, r->body, r->body_len,
                                  &terr) != APR_SUCCESS) {
             k = K_OTHER;
@@ -345,6 +366,9 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
         }
     }
 
+    if (first[K_TIMEOUT] == NULL) {
+        first[K_TIMEOUT] = late;
+    }
     for (k = 0; k < K_N; k++) {
         if (first[k]) {
             /* A failed batch hands out no tables: nothing partial is
@@ -360,40 +384,74 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
 }
 
 /* Reads a successful token answer into out. */
+/*
+ * A token as RFC 6750's b64token: letters, digits, -._~+/ and trailing
+ * '=', 1 to DASH_TOKEN_MAX bytes. Anything else (a CR LF that would end
+ * up in a header, a quote, a space) is not a token Google issues, and
+ * must be refused before it is stored.
+ */
+static int token_ok(const char *t)
+{
+    apr_size_t i, n = strlen(t);
+
+    if (n == 0 || n > DASH_TOKEN_MAX) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (!apr_isalnum(t[i]) && !strchr("-._~+/", t[i])) {
+            break;
+        }
+    }
+    while (i < n && t[i] == '=') {
+        i++;
+    }
+    return i == n && t[0] != '=';
+}
+
+/* Reads a successful token answer into out, or refuses it whole. */
 static dash_err_e read_token(dash_token_t *out, apr_pool_t *p, json_t *j,
                              int status, const char **perr)
 {
     const char *access = dash_json_str(j, "access_token");
-    const char *refresh = dash_json_str(j, "refresh_token");
+    json_t *refresh = json_object_get(j, "refresh_token");
     json_t *exp = json_object_get(j, "expires_in");
-    double secs;
+    const char *why = NULL;
+    double secs = 0;
 
-    if (access == NULL || !*access) {
-        *perr = apr_psprintf(p, "token endpoint: HTTP %d answer without "
-                             "access_token", status);
-        return DASH_ERR_API_ERROR;
+    if (json_is_number(exp)) {
+        secs = json_is_integer(exp) ? (double)json_integer_value(exp)
+                                    : json_real_value(exp);
     }
-    if (!json_is_number(exp)) {
-        *perr = apr_psprintf(p, "token endpoint: HTTP %d answer without a "
-                             "numeric expires_in", status);
-        return DASH_ERR_API_ERROR;
+    if (access == NULL) {
+        why = "without access_token";
     }
-    secs = json_is_integer(exp) ? (double)json_integer_value(exp)
-                                : json_real_value(exp);
-    /* Bounded so the conversion to long is defined; Google says 3599. */
-    if (!(secs > 0) || secs > 2147483647.0) {
-        *perr = apr_psprintf(p, "token endpoint: HTTP %d answer with "
-                             "expires_in out of range", status);
+    else if (!token_ok(access)) {
+        why = "with an access_token that is not a token";
+    }
+    else if (refresh != NULL && !json_is_null(refresh)
+             && !(json_is_string(refresh)
+                  && (!*json_string_value(refresh)
+                      || token_ok(json_string_value(refresh))))) {
+        why = "with a refresh_token that is not a token";
+    }
+    else if (!json_is_number(exp)) {
+        why = "without a numeric expires_in";
+    }
+    /* Google says 3599; a day is more than any access token lives. */
+    else if (!(secs >= 1) || secs > DASH_TOKEN_MAX_LIFETIME) {
+        why = "with expires_in out of range";
+    }
+    if (why != NULL) {
+        *perr = apr_psprintf(p, "token endpoint: HTTP %d answer %s", status,
+                             why);
         return DASH_ERR_API_ERROR;
     }
     out->access_token = apr_pstrdup(p, access);
     /* Rounded down: never believe a token lives longer than it does. */
     out->expires_in = (long)floor(secs);
-    if (out->expires_in < 1) {
-        out->expires_in = 1;
-    }
     /* Google usually keeps the refresh token; a new one replaces it. */
-    out->refresh_token = refresh && *refresh ? apr_pstrdup(p, refresh) : NULL;
+    out->refresh_token = json_is_string(refresh) && *json_string_value(refresh)
+                         ? apr_pstrdup(p, json_string_value(refresh)) : NULL;
     return DASH_OK;
 }
 

@@ -396,6 +396,20 @@ static void test_refresh_malformed(void **state)
         "{\"access_token\": \"ya29.x\", \"expires_in\": -5}",
         "{\"access_token\": \"ya29.x\", \"expires_in\": 1e300}",
         "",
+        /* Checked before anything is stored: no header injection, nothing
+         * that is not a token, no lifetime past a day. */
+        "{\"access_token\": \"ya29.x\\r\\nX-Evil: 1\", \"expires_in\": 3599}",
+        "{\"access_token\": \"ya29.x y\", \"expires_in\": 3599}",
+        "{\"access_token\": \"ya29.x\\\"y\", \"expires_in\": 3599}",
+        "{\"access_token\": \"ya29.\\u00e9t\\u00e9\", \"expires_in\": 3599}",
+        "{\"access_token\": \"=ya29\", \"expires_in\": 3599}",
+        "{\"access_token\": \"ya29.x\", \"expires_in\": 3599, "
+        "\"refresh_token\": \"1//x\\r\\ny\"}",
+        "{\"access_token\": \"ya29.x\", \"expires_in\": 3599, "
+        "\"refresh_token\": 7}",
+        "{\"access_token\": \"ya29.x\", \"expires_in\": 0.5}",
+        "{\"access_token\": \"ya29.x\", \"expires_in\": 86401}",
+        "{\"access_token\": \"ya29.x\", \"expires_in\": 946080000}",
     };
     size_t i;
 
@@ -409,6 +423,32 @@ static void test_refresh_malformed(void **state)
         assert_no_secret(err);
         assert_null(strstr(err, "leak"));
     }
+}
+
+/* The longest token accepted, and one byte more. */
+static void test_refresh_token_length(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
+    char *tok = apr_palloc(p, 4098);
+    dash_token_t t;
+    const char *err = NULL;
+
+    memset(tok, 'a', 4097);
+    tok[4096] = '\0';
+    stub_reset(&srv);
+    stub_route(&srv, "/token", 200, apr_psprintf(p,
+               "{\"access_token\": \"%s\", \"expires_in\": 86400}", tok));
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err), DASH_OK);
+    assert_int_equal(strlen(t.access_token), 4096);
+    assert_int_equal(t.expires_in, 86400);
+    tok[4096] = 'a';
+    tok[4097] = '\0';
+    stub_reset(&srv);
+    stub_route(&srv, "/token", 200, apr_psprintf(p,
+               "{\"access_token\": \"%s\", \"expires_in\": 3599}", tok));
+    assert_int_equal(dash_google_refresh(&t, p, &g, RT, &err),
+                     DASH_ERR_API_ERROR);
 }
 
 static void test_refresh_5xx(void **state)
@@ -782,6 +822,7 @@ int main(void)
         T(test_refresh_invalid_grant),
         T(test_refresh_invalid_client),
         T(test_refresh_malformed),
+        T(test_refresh_token_length),
         T(test_refresh_5xx),
         T(test_refresh_timeout),
         T(test_refresh_refused),
