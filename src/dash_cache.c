@@ -180,5 +180,5 @@ json_t *dash_cache_value_decode(apr_pool_t *p, const char *val,
         return NULL;
     }
     resp = json_object_get(doc, "response");
-    return dash_stats_valid(resp) ? resp : NULL;
+    return dash_stats_from_cache(p, resp);
 }

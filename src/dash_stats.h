@@ -59,10 +59,17 @@ char *dash_stats_fill(apr_pool_t *p, const dash_stats_tpl_t *t,
                       long current, long previous, apr_size_t *plen);
 
 /*
- * Whether resp has the shape of docs/behaviour.md#response: the 8 metrics with their ids in order
- * and numeric value/trend, the four arrays, audienceData with its three
- * members, and a boolean hasUploads. A cached value failing this is a miss.
+ * A cached response (docs/behaviour.md#cache) checked element by element
+ * against docs/behaviour.md#response and rewritten in its own form: every
+ * member with its type (the 8 metrics with their ids in order, every item
+ * of monthlyData, dailyData, topContent, ageGroups, topRegions, gender,
+ * hasUploads), integers as JSON integers (17422.0 from another writer is
+ * 17422), members the response does not define left out. NULL when resp
+ * is not such a response: a miss. The result is owned by p.
  */
+json_t *dash_stats_from_cache(apr_pool_t *p, const json_t *resp);
+
+/* Whether dash_stats_from_cache would accept resp. */
 int dash_stats_valid(const json_t *resp);
 
 #endif

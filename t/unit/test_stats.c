@@ -788,6 +788,24 @@ static const mutation_t broken[] = {
     { "", "hasUploads", "1" },
     { "", "hasUploads", "null" },
     { "", "hasUploads", NULL },
+    /* Element by element (docs/behaviour.md#cache). */
+    { "", "topContent", "[1, \"x\"]" },
+    { "topContent.0", "views", NULL },
+    { "topContent.0", "views", "\"900\"" },
+    { "topContent.0", "views", "1.5" },
+    { "topContent.0", "id", "7" },
+    { "topContent.0", "title", "7" },
+    { "topContent.0", "engagement", "5.4" },
+    { "monthlyData.3", "thisYear", NULL },
+    { "monthlyData.0", "lastYear", "null" },
+    { "monthlyData.0", "month", "202601" },
+    { "monthlyData", "0", "[1, 2]" },
+    { "audienceData.ageGroups.0", "percentage", "\"35.2\"" },
+    { "audienceData.ageGroups.0", "label", NULL },
+    { "audienceData.topRegions.0", "percentage", "\"71.4\"" },
+    { "audienceData.topRegions.0", "region", "null" },
+    { "contentMetrics.0", "value", "1520.5" },
+    { "contentMetrics.1", "trendDirection", "\"sideways\"" },
 };
 
 static void apply(apr_pool_t *p, json_t *r, const mutation_t *m)
@@ -828,6 +846,42 @@ static void test_valid_broken(void **state)
                      broken[i].value != NULL ? broken[i].value : "(deleted)");
         }
     }
+}
+
+/* Another writer's value is served in the response's own form. */
+static void test_from_cache_rewrites(void **state)
+{
+    apr_pool_t *p = *state;
+    json_t *r = parse(p, complete_month);
+    json_t *out;
+    const char *want = dash_json_dump(p, parse(p, complete_month), NULL);
+    const char *got;
+
+    /* Integers written as reals, and members the response does not have. */
+    assert_int_equal(json_object_set_new(at(p, r, "contentMetrics.0"), "value",
+                     json_real(json_integer_value(json_object_get(
+                         at(p, r, "contentMetrics.0"), "value")))), 0);
+    assert_int_equal(json_object_set_new(at(p, r, "monthlyData.0"), "thisYear",
+                     json_real(json_integer_value(json_object_get(
+                         at(p, r, "monthlyData.0"), "thisYear")))), 0);
+    assert_int_equal(json_object_set_new(at(p, r, "topContent.0"), "views",
+                     json_real(json_integer_value(json_object_get(
+                         at(p, r, "topContent.0"), "views")))), 0);
+    assert_int_equal(json_object_set_new(r, "writer", json_string("python")), 0);
+    assert_int_equal(json_object_set_new(at(p, r, "topContent.0"), "channel",
+                                         json_string("x")), 0);
+    assert_int_equal(json_object_set_new(at(p, r, "audienceData"), "source",
+                                         json_string("x")), 0);
+    assert_int_equal(json_object_set_new(at(p, r, "audienceData.gender"), "other",
+                                         json_real(1.5)), 0);
+    assert_int_equal(json_object_set_new(at(p, r, "contentMetrics.3"), "note",
+                                         json_string("x")), 0);
+    assert_string_not_equal(dash_json_dump(p, r, NULL), want);
+    out = dash_stats_from_cache(p, r);
+    assert_non_null(out);
+    got = dash_json_dump(p, out, NULL);
+    assert_string_equal(got, want);
+    assert_null(dash_stats_from_cache(p, parse(p, "{}")));
 }
 
 static void test_valid_swapped_metrics(void **state)
@@ -886,6 +940,7 @@ int main(void)
         T(test_valid_good),
         T(test_valid_broken),
         T(test_valid_swapped_metrics),
+        T(test_from_cache_rewrites),
         T(test_valid_not_objects),
     };
 
