@@ -13,6 +13,7 @@
 #include "mod_dashboard_handlers.h"
 #include "mod_dashboard_request.h"
 #include "dash_json.h"
+#include "dash_text.h"
 
 APLOG_USE_MODULE(dashboard);
 
@@ -71,7 +72,11 @@ int dashboard_handle_accounts(request_rec *r)
 
     job.user = r->user;
     job.accounts = NULL;
-    if (dashboard_db_run(r, accounts_query, &job) != APR_SUCCESS) {
+    if (!dash_text_utf8(job.user)) {
+        /* No row can belong to it (the tables are UTF-8): nothing to ask. */
+        job.accounts = apr_array_make(r->pool, 1, sizeof(dash_account_t));
+    }
+    else if (dashboard_db_run(r, accounts_query, &job) != APR_SUCCESS) {
         dash_metrics_db_error(dashboard_srv_cfg(r->server)->metrics);
         return dashboard_reply_error(r, DASH_ERR_DATABASE_UNAVAILABLE);
     }

@@ -13,6 +13,7 @@
 #include "mod_dashboard_request.h"
 #include "dash_cache.h"
 #include "dash_json.h"
+#include "dash_text.h"
 
 APLOG_USE_MODULE(dashboard);
 
@@ -68,7 +69,10 @@ int dashboard_handle_cache(request_rec *r)
                       DASHLOGNO(0603) "cache purge but no Redis is configured");
         return dashboard_reply_error(r, DASH_ERR_CACHE_UNAVAILABLE);
     }
-    rv = dash_cache_purge(cfg->redis, r->pool, target, mode, &deleted, &err);
+    /* A name that is not UTF-8 has no entries: none is ever written for
+     * it (its stats are YOUTUBE_NOT_CONNECTED). */
+    rv = target && !dash_text_utf8(target) ? APR_SUCCESS
+         : dash_cache_purge(cfg->redis, r->pool, target, mode, &deleted, &err);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
                       DASHLOGNO(0604) "cache purge failed on %s: %s",

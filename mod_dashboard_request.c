@@ -41,8 +41,7 @@ int dashboard_reply_error(request_rec *r, dash_err_e err)
     apr_table_setn(r->headers_out, "Cache-Control", "private, no-store");
     if (!body) {
         /* Out of memory in jansson: still a valid error body. */
-        body = apr_psprintf(r->pool, "{\"code\":\"%s\",\"message\":\"%s\"}",
-                            dash_err_code(err), dash_err_code(err));
+        body = (char *)dash_err_body(r->pool, err);
         len = strlen(body);
     }
     write_body(r, body, len);

@@ -1,4 +1,6 @@
 /* docs/api.md#errors: the status, code and message of every error. */
+#include <apr_strings.h>
+
 #include "dash_err.h"
 
 typedef struct {
@@ -26,6 +28,8 @@ static const dash_err_row_t err_rows[] = {
     { 502, "YOUTUBE_API_ERROR", "The YouTube Analytics API returned an error." },
     { 503, "DATABASE_UNAVAILABLE", "The database is unavailable." },
     { 503, "CACHE_UNAVAILABLE", "The cache is unavailable." },
+    { 503, "UPSTREAM_BUSY",
+      "Too many requests are waiting on YouTube here: try again shortly." },
     { 504, "YOUTUBE_API_TIMEOUT", "The YouTube Analytics API did not answer in time." },
     { 500, "INTERNAL_ERROR", "Internal error." }
 };
@@ -51,4 +55,11 @@ const char *dash_err_code(dash_err_e err)
 const char *dash_err_message(dash_err_e err)
 {
     return err_row(err)->message;
+}
+
+const char *dash_err_body(apr_pool_t *p, dash_err_e err)
+{
+    return apr_pstrcat(p, "{\"code\":\"", dash_err_code(err),
+                       "\",\"message\":\"", dash_err_message(err), "\"}",
+                       NULL);
 }

@@ -5,6 +5,8 @@
 #ifndef DASH_ERR_H
 #define DASH_ERR_H
 
+#include <apr_pools.h>
+
 typedef enum {
     DASH_OK = 0,
     DASH_ERR_INVALID_PARAMETER,          /* 400 */
@@ -21,6 +23,7 @@ typedef enum {
                                             refused, quota or rate limit */
     DASH_ERR_DATABASE_UNAVAILABLE,       /* 503 */
     DASH_ERR_CACHE_UNAVAILABLE,          /* 503 */
+    DASH_ERR_UPSTREAM_BUSY,              /* 503, with Retry-After */
     DASH_ERR_API_TIMEOUT,                /* 504 */
     DASH_ERR_INTERNAL                    /* 500: a bug or out of memory */
 } dash_err_e;
@@ -29,5 +32,11 @@ int dash_err_status(dash_err_e err);
 const char *dash_err_code(dash_err_e err);
 /* A message for the client: fixed text, never data from upstream. */
 const char *dash_err_message(dash_err_e err);
+
+/*
+ * The JSON body of err without jansson, for when jansson cannot allocate:
+ * {"code":"…","message":"…"}. The fixed texts need no escaping.
+ */
+const char *dash_err_body(apr_pool_t *p, dash_err_e err);
 
 #endif

@@ -120,3 +120,42 @@ const char *dash_text_log_safe(apr_pool_t *p, const char *s, apr_size_t n,
     }
     return out;
 }
+
+int dash_text_utf8(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    while (*u) {
+        unsigned char c = *u;
+        int n, i;
+        unsigned long cp, min;
+
+        if (c < 0x80) {
+            u++;
+            continue;
+        }
+        if ((c & 0xe0) == 0xc0) {
+            n = 1, cp = c & 0x1f, min = 0x80;
+        }
+        else if ((c & 0xf0) == 0xe0) {
+            n = 2, cp = c & 0x0f, min = 0x800;
+        }
+        else if ((c & 0xf8) == 0xf0) {
+            n = 3, cp = c & 0x07, min = 0x10000;
+        }
+        else {
+            return 0;
+        }
+        for (i = 1; i <= n; i++) {
+            if ((u[i] & 0xc0) != 0x80) {
+                return 0;
+            }
+            cp = (cp << 6) | (u[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return 0;
+        }
+        u += n + 1;
+    }
+    return 1;
+}

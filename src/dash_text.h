@@ -40,4 +40,11 @@ apr_status_t dash_text_number(long *out, const char *s, apr_size_t n,
 const char *dash_text_log_safe(apr_pool_t *p, const char *s, apr_size_t n,
                                apr_size_t max);
 
+/*
+ * Whether s is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF). A user name that is not cannot match
+ * any row of the UTF-8 tables.
+ */
+int dash_text_utf8(const char *s);
+
 #endif

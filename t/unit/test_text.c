@@ -65,12 +65,35 @@ static void test_log_safe(void **state)
     assert_string_equal(dash_text_log_safe(p, "", 0, 3), "");
 }
 
+/* User names are checked before any query: the tables are UTF-8. */
+static void test_utf8(void **state)
+{
+    (void)state;
+    assert_true(dash_text_utf8(""));
+    assert_true(dash_text_utf8("user-0001"));
+    assert_true(dash_text_utf8("caf\xc3\xa9"));                 /* é */
+    assert_true(dash_text_utf8("\xed\x95\x9c\xea\xb8\x80"));     /* 한글 */
+    assert_true(dash_text_utf8("\xf0\x9f\x98\x80"));             /* U+1F600 */
+    assert_true(dash_text_utf8("\xf4\x8f\xbf\xbf"));             /* U+10FFFF */
+    assert_false(dash_text_utf8("caf\xe9"));                     /* Latin-1 */
+    assert_false(dash_text_utf8("\xc3"));                        /* cut short */
+    assert_false(dash_text_utf8("\xe2\x82"));
+    assert_false(dash_text_utf8("\x80" "abc"));                     /* lone continuation */
+    assert_false(dash_text_utf8("\xc0\xaf"));                    /* overlong '/' */
+    assert_false(dash_text_utf8("\xe0\x80\xaf"));
+    assert_false(dash_text_utf8("\xed\xa0\x80"));                /* surrogate */
+    assert_false(dash_text_utf8("\xf4\x90\x80\x80"));            /* past U+10FFFF */
+    assert_false(dash_text_utf8("\xf8\x88\x80\x80\x80"));         /* 5 bytes */
+    assert_false(dash_text_utf8("\xff"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pct_coding, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_number, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_log_safe, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test(test_utf8),
     };
 
     return cmocka_run_group_tests_name("text", tests, unit_group_setup,
