@@ -6,7 +6,8 @@ WARN      := -Wall -Wextra -Werror
 APR_INC   := $(shell apr-1-config --includes 2>/dev/null) $(shell apu-1-config --includes 2>/dev/null)
 APR_CPP   := $(shell apr-1-config --cppflags 2>/dev/null)
 APR_LIBS  := $(shell apu-1-config --link-ld 2>/dev/null) $(shell apr-1-config --link-ld 2>/dev/null)
-DEP_LIBS  := -lcurl -lhiredis -ljansson -lm
+PG_INC    := -I$(shell pg_config --includedir 2>/dev/null)
+DEP_LIBS  := -lcurl -lhiredis -ljansson -lpq -lm
 comma     := ,
 
 GLUE_SRC  := mod_dashboard.c $(wildcard mod_dashboard_*.c)
@@ -40,7 +41,7 @@ all: .libs/mod_dashboard.so $(UI_VENDOR)
 
 build/core/%.o: src/%.c $(CORE_HDR) Makefile
 	@mkdir -p build/core
-	@$(CC) $(CORE_CFLAGS) $(APR_CPP) $(APR_INC) -Isrc -c -o $@ $<
+	@$(CC) $(CORE_CFLAGS) $(APR_CPP) $(APR_INC) $(PG_INC) -Isrc -c -o $@ $<
 
 $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@
@@ -48,7 +49,7 @@ $(CORE_LIB): $(CORE_OBJ)
 
 .libs/mod_dashboard.so: $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(CORE_LIB) Makefile
 	@mkdir -p build
-	@$(APXS) -c -o mod_dashboard.la -Isrc $(addprefix -Wc$(comma),$(WARN)) \
+	@$(APXS) -c -o mod_dashboard.la -Isrc $(PG_INC) $(addprefix -Wc$(comma),$(WARN)) \
 	    $(GLUE_SRC) $(CORE_LIB) $(DEP_LIBS) >build/apxs.log 2>&1 \
 	    || { cat build/apxs.log; exit 1; }
 	@echo "built .libs/mod_dashboard.so (apxs output: build/apxs.log)"
@@ -74,7 +75,7 @@ install-ui: $(UI_VENDOR)
 # --- core unit tests (cmocka), no httpd involved -------------------------
 build/%: t/unit/%.c $(CORE_LIB) $(CORE_HDR) $(wildcard t/unit/*.h)
 	@mkdir -p build
-	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) -Isrc -o $@ $< $(CORE_LIB) \
+	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) $(PG_INC) -Isrc -o $@ $< $(CORE_LIB) \
 	    -lcmocka $(DEP_LIBS) $(APR_LIBS)
 
 unit: $(UNIT_BIN)

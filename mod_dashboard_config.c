@@ -25,6 +25,7 @@ APLOG_USE_MODULE(dashboard);
 #define DASHBOARD_DEFAULT_UPSTREAM_TIMEOUT_MS 10000
 #define DASHBOARD_DEFAULT_MAX_VIDEOS          30
 #define DASHBOARD_DEFAULT_STALE_TTL           604800
+#define DASHBOARD_DEFAULT_DB_TIMEOUT_MS       3000
 
 dashboard_srv_cfg_t *dashboard_srv_cfg(const server_rec *s)
 {
@@ -50,6 +51,8 @@ void *dashboard_create_srv_cfg(apr_pool_t *p, server_rec *s)
     cfg->stale_ttl = -1;
     cfg->lock_wait_ms = -1;
     cfg->metrics_on = -1;
+    cfg->db_timeout_ms = -1;
+    cfg->max_upstream = -1;
     return cfg;
 }
 
@@ -90,6 +93,8 @@ void *dashboard_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(stale_ttl);
     MERGE_NUM(lock_wait_ms);
     MERGE_NUM(metrics_on);
+    MERGE_NUM(db_timeout_ms);
+    MERGE_NUM(max_upstream);
     return cfg;
 }
 
@@ -142,6 +147,9 @@ static void resolve_defaults(dashboard_srv_cfg_t *cfg)
     if (cfg->metrics_on < 0) {
         cfg->metrics_on = 1;
     }
+    if (cfg->db_timeout_ms < 0) {
+        cfg->db_timeout_ms = DASHBOARD_DEFAULT_DB_TIMEOUT_MS;
+    }
 }
 
 void dashboard_config_resolve(server_rec *s)
@@ -191,6 +199,8 @@ static const dashboard_num_directive_t num_upstream_timeout = NUM_DIRECTIVE(upst
 static const dashboard_num_directive_t num_max_videos = NUM_DIRECTIVE(max_videos, 1, 50);
 static const dashboard_num_directive_t num_stale_ttl = NUM_DIRECTIVE(stale_ttl, 0, 31536000);
 static const dashboard_num_directive_t num_lock_wait = NUM_DIRECTIVE(lock_wait_ms, 0, 600000);
+static const dashboard_num_directive_t num_db_timeout = NUM_DIRECTIVE(db_timeout_ms, 1, 600000);
+static const dashboard_num_directive_t num_max_upstream = NUM_DIRECTIVE(max_upstream, 1, 100000);
 
 static const char *cmd_number(cmd_parms *cmd, void *dconf, const char *arg)
 {
@@ -413,6 +423,13 @@ const command_rec dashboard_cmds[] = {
     AP_INIT_FLAG("DashboardMetrics", cmd_metrics, NULL, RSRC_CONF,
         "Whether this server's requests are counted (docs/metrics.md; "
         "default On)"),
+    AP_INIT_TAKE1("DashboardDBTimeout", cmd_number, (void *)&num_db_timeout,
+        RSRC_CONF, "Longest wait for one database statement, in milliseconds "
+        "(default 3000)"),
+    AP_INIT_TAKE1("DashboardMaxUpstream", cmd_number,
+        (void *)&num_max_upstream, RSRC_CONF, "Most requests of one child "
+        "waiting on Google at once (default half the child's threads, at "
+        "least 1)"),
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };
 
@@ -420,7 +437,8 @@ const command_rec dashboard_cmds[] = {
  * One Redis connection pool per child and per distinct Redis, on a
  * sub-pool of the child pool; vhosts that inherit the same DashboardRedis
  * share it, unless one counts its failures (DashboardMetrics) and the
- * other does not.
+ * other does not. The DashboardMaxUpstream default needs the child's
+ * threads.
  */
 void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
 {
@@ -463,6 +481,11 @@ void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
 
         cfg->memo = memo;
         cfg->http = http;
+        /* Half the workers: the other half keeps serving the site while
+         * Google is slow (docs/behaviour.md#protecting-the-host-site). */
+        if (cfg->max_upstream < 1) {
+            cfg->max_upstream = threads / 2 > 0 ? threads / 2 : 1;
+        }
         cfg->redis = NULL;
         if (!cfg->redis_url) {
             continue;

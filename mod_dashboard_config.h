@@ -37,6 +37,8 @@ typedef struct {
      * NULL counts nothing. */
     dash_metrics_t *metrics;
     const char *upstream_ca;       /* DashboardUpstreamCA, absolute; NULL = system */
+    long db_timeout_ms;
+    long max_upstream;             /* resolved in dashboard_config_child_init */
 
     /* Per child process, set in dashboard_config_child_init; shared by the
      * vhosts that use the same Redis. NULL when caching is off. */
@@ -72,8 +74,9 @@ void dashboard_config_resolve(server_rec *s);
 /* The memo of cache hits each child keeps (docs/behaviour.md#cache). */
 #define DASHBOARD_MEMO_BYTES ((apr_size_t)4 * 1024 * 1024)
 
-/* One Redis connection pool per child and per distinct Redis, and the
- * child's memo of cache hits. */
+/* One Redis connection pool per child and per distinct Redis, the
+ * child's memo of cache hits, and the defaults that depend on the child
+ * (DashboardMaxUpstream). */
 void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* The Google settings of a server. */

@@ -10,7 +10,9 @@
 #include "apr_optional.h"
 #include "mod_dbd.h"
 
+#include "mod_dashboard_config.h"
 #include "mod_dashboard_db.h"
+#include "dash_pg.h"
 
 APLOG_USE_MODULE(dashboard);
 
@@ -69,16 +71,19 @@ void dashboard_db_register(server_rec *s)
 
 /*
  * Up to three tries: after a database restart every pooled connection
- * fails its next query once (libpq only notices then), and mod_dbd resets
- * a broken connection the next time it is handed out. A database that
- * cannot be reached at all gets two connection attempts, not three, so a
- * request does not wait for connect_timeout three times.
+ * fails its next statement once (libpq only notices then), and mod_dbd
+ * resets a broken connection the next time it is handed out. A database
+ * that cannot be reached at all gets two connection attempts, not three,
+ * so a request does not wait for connect_timeout three times. A statement
+ * past DashboardDBTimeout, or one that failed on a healthy connection, is
+ * not tried again: a stalled database would only stall the retry too.
  */
 #define DB_TRIES 3
 #define DB_OPEN_TRIES 2
 
 apr_status_t dashboard_db_run(request_rec *r, dashboard_db_fn fn, void *ctx)
 {
+    const dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(r->server);
     apr_status_t rv = APR_EGENERAL;
     const char *err = "no connection (is the database up and DBDriver/DBDParams set?)";
     int i, open_failures = 0;
@@ -86,31 +91,44 @@ apr_status_t dashboard_db_run(request_rec *r, dashboard_db_fn fn, void *ctx)
     for (i = 0; i < DB_TRIES && open_failures < DB_OPEN_TRIES; i++) {
         ap_dbd_t *rec = dbd_open_fn(r->pool, r->server);
         dash_db_t db;
+        int broken;
 
         if (!rec) {
             open_failures++;
             rv = APR_EGENERAL;
             continue;
         }
-        db.driver = rec->driver;
-        db.handle = rec->handle;
-        db.prepared = rec->prepared;
-        rv = fn(ctx, r->pool, &db, &err);
-        if (rv != APR_SUCCESS && rv != APR_NOTFOUND
-            && dash_store_prepare(r->pool, &db, &err) == APR_SUCCESS) {
-            /* The statements were gone: a connection libpq re-established
-             * after a database restart. */
-            rv = fn(ctx, r->pool, &db, &err);
+        if (strcmp(apr_dbd_name(rec->driver), "pgsql")) {
+            dbd_close_fn(r->server, rec);
+            err = "DBDriver must be pgsql";
+            rv = APR_ENOTIMPL;
+            break;
         }
-        /* Given back at once: no connection is held across Google calls. */
+        db.conn = apr_dbd_native_handle(rec->driver, rec->handle);
+        db.timeout = apr_time_from_msec(cfg->db_timeout_ms);
+        rv = fn(ctx, r->pool, &db, &err);
+        broken = dash_pg_broken(db.conn);
+        /* Given back at once: no connection is held across Google calls.
+         * One closed past its deadline is CONNECTION_BAD: mod_dbd's check
+         * reconnects it before anyone uses it again, or drops it. */
         dbd_close_fn(r->server, rec);
         if (rv == APR_SUCCESS || rv == APR_NOTFOUND) {
             return rv;
         }
+        if (rv == APR_TIMEUP || !broken) {
+            break;
+        }
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
                       DASHLOGNO(0202) "database try %d failed: %s", i + 1, err);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                  DASHLOGNO(0203) "database unavailable: %s", err);
+    if (rv == APR_TIMEUP) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, DASHLOGNO(0204)
+                      "database statement past DashboardDBTimeout (%ld ms), "
+                      "connection closed: %s", cfg->db_timeout_ms, err);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      DASHLOGNO(0203) "database unavailable: %s", err);
+    }
     return rv;
 }

@@ -13,10 +13,12 @@
 #include "mod_dashboard_db.h"
 #include "mod_dashboard_handlers.h"
 #include "mod_dashboard_request.h"
+#include "mod_dashboard_upstream.h"
 #include "dash_cache.h"
 #include "dash_flight.h"
 #include "dash_json.h"
 #include "dash_stats.h"
+#include "dash_text.h"
 
 APLOG_USE_MODULE(dashboard);
 
@@ -26,6 +28,7 @@ typedef struct {
     const char *user;
     const char *wanted;            /* platform_user_id parameter, or NULL */
     dash_mode_e mode;
+    const char *mode_name;         /* NULL until mode is known to be valid */
     dash_windows_t win;
 
     dash_err_e choice;             /* the account choice's outcome */
@@ -130,7 +133,7 @@ static int finish(dashboard_stats_req_t *st, int rc)
                   "upstream=%" APR_TIME_T_FMT "ms status=%d",
                   st->user, st->account ? st->account->platform_user_id
                   : (st->wanted ? st->wanted : "-"),
-                  dash_mode_name(st->mode),
+                  st->mode_name ? st->mode_name : "-",
                   st->cache_state ? st->cache_state : "-",
                   apr_time_as_msec(st->upstream), r->status);
     return rc;
@@ -398,7 +401,13 @@ static int fetch_and_reply(dashboard_stats_req_t *st)
     dash_err_e e;
     int i;
 
-    if (db_run(st, load_uploads, st) != APR_SUCCESS) {
+    switch (db_run(st, load_uploads, st)) {
+    case APR_SUCCESS:
+        break;
+    case APR_NOTFOUND:
+        /* The account went away after the first step chose it. */
+        return fail(st, DASH_ERR_ACCOUNT_NOT_FOUND);
+    default:
         return fail(st, DASH_ERR_DATABASE_UNAVAILABLE);
     }
     if (st->videos->nelts == 0) {
@@ -406,6 +415,12 @@ static int fetch_and_reply(dashboard_stats_req_t *st)
         st->total = 0;
         st->current = st->previous = 0;
         return reply(st, dash_stats_empty(r->pool));
+    }
+    /* From here the request waits on Google: the token refresh, then the
+     * seven calls. A stale value, where there is one, is the place to
+     * answer from when the child is busy (docs/behaviour.md#stale-answers-and-single-flight). */
+    if (!dashboard_upstream_enter(r, st->cfg)) {
+        return finish(st, dashboard_upstream_busy(r, st->cfg));
     }
     e = ensure_token(st, &token);
     if (e != DASH_OK) {
@@ -419,6 +434,7 @@ static int fetch_and_reply(dashboard_stats_req_t *st)
     e = dash_google_reports(&reports, r->pool, &g, token, st->mode, &st->win,
                             ids, st->videos->nelts, &err);
     st->upstream += reports.elapsed;
+    dashboard_upstream_leave(r);
     if (e != DASH_OK) {
         ap_log_rerror(APLOG_MARK, e == DASH_ERR_TOKEN_EXPIRED ? APLOG_INFO
                       : APLOG_ERR, 0, r,
@@ -472,8 +488,13 @@ int dashboard_handle_stats(request_rec *r)
     else if (dash_mode_parse(&st.mode, mode, strlen(mode)) != APR_SUCCESS) {
         return fail(&st, DASH_ERR_INVALID_PARAMETER);
     }
+    st.mode_name = dash_mode_name(st.mode);
     if (!dashboard_request_id_param(r, params, "platform_user_id", &st.wanted)) {
         return finish(&st, OK);
+    }
+    if (!dash_text_utf8(st.user)) {
+        /* No row can belong to it: the tables are UTF-8. */
+        return fail(&st, DASH_ERR_NOT_CONNECTED);
     }
     dash_dates_windows(&st.win, dash_dates_local(r->request_time), st.mode);
     st.now_local = dash_dates_local_timestamp(r->pool, apr_time_now());

@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 PACKAGES=(
     # build
     build-essential apache2-dev libhiredis-dev libjansson-dev
-    libcurl4-openssl-dev libcmocka-dev
+    libcurl4-openssl-dev libcmocka-dev libpq-dev
     # run: httpd with mod_dbd's pgsql driver
     apache2 apache2-utils libaprutil1-dbd-pgsql
     # the throw-away stack of the tests and the demo

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <string.h>
 #include <apr_strings.h>
+#include "dash_pg.h"
 #include "dash_store.h"
 #include "dash_text.h"
 
@@ -64,96 +65,56 @@ const dash_stmt_def_t dash_store_statements[] = {
     { NULL, NULL }
 };
 
-typedef apr_status_t (*row_cb)(void *ctx, apr_pool_t *p, dash_db_t *db,
-                               apr_dbd_row_t *row);
+typedef apr_status_t (*row_cb)(void *ctx, apr_pool_t *p,
+                               const dash_pg_result_t *res, int row);
 
-static apr_dbd_prepared_t *statement(dash_db_t *db, const char *label,
-                                     apr_pool_t *p, const char **perr)
-{
-    apr_dbd_prepared_t *stmt = apr_hash_get(db->prepared, label,
-                                            APR_HASH_KEY_STRING);
-    if (!stmt) {
-        *perr = apr_psprintf(p, "statement %s is not prepared", label);
-    }
-    return stmt;
-}
-
-static const char *db_error(dash_db_t *db, apr_pool_t *p, const char *label,
-                            int rc)
-{
-    const char *msg = apr_dbd_error(db->driver, db->handle, rc);
-    return apr_psprintf(p, "%s: %s", label, msg ? msg : "unknown error");
-}
-
-apr_status_t dash_store_prepare(apr_pool_t *p, dash_db_t *db,
-                                const char **perr)
+static const char *sql_of(const char *label)
 {
     const dash_stmt_def_t *st;
 
     for (st = dash_store_statements; st->label; st++) {
-        apr_dbd_prepared_t *stmt = NULL;
-        int rc = apr_dbd_prepare(db->driver, p, db->handle, st->sql,
-                                 st->label, &stmt);
-
-        if (rc != 0) {
-            *perr = db_error(db, p, st->label, rc);
-            return APR_EGENERAL;
+        if (!strcmp(st->label, label)) {
+            return st->sql;
         }
     }
-    return APR_SUCCESS;
+    return NULL;
 }
 
-/*
- * Runs a prepared SELECT and feeds every row to cb. Random access (the
- * whole result fetched at once) because apr_dbd_pgsql's sequential mode
- * reports a failed query as an empty result; our results are small.
- */
+static apr_status_t exec(dash_pg_result_t **res, dash_db_t *db,
+                         apr_pool_t *p, const char *label, int nargs,
+                         const char **args, const char **perr)
+{
+    return dash_pg_exec(res, p, db->conn, label, sql_of(label), nargs, args,
+                        db->timeout, perr);
+}
+
+/* Runs a prepared SELECT and feeds every row to cb. */
 static apr_status_t run_select(dash_db_t *db, apr_pool_t *p,
                                const char *label, int nargs,
                                const char **args, row_cb cb, void *ctx,
                                const char **perr)
 {
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    apr_status_t rv = APR_SUCCESS;
-    apr_dbd_prepared_t *stmt = statement(db, label, p, perr);
-    int rc;
+    dash_pg_result_t *res;
+    apr_status_t rv = exec(&res, db, p, label, nargs, args, perr);
+    int i;
 
-    if (!stmt) {
-        return APR_EGENERAL;
-    }
-    rc = apr_dbd_pselect(db->driver, p, db->handle, &res, stmt, 1, nargs,
-                         args);
-    if (rc != 0) {
-        *perr = db_error(db, p, label, rc);
-        return APR_EGENERAL;
-    }
-    while ((rc = apr_dbd_get_row(db->driver, p, res, &row, -1)) == 0) {
-        if (rv == APR_SUCCESS) {
-            rv = cb(ctx, p, db, row);
-            if (rv != APR_SUCCESS) {
-                *perr = apr_psprintf(p, "%s: unexpected row", label);
-            }
+    for (i = 0; rv == APR_SUCCESS && i < dash_pg_nrows(res); i++) {
+        rv = cb(ctx, p, res, i);
+        if (rv != APR_SUCCESS) {
+            *perr = apr_psprintf(p, "%s: unexpected row", label);
         }
-    }
-    if (rc != -1 && rv == APR_SUCCESS) {
-        *perr = db_error(db, p, label, rc);
-        rv = APR_EGENERAL;
     }
     return rv;
 }
 
-/* Column n as a string copied into p, or NULL for SQL NULL. The copy
- * matters: the driver may free the row's storage on the next fetch. */
-static char *column(dash_db_t *db, apr_pool_t *p, apr_dbd_row_t *row, int n)
+/* Column n as a string copied into p, or NULL for SQL NULL: the result
+ * goes with the connection's next statement's pool, the copy with p. */
+static char *column(apr_pool_t *p, const dash_pg_result_t *res, int row,
+                    int n)
 {
-    const char *v = NULL;
+    const char *v = dash_pg_value(res, row, n);
 
-    if (apr_dbd_datum_get(db->driver, row, n, APR_DBD_TYPE_STRING, &v)
-        != APR_SUCCESS || !v) {
-        return NULL;
-    }
-    return apr_pstrdup(p, v);
+    return v ? apr_pstrdup(p, v) : NULL;
 }
 
 /* to_char(…, '….US') always prints microseconds; ISO 8601 as Python's
@@ -168,20 +129,20 @@ static const char *iso_timestamp(char *s)
     return s;
 }
 
-static apr_status_t account_row(void *ctx, apr_pool_t *p, dash_db_t *db,
-                                apr_dbd_row_t *row)
+static apr_status_t account_row(void *ctx, apr_pool_t *p,
+                                const dash_pg_result_t *res, int row)
 {
     apr_array_header_t *accounts = ctx;
     dash_account_t *a = apr_array_push(accounts);
     const char *active;
 
-    a->id = column(db, p, row, 0);
-    a->platform = column(db, p, row, 1);
-    a->username = column(db, p, row, 2);
-    a->platform_user_id = column(db, p, row, 3);
-    a->channel_title = column(db, p, row, 4);
-    a->connected_at = iso_timestamp(column(db, p, row, 5));
-    active = column(db, p, row, 6);
+    a->id = column(p, res, row, 0);
+    a->platform = column(p, res, row, 1);
+    a->username = column(p, res, row, 2);
+    a->platform_user_id = column(p, res, row, 3);
+    a->channel_title = column(p, res, row, 4);
+    a->connected_at = iso_timestamp(column(p, res, row, 5));
+    active = column(p, res, row, 6);
     a->is_active = active && (*active == 't' || *active == '1');
     return (a->id && a->platform && a->platform_user_id) ? APR_SUCCESS
                                                          : APR_EGENERAL;
@@ -208,14 +169,14 @@ typedef struct {
     int rows;
 } counts_ctx_t;
 
-static apr_status_t counts_row(void *ctx, apr_pool_t *p, dash_db_t *db,
-                               apr_dbd_row_t *row)
+static apr_status_t counts_row(void *ctx, apr_pool_t *p,
+                               const dash_pg_result_t *res, int row)
 {
     counts_ctx_t *c = ctx;
     int i;
 
     for (i = 0; i < 3; i++) {
-        if (parse_count(&c->v[i], column(db, p, row, i)) != APR_SUCCESS) {
+        if (parse_count(&c->v[i], column(p, res, row, i)) != APR_SUCCESS) {
             return APR_EGENERAL;
         }
     }
@@ -248,15 +209,15 @@ apr_status_t dash_store_counts(long *current, long *previous, long *total,
     return rv;
 }
 
-static apr_status_t video_row(void *ctx, apr_pool_t *p, dash_db_t *db,
-                              apr_dbd_row_t *row)
+static apr_status_t video_row(void *ctx, apr_pool_t *p,
+                              const dash_pg_result_t *res, int row)
 {
     apr_array_header_t *videos = ctx;
     dash_video_t *v = apr_array_push(videos);
 
-    v->id = column(db, p, row, 0);
-    v->title = column(db, p, row, 1);
-    v->date = column(db, p, row, 2);
+    v->id = column(p, res, row, 0);
+    v->title = column(p, res, row, 1);
+    v->date = column(p, res, row, 2);
     return (v->id && v->date) ? APR_SUCCESS : APR_EGENERAL;
 }
 
@@ -276,18 +237,18 @@ typedef struct {
     int rows;
 } cred_ctx_t;
 
-static apr_status_t credentials_row(void *ctx, apr_pool_t *p, dash_db_t *db,
-                                    apr_dbd_row_t *row)
+static apr_status_t credentials_row(void *ctx, apr_pool_t *p,
+                                    const dash_pg_result_t *res, int row)
 {
     cred_ctx_t *c = ctx;
     const char *fresh;
 
-    c->cred->access_token = column(db, p, row, 0);
-    c->cred->refresh_token = column(db, p, row, 1);
+    c->cred->access_token = column(p, res, row, 0);
+    c->cred->refresh_token = column(p, res, row, 1);
     if (c->cred->refresh_token && !*c->cred->refresh_token) {
         c->cred->refresh_token = NULL;
     }
-    fresh = column(db, p, row, 2);
+    fresh = column(p, res, row, 2);
     c->cred->fresh = fresh && (*fresh == 't' || *fresh == '1');
     c->rows++;
     return APR_SUCCESS;
@@ -322,19 +283,13 @@ apr_status_t dash_store_save_token(apr_pool_t *p, dash_db_t *db,
 {
     const char *args[] = { access_token, expires_at_local, refresh_token,
                            account_id };
-    apr_dbd_prepared_t *stmt = statement(db, STMT_SAVE_TOKEN, p, perr);
-    int nrows = 0;
-    int rc;
+    dash_pg_result_t *res;
+    apr_status_t rv = exec(&res, db, p, STMT_SAVE_TOKEN, 4, args, perr);
 
-    if (!stmt) {
-        return APR_EGENERAL;
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
-    rc = apr_dbd_pquery(db->driver, p, db->handle, &nrows, stmt, 4, args);
-    if (rc != 0) {
-        *perr = db_error(db, p, STMT_SAVE_TOKEN, rc);
-        return APR_EGENERAL;
-    }
-    if (nrows != 1) {
+    if (dash_pg_affected(res) != 1) {
         *perr = STMT_SAVE_TOKEN ": account not found";
         return APR_NOTFOUND;
     }

@@ -9,9 +9,8 @@
 #ifndef DASH_STORE_H
 #define DASH_STORE_H
 
-#include <apr_dbd.h>
-#include <apr_hash.h>
 #include <apr_tables.h>
+#include <libpq-fe.h>
 #include "dash_dates.h"
 
 /* One upload of the channel, as read from the dashboard table. */
@@ -30,21 +29,17 @@ typedef struct {
 /* Terminated by { NULL, NULL }. */
 extern const dash_stmt_def_t dash_store_statements[];
 
-typedef struct {
-    const apr_dbd_driver_t *driver;
-    apr_dbd_t *handle;
-    apr_hash_t *prepared;          /* label -> apr_dbd_prepared_t* */
-} dash_db_t;
-
 /*
- * Prepares every statement again on this connection, under the same
- * labels. mod_dbd prepares them once per connection, but when libpq resets
- * a connection broken by a database restart (apr_dbd_check_conn), the new
- * session has none; mod_dbd's statement handles refer to them by label, so
- * this revives them.
+ * A connection of mod_dbd's pgsql driver (apr_dbd_native_handle) and the
+ * longest any one statement may take on it (DashboardDBTimeout). Every
+ * function below returns APR_TIMEUP past it, with the connection closed
+ * (see dash_pg.h); APR_ECONNRESET when the connection is broken;
+ * APR_EGENERAL when a statement failed on a healthy one.
  */
-apr_status_t dash_store_prepare(apr_pool_t *p, dash_db_t *db,
-                                const char **perr);
+typedef struct {
+    PGconn *conn;
+    apr_interval_time_t timeout;
+} dash_db_t;
 
 typedef struct {
     const char *id;                /* social_account.id, as text */

@@ -1,0 +1,27 @@
+/*
+ * The bulkhead in front of Google (docs/behaviour.md#protecting-the-host-site):
+ * at most DashboardMaxUpstream requests of a child wait on Google at once,
+ * so a slow Google never holds every worker of the site.
+ */
+#ifndef MOD_DASHBOARD_UPSTREAM_H
+#define MOD_DASHBOARD_UPSTREAM_H
+
+#include "mod_dashboard.h"
+
+#include "mod_dashboard_config.h"
+
+/*
+ * Takes one of the child's upstream slots for r, given back when r's pool
+ * goes (or earlier with dashboard_upstream_leave). 0 when all
+ * cfg->max_upstream are taken: the caller answers without calling Google.
+ */
+int dashboard_upstream_enter(request_rec *r, const dashboard_srv_cfg_t *cfg);
+
+/* Gives r's slot back now, once its Google calls are over. */
+void dashboard_upstream_leave(request_rec *r);
+
+/* Answers 503 UPSTREAM_BUSY with a Retry-After of the time by which a
+ * slot is certainly free (DashboardUpstreamTimeout). */
+int dashboard_upstream_busy(request_rec *r, const dashboard_srv_cfg_t *cfg);
+
+#endif

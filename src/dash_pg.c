@@ -1,0 +1,375 @@
+/*
+ * One statement with a deadline on a libpq connection (see dash_pg.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <apr_atomic.h>
+#include <apr_strings.h>
+
+#include "dash_pg.h"
+#include "dash_text.h"
+
+/* apr_dbd_pgsql prepares every %s parameter as varchar (OID 1043 in
+ * PostgreSQL's catalog); a statement prepared again here must be the same
+ * statement. */
+#define VARCHAR_OID 1043
+/* "prepared statement ... does not exist" */
+#define SQLSTATE_UNDEFINED_PSTATEMENT "26000"
+/* Longest server error copied into a log line. */
+#define ERROR_MAX 300
+/* Cancel requests in flight at once in one process; see cancel_later. */
+#define CANCELS_MAX 8
+
+struct dash_pg_result_t {
+    PGresult *res;
+};
+
+static apr_status_t clear_result(void *data)
+{
+    PQclear(data);
+    return APR_SUCCESS;
+}
+
+/* Waits until the socket is ready for events, or the deadline. */
+static apr_status_t wait_socket(PGconn *conn, short events, apr_time_t deadline)
+{
+    for (;;) {
+        apr_interval_time_t left = deadline - apr_time_now();
+        struct pollfd pfd;
+        int rc;
+
+        if (left <= 0) {
+            return APR_TIMEUP;
+        }
+        pfd.fd = PQsocket(conn);
+        pfd.events = events;
+        pfd.revents = 0;
+        if (pfd.fd < 0) {
+            return APR_ECONNRESET;
+        }
+        /* Rounded up: never a busy loop on a sub-millisecond rest. */
+        rc = poll(&pfd, 1, (int)((left + 999) / 1000));
+        if (rc > 0) {
+            return APR_SUCCESS;
+        }
+        if (rc < 0 && errno != EINTR) {
+            return APR_FROM_OS_ERROR(errno);
+        }
+    }
+}
+
+/* Sends what libpq has buffered; it must read while it waits to write. */
+static apr_status_t flush(PGconn *conn, apr_time_t deadline)
+{
+    int rc;
+
+    while ((rc = PQflush(conn)) == 1) {
+        apr_status_t rv = wait_socket(conn, POLLIN | POLLOUT, deadline);
+
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        if (!PQconsumeInput(conn)) {
+            return APR_ECONNRESET;
+        }
+    }
+    return rc == 0 ? APR_SUCCESS : APR_ECONNRESET;
+}
+
+/* The result of the one query sent, read until libpq has no more. */
+static apr_status_t read_result(PGresult **out, PGconn *conn,
+                                apr_time_t deadline)
+{
+    PGresult *first = NULL;
+
+    *out = NULL;
+    for (;;) {
+        apr_status_t rv;
+
+        while (!PQisBusy(conn)) {
+            PGresult *res = PQgetResult(conn);
+
+            if (res == NULL) {
+                *out = first;
+                return first ? APR_SUCCESS : APR_ECONNRESET;
+            }
+            if (first == NULL) {
+                first = res;
+            }
+            else {
+                PQclear(res);
+            }
+        }
+        rv = wait_socket(conn, POLLIN, deadline);
+        if (rv == APR_SUCCESS && !PQconsumeInput(conn)) {
+            rv = APR_ECONNRESET;
+        }
+        if (rv != APR_SUCCESS) {
+            PQclear(first);
+            return rv;
+        }
+    }
+}
+
+/* libpq's text of a failure, on one line: "<label>: <text>". */
+static const char *failure(apr_pool_t *p, const char *label, const char *msg)
+{
+    apr_size_t n;
+
+    if (msg == NULL || !*msg) {
+        msg = "unknown error";
+    }
+    n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) {
+        n--;
+    }
+    return apr_pstrcat(p, label, ": ",
+                       dash_text_log_safe(p, msg, n, ERROR_MAX), NULL);
+}
+
+static apr_uint32_t cancels_running;
+
+static void *cancel_main(void *data)
+{
+    PGcancel *cancel = data;
+    char err[256];
+
+    (void)PQcancel(cancel, err, sizeof(err));
+    PQfreeCancel(cancel);
+    apr_atomic_dec32(&cancels_running);
+    return NULL;
+}
+
+/*
+ * Asks the server to cancel the statement, so that it does not wait on
+ * (behind a lock, say) long after we gave up. PQcancel waits for the
+ * postmaster's answer, which a frozen server never gives: it runs on a
+ * thread of its own, never the request's, and a few at most per process.
+ */
+static void cancel_later(PGconn *conn)
+{
+    PGcancel *cancel;
+    pthread_attr_t attr;
+    pthread_t thread;
+    int ok;
+
+    if (apr_atomic_inc32(&cancels_running) >= CANCELS_MAX) {
+        apr_atomic_dec32(&cancels_running);
+        return;
+    }
+    cancel = PQgetCancel(conn);
+    if (cancel == NULL || pthread_attr_init(&attr) != 0) {
+        PQfreeCancel(cancel);
+        apr_atomic_dec32(&cancels_running);
+        return;
+    }
+    ok = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0
+         && pthread_create(&thread, &attr, cancel_main, cancel) == 0;
+    pthread_attr_destroy(&attr);
+    if (!ok) {
+        PQfreeCancel(cancel);
+        apr_atomic_dec32(&cancels_running);
+    }
+}
+
+/*
+ * A statement past its deadline: cancelled, and the connection closed
+ * under libpq so that it reads end-of-file and marks itself
+ * CONNECTION_BAD. The socket is shut down, not closed: libpq still owns
+ * the descriptor, and a closed number could be reused by another thread.
+ */
+static void abandon(PGconn *conn)
+{
+    int i;
+
+    cancel_later(conn);
+    if (PQsocket(conn) >= 0) {
+        (void)shutdown(PQsocket(conn), SHUT_RDWR);
+    }
+    for (i = 0; i < 3 && PQstatus(conn) != CONNECTION_BAD; i++) {
+        (void)PQconsumeInput(conn);
+    }
+}
+
+static apr_status_t prepare(PGconn *conn, apr_pool_t *p, const char *label,
+                            const char *sql, apr_time_t deadline,
+                            const char **perr)
+{
+    int nargs, i;
+    const char *pgsql = dash_pg_placeholders(p, sql, &nargs);
+    Oid *types = apr_palloc(p, sizeof(*types) * (nargs > 0 ? nargs : 1));
+    PGresult *res;
+    apr_status_t rv;
+
+    for (i = 0; i < nargs; i++) {
+        types[i] = VARCHAR_OID;
+    }
+    if (!PQsendPrepare(conn, label, pgsql, nargs, types)) {
+        *perr = failure(p, label, PQerrorMessage(conn));
+        return APR_ECONNRESET;
+    }
+    rv = flush(conn, deadline);
+    if (rv == APR_SUCCESS) {
+        rv = read_result(&res, conn, deadline);
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        *perr = failure(p, label, PQresultErrorMessage(res));
+        PQclear(res);
+        return APR_EGENERAL;
+    }
+    PQclear(res);
+    return APR_SUCCESS;
+}
+
+static apr_status_t run(PGresult **res, PGconn *conn, const char *label,
+                        int nargs, const char *const *args,
+                        apr_time_t deadline, apr_pool_t *p, const char **perr)
+{
+    apr_status_t rv;
+
+    if (!PQsendQueryPrepared(conn, label, nargs, args, NULL, NULL, 0)) {
+        *perr = failure(p, label, PQerrorMessage(conn));
+        return APR_ECONNRESET;
+    }
+    rv = flush(conn, deadline);
+    if (rv == APR_SUCCESS) {
+        rv = read_result(res, conn, deadline);
+    }
+    return rv;
+}
+
+static int missing_statement(const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    return state != NULL && strcmp(state, SQLSTATE_UNDEFINED_PSTATEMENT) == 0;
+}
+
+static apr_status_t exec_on(dash_pg_result_t **out, apr_pool_t *p,
+                            PGconn *conn, const char *label, const char *sql,
+                            int nargs, const char *const *args,
+                            apr_time_t deadline, const char **perr)
+{
+    PGresult *res = NULL;
+    apr_status_t rv;
+    int tries;
+
+    for (tries = 0; tries < 2; tries++) {
+        ExecStatusType st;
+
+        rv = run(&res, conn, label, nargs, args, deadline, p, perr);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        st = PQresultStatus(res);
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+            *out = apr_pcalloc(p, sizeof(**out));
+            (*out)->res = res;
+            apr_pool_cleanup_register(p, res, clear_result,
+                                      apr_pool_cleanup_null);
+            return APR_SUCCESS;
+        }
+        if (tries > 0 || !missing_statement(res)) {
+            break;
+        }
+        PQclear(res);
+        res = NULL;
+        rv = prepare(conn, p, label, sql, deadline, perr);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    *perr = failure(p, label, PQresultErrorMessage(res));
+    PQclear(res);
+    return dash_pg_broken(conn) ? APR_ECONNRESET : APR_EGENERAL;
+}
+
+apr_status_t dash_pg_exec(dash_pg_result_t **res, apr_pool_t *p, PGconn *conn,
+                          const char *label, const char *sql, int nargs,
+                          const char *const *args,
+                          apr_interval_time_t timeout, const char **perr)
+{
+    apr_time_t deadline = apr_time_now() + timeout;
+    apr_status_t rv;
+
+    *res = NULL;
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+        *perr = apr_pstrcat(p, label, ": no database connection", NULL);
+        return APR_ECONNRESET;
+    }
+    /* Non-blocking only while we hold it: apr_dbd's own calls, which other
+     * modules sharing the pool make, expect a blocking connection. */
+    if (PQsetnonblocking(conn, 1) != 0) {
+        *perr = failure(p, label, PQerrorMessage(conn));
+        return APR_ECONNRESET;
+    }
+    rv = exec_on(res, p, conn, label, sql, nargs, args, deadline, perr);
+    if (rv == APR_TIMEUP) {
+        *perr = apr_psprintf(p, "%s: no answer within %" APR_TIME_T_FMT " ms",
+                             label, apr_time_as_msec(timeout));
+        abandon(conn);
+    }
+    (void)PQsetnonblocking(conn, 0);
+    return rv;
+}
+
+int dash_pg_nrows(const dash_pg_result_t *res)
+{
+    return res ? PQntuples(res->res) : 0;
+}
+
+int dash_pg_ncols(const dash_pg_result_t *res)
+{
+    return res ? PQnfields(res->res) : 0;
+}
+
+long dash_pg_affected(const dash_pg_result_t *res)
+{
+    const char *n = res ? PQcmdTuples(res->res) : "";
+    long v = 0;
+
+    return *n && dash_text_number(&v, n, strlen(n), 0, 2147483647L)
+                 == APR_SUCCESS ? v : 0;
+}
+
+const char *dash_pg_value(const dash_pg_result_t *res, int row, int col)
+{
+    if (res == NULL || row < 0 || col < 0 || row >= PQntuples(res->res)
+        || col >= PQnfields(res->res) || PQgetisnull(res->res, row, col)) {
+        return NULL;
+    }
+    return PQgetvalue(res->res, row, col);
+}
+
+int dash_pg_broken(PGconn *conn)
+{
+    return conn == NULL || PQstatus(conn) == CONNECTION_BAD;
+}
+
+const char *dash_pg_placeholders(apr_pool_t *p, const char *sql, int *nargs)
+{
+    apr_size_t n = strlen(sql);
+    /* "%s" (2 bytes) becomes at most "$NNN..." : room for 10 digits each. */
+    char *out = apr_palloc(p, n * 6 + 1), *o = out;
+    const char *s;
+
+    *nargs = 0;
+    for (s = sql; *s; s++) {
+        if (s[0] == '%' && s[1] == 's') {
+            o += apr_snprintf(o, 12, "$%d", ++*nargs);
+            s++;
+        }
+        else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return out;
+}

@@ -1,0 +1,59 @@
+/*
+ * One SQL statement on a libpq connection, with a deadline
+ * (docs/behaviour.md#protecting-the-host-site).
+ *
+ * mod_dbd's pgsql driver runs statements with libpq's blocking calls: a
+ * stalled server (frozen, or a lock held by a migration) holds the worker
+ * for as long as the stall lasts. Here the statement is sent and read with
+ * libpq's asynchronous calls on the connection mod_dbd hands over
+ * (apr_dbd_native_handle), polling its socket until the deadline.
+ */
+#ifndef DASH_PG_H
+#define DASH_PG_H
+
+#include <apr_pools.h>
+#include <apr_errno.h>
+#include <apr_time.h>
+#include <libpq-fe.h>
+
+typedef struct dash_pg_result_t dash_pg_result_t;
+
+/*
+ * Runs the statement prepared under label with the nargs text args.
+ * When the session does not have it (one libpq re-established after a
+ * database restart has none of mod_dbd's statements) it is prepared from
+ * sql, written with apr_dbd's %s placeholders, and run again; only then.
+ *
+ *  APR_SUCCESS   *res holds the answer (freed with p).
+ *  APR_TIMEUP    timeout passed first: the statement has been cancelled
+ *                and the connection closed; PQstatus is CONNECTION_BAD,
+ *                so mod_dbd reconnects it or drops it before any reuse.
+ *  APR_ECONNRESET the connection is broken (a database restart, say).
+ *  APR_EGENERAL  the statement failed on a healthy connection.
+ * *perr names the statement and says why, fit for one log line.
+ */
+apr_status_t dash_pg_exec(dash_pg_result_t **res, apr_pool_t *p, PGconn *conn,
+                          const char *label, const char *sql, int nargs,
+                          const char *const *args,
+                          apr_interval_time_t timeout, const char **perr);
+
+int dash_pg_nrows(const dash_pg_result_t *res);
+int dash_pg_ncols(const dash_pg_result_t *res);
+
+/* Rows an UPDATE touched. */
+long dash_pg_affected(const dash_pg_result_t *res);
+
+/* The value at (row, col) as text, NULL for SQL NULL or out of range. It
+ * lives as long as res. */
+const char *dash_pg_value(const dash_pg_result_t *res, int row, int col);
+
+/* Whether the connection is gone (libpq noticed a failure). */
+int dash_pg_broken(PGconn *conn);
+
+/*
+ * apr_dbd's %s placeholders as PostgreSQL's $1, $2, ...; *nargs is how
+ * many there are.
+ */
+const char *dash_pg_placeholders(apr_pool_t *p, const char *sql, int *nargs);
+
+#endif
