@@ -1,0 +1,146 @@
+# A stalled database never takes the site's workers (SPEC §14, §2, §7):
+# behind a lock (a migration) or frozen outright (kill -STOP), a statement
+# gets DashboardDBTimeout and no more, the request answers 503
+# DATABASE_UNAVAILABLE, the stalled statement does not stay behind on the
+# server, and everything works again once the database does.
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test ();
+
+use Test::More;
+use Time::HiRes qw(time sleep);
+use DBI ();
+use lib 't/lib';
+use Dash::Test;
+
+my $today = today_local();
+my $frozen = 0;
+my $guard;
+END {
+    if ($frozen) { eval { stack('pg-thaw') }; }
+    kill 'KILL', $guard if $guard;
+}
+
+my $u = 'dbtimeout-user';
+my $ch = 'UCdbTimeout';
+clear_user($u);
+add_account($u, $ch);
+add_video($u, $ch, "dbt$_", add_days($today, -3 - 9 * $_) . ' 08:00:00') for 0 .. 3;
+flush_redis();
+google_reset();
+
+sub timed {
+    my ($path, %o) = @_;
+    my $t0 = time;
+    my ($res, $j) = get_json($path, user => $u, %o);
+    return ($res, $j, time - $t0);
+}
+
+# The server of the tests keeps one connection per child open (DBDMin 1);
+# a few requests make sure each is in use and healthy.
+for (1 .. 6) {
+    my ($res) = timed('/dashboard/stats', module => 'dash_dbslow');
+    is $res->code, 200, 'warm-up: 200';
+}
+
+# A second session holding a lock, as a migration would.
+sub locker {
+    my $dbh = DBI->connect(
+        "dbi:Pg:dbname=dashboard;host=127.0.0.1;port=$ENV{DASH_PG_PORT}",
+        'dashboard', '', { RaiseError => 1, AutoCommit => 0, PrintError => 0 });
+    return $dbh;
+}
+
+# Statements of ours still waiting for a lock on the server.
+sub waiting {
+    my ($table) = @_;
+    my ($n) = db()->selectrow_array(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        . ' AND query ILIKE ? AND pid <> pg_backend_pid()', undef, "%FROM $table%");
+    return $n;
+}
+
+sub settles_to_zero {
+    my ($table) = @_;
+    for (1 .. 30) {
+        return 0 if waiting($table) == 0;
+        sleep 0.1;
+    }
+    return waiting($table);
+}
+
+# ---- behind a lock -----------------------------------------------------------
+
+for my $case (
+    [ 'dashboard',      '/dashboard/stats',    'stats' ],
+    [ 'social_account', '/dashboard/accounts', 'accounts' ],
+) {
+    my ($table, $path, $what) = @$case;
+    my $lk = locker();
+    $lk->do("LOCK TABLE $table IN ACCESS EXCLUSIVE MODE");
+    for my $n (1 .. 2) {
+        my ($res, $j, $took) = timed($path, module => 'dash_dbslow');
+        is_error($res, 503, 'DATABASE_UNAVAILABLE', "$table locked, $what #$n");
+        cmp_ok $took, '>=', 0.9, sprintf('%s locked, %s #%d: waited DashboardDBTimeout (%.2f s)', $table, $what, $n, $took);
+        cmp_ok $took, '<', 2.5, sprintf('%s locked, %s #%d: gave up after 1 s (%.2f s)', $table, $what, $n, $took);
+    }
+    is settles_to_zero($table), 0, "$table locked: the abandoned statements do not wait on the server";
+    # The default DashboardDBTimeout is 3 s.
+    my ($res, $j, $took) = timed($path);
+    is_error($res, 503, 'DATABASE_UNAVAILABLE', "$table locked, $what on the default server");
+    cmp_ok $took, '>=', 2.9, sprintf('%s locked, default server: waited 3 s (%.2f s)', $table, $took);
+    cmp_ok $took, '<', 4.5, sprintf('%s locked, default server: gave up after 3 s (%.2f s)', $table, $took);
+    $lk->rollback;
+    $lk->disconnect;
+
+    my @after = map { (timed($path, module => 'dash_dbslow'))[0]->code } 1 .. 8;
+    is_deeply \@after, [ (200) x 8 ], "$table unlocked: every $what request succeeds again";
+}
+
+# ---- frozen --------------------------------------------------------------------
+
+# Whatever happens below, the server is thawed after 25 s.
+$guard = fork // die "fork: $!";
+if (!$guard) {
+    sleep 25;
+    exec $ENV{DASH_STACK}, 'pg-thaw';
+}
+stack('pg-freeze');
+$frozen = 1;
+my $t_frozen = time;
+{
+    my ($res, $j, $took) = timed('/dashboard/stats', module => 'dash_dbslow');
+    is_error($res, 503, 'DATABASE_UNAVAILABLE', 'frozen: the first stats request');
+    cmp_ok $took, '<', 2.5, sprintf('frozen: the first request, on an open connection, gave up after 1 s (%.2f s)', $took);
+    # Later requests may first have to find that a connection is gone
+    # (DBDParams connect_timeout=2, two connection attempts at most).
+    for my $n (2 .. 4) {
+        my $path = $n % 2 ? '/dashboard/accounts' : '/dashboard/stats';
+        ($res, $j, $took) = timed($path, module => 'dash_dbslow');
+        is_error($res, 503, 'DATABASE_UNAVAILABLE', "frozen: request #$n ($path)");
+        cmp_ok $took, '<', 6.5, sprintf('frozen: request #%d bounded (%.2f s)', $n, $took);
+    }
+}
+cmp_ok time - $t_frozen, '<', 22, 'frozen: all answered before the server was thawed';
+stack('pg-thaw');
+$frozen = 0;
+kill 'KILL', $guard;
+waitpid $guard, 0;
+$guard = undef;
+
+my @after;
+for (1 .. 10) {
+    my ($s, $sj) = timed('/dashboard/stats', module => 'dash_dbslow');
+    my ($a, $aj) = timed('/dashboard/accounts', module => 'dash_dbslow');
+    push @after, join ' ', $s->code, ($sj && $sj->{hasUploads} ? 'full' : '-'),
+        $a->code, scalar(@{ ($aj && $aj->{accounts}) // [] });
+}
+is_deeply \@after, [ ('200 full 200 1') x 10 ], 'thawed: every stats and accounts request succeeds, with the data';
+
+my $log = Apache::Test::vars('t_logs') . '/error_log';
+open my $fh, '<', $log or die "$log: $!";
+my $text = do { local $/; <$fh> };
+unlike $text, qr/exit signal|Segmentation fault/, 'no httpd child crashed';
+
+done_testing();

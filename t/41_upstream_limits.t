@@ -1,0 +1,183 @@
+# Protecting the host site from a slow Google (SPEC §14, §2, §7): the
+# upstream deadline holds whatever the body looks like (a huge one sent
+# at once, a huge one dribbled), and DashboardMaxUpstream caps how many
+# requests of one child wait on Google at once: past it, 503 UPSTREAM_BUSY
+# with Retry-After at once, without calling Google.
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test ();
+
+use Test::More;
+use Time::HiRes qw(time);
+use JSON::PP ();
+use lib 't/lib';
+use Dash::Test;
+
+my $today = today_local();
+my $mpm = Apache::Test::config()->{server}{mpm} // '';
+# DashboardUpstreamTimeout of the test server (t/conf/extra.conf.in).
+my $timeout = 2.0;
+
+sub channel_with_uploads {
+    my ($u, $ch) = @_;
+    clear_user($u);
+    add_account($u, $ch);
+    add_video($u, $ch, "${ch}v$_", add_days($today, -3 - 7 * $_) . ' 08:00:00')
+        for 0 .. 3;
+}
+
+sub stats {
+    my ($u, %o) = @_;
+    my $t0 = time;
+    my ($res, $j) = get_json('/dashboard/stats', user => $u, %o);
+    return ($res, $j, time - $t0);
+}
+
+# ---- the deadline holds against huge bodies --------------------------------
+
+my $u = 'limits-body-user';
+my $ch = 'UClimitsBody';
+channel_with_uploads($u, $ch);
+
+my @bodies = (
+    # A well-formed resultTable of 4 MB per call, all sent at once: reading
+    # it must not take the request past its deadline (it took 13 s here).
+    { tag => 'huge valid body at once (Content-Length)', status => 502,
+      code => 'YOUTUBE_API_ERROR',
+      fault => { stream_bytes => 4_000_000, stream_piece => 65536,
+                 stream_every_ms => 0, stream_valid => JSON::PP::true } },
+    { tag => 'huge valid body at once (chunked)', status => 502,
+      code => 'YOUTUBE_API_ERROR',
+      fault => { stream_bytes => 4_000_000, stream_piece => 65536,
+                 stream_every_ms => 0, stream_valid => JSON::PP::true,
+                 stream_chunked => JSON::PP::true } },
+    # Sent fast enough to pass any sane size before the deadline.
+    { tag => 'huge body streamed (chunked)', status => 502,
+      code => 'YOUTUBE_API_ERROR',
+      fault => { stream_bytes => 50_000_000, stream_piece => 2048,
+                 stream_every_ms => 2, stream_chunked => JSON::PP::true } },
+    # Dribbled: it cannot arrive before the deadline.
+    { tag => 'huge body dribbled (chunked)', status => 504,
+      code => 'YOUTUBE_API_TIMEOUT',
+      fault => { stream_bytes => 50_000_000, stream_piece => 256,
+                 stream_every_ms => 10, stream_chunked => JSON::PP::true } },
+    { tag => 'body dribbled (Content-Length 120 kB)', status => 504,
+      code => 'YOUTUBE_API_TIMEOUT',
+      fault => { stream_bytes => 120_000, stream_piece => 256,
+                 stream_every_ms => 10 } },
+    # Announced far larger than any answer: refused before it is read.
+    { tag => 'huge body announced (Content-Length 3 MB)', status => 502,
+      code => 'YOUTUBE_API_ERROR',
+      fault => { stream_bytes => 3_000_000, stream_piece => 256,
+                 stream_every_ms => 10 } },
+);
+
+for my $b (@bodies) {
+    my $tag = $b->{tag};
+    flush_redis();
+    google_reset();
+    google('POST', '/_control/fault', { target => 'reports', status => 200,
+                                        %{ $b->{fault} } });
+    my ($res, $j, $took) = stats($u);
+    is_error($res, $b->{status}, $b->{code}, $tag);
+    cmp_ok $took, '<', $timeout + 0.9,
+        sprintf('%s: answered within DashboardUpstreamTimeout (%.2f s)', $tag, $took);
+    ok !redis()->exists("dashboard:$u:$ch:month"), "$tag: nothing cached";
+}
+google_reset();
+{
+    my ($res) = stats($u);
+    is $res->code, 200, 'after the huge bodies: 200 again';
+}
+
+# ---- DashboardMaxUpstream ----------------------------------------------------
+
+# N requests at once, each from its own process; returns a list of
+# { code, took, retry_after, body }.
+sub at_once {
+    my ($n, $make) = @_;
+    my @kids;
+    for my $i (0 .. $n - 1) {
+        pipe(my $r, my $w) or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $r;
+            my ($res, $took) = $make->($i);
+            print {$w} JSON::PP->new->canonical->encode({
+                code => $res->code, took => $took,
+                retry_after => scalar $res->header('Retry-After'),
+                body => $res->content });
+            close $w;
+            require POSIX;
+            POSIX::_exit(0);
+        }
+        close $w;
+        push @kids, [$pid, $r];
+    }
+    my @out;
+    for my $k (@kids) {
+        my $fh = $k->[1];
+        local $/;
+        my $s = <$fh>;
+        waitpid $k->[0], 0;
+        push @out, JSON::PP->new->decode($s || '{}');
+    }
+    return @out;
+}
+
+my $n = 10;
+my @busy_users = map { sprintf 'limits-busy-%02d', $_ } 1 .. $n;
+channel_with_uploads($busy_users[$_], sprintf 'UClimitsBusy%02d', $_) for 0 .. $n - 1;
+flush_redis();
+google_reset();
+# Every Analytics call takes 2 s (dash_busy's DashboardUpstreamTimeout is
+# 5 s): the first request of a child holds its one upstream slot that long.
+my $delay = 2.0;
+google('POST', '/_control/delay', { ms => $delay * 1000 });
+my @r = at_once($n, sub {
+    my ($i) = @_;
+    my ($res, undef, $took) = stats($busy_users[$i], module => 'dash_busy');
+    return ($res, $took);
+});
+google('POST', '/_control/delay', { ms => 0 });
+
+my @ok = grep { $_->{code} == 200 } @r;
+my @busy = grep { $_->{code} == 503 } @r;
+is scalar(@ok) + scalar(@busy), $n, 'DashboardMaxUpstream 1: every answer is a 200 or a 503'
+    or diag explain [ map { "$_->{code} $_->{took}" } @r ];
+ok scalar(@ok) >= 1, 'DashboardMaxUpstream 1: some requests were served';
+is counters()->{reports}, 7 * scalar(@ok),
+    'DashboardMaxUpstream 1: Google was called for the served requests only';
+my ($fastest) = sort { $a <=> $b } map { $_->{took} } @ok;
+if ($mpm eq 'prefork') {
+    # A prefork child serves one request at a time: one slot is enough.
+    is scalar(@busy), 0, 'prefork: a child never has two requests waiting on Google';
+}
+else {
+    # 12 requests at once over a few children with one slot each.
+    ok scalar(@busy) >= 1, "$mpm: requests past a child's one slot get 503"
+        or diag explain [ map { "$_->{code} $_->{took}" } @r ];
+}
+for my $b (@busy) {
+    my $j = eval { JSON::PP->new->decode($b->{body}) } || {};
+    is_deeply [ sort keys %$j ], [qw(code message)], 'UPSTREAM_BUSY: body is {code, message}';
+    is $j->{code}, 'UPSTREAM_BUSY', 'UPSTREAM_BUSY: the code';
+    is $b->{retry_after}, 5, 'UPSTREAM_BUSY: Retry-After, DashboardUpstreamTimeout in seconds';
+    # Without waiting for a slot or for Google: sooner than any request
+    # that called Google (each waited $delay s there).
+    cmp_ok $b->{took}, '<', $fastest // $delay,
+        sprintf('UPSTREAM_BUSY: answered at once (%.2f s), not after Google', $b->{took});
+}
+for my $o (@ok) {
+    my $j = eval { JSON::PP->new->decode($o->{body}) } || {};
+    ok $j->{hasUploads}, 'served under the limit: a full response';
+}
+
+# Once the slots are free again every request is served.
+google_reset();
+# Sequential requests never meet the limit.
+my @seq = map { (stats($busy_users[$_], module => 'dash_busy'))[0]->code } 0 .. 3;
+is_deeply \@seq, [ (200) x 4 ], 'one at a time: never busy';
+
+done_testing();
