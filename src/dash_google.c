@@ -276,7 +276,7 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
     const char *herr = NULL, *sink, *late = NULL;
     apr_time_t t0;
     apr_status_t rv;
-    int q, k;
+    int q, k, timed_out = 0;
 
     if (perr == NULL) {
         perr = &sink;
@@ -314,6 +314,9 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
     }
 
     for (q = 0; q < DASH_NQ; q++) {
+        timed_out |= reqs[q].rv == APR_TIMEUP;
+    }
+    for (q = 0; q < DASH_NQ; q++) {
         const dash_http_req_t *r = &reqs[q];
         const char *name = calls[q].name;
         const char *terr = NULL;
@@ -338,10 +341,15 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
             k = google_failing(r, reason) ? K_FAILING : K_OTHER;
             msg = http_failure(p, name, r, reason);
         }
-        else if (apr_time_now() - t0 > g->timeout) {
+        else if (!timed_out && apr_time_now() - t0 > g->timeout) {
             /* Reading the answers is part of the call: the deadline holds
-             * for it too (docs/behaviour.md#protecting-the-host-site). A
-             * call that itself timed out is the better reason to log. */
+             * for it too (docs/behaviour.md#protecting-the-host-site). When
+             * a call timed out already, the batch fails anyway and the
+             * others are read (they are small) and counted as they came. */
+            dash_http_req_t counted = *r;
+
+            counted.rv = APR_TIMEUP;
+            count_call(p, g, &counted, 0, 0);
             if (late == NULL) {
                 late = apr_psprintf(p, "%s: timeout (answer read past the "
                                     "deadline)", name);
