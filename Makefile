@@ -28,7 +28,7 @@ FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_NAME := $(patsubst fuzz/%.c,%,$(FUZZ_SRC))
 FUZZ_CC   ?= clang-14
 FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) $(APR_CPP) $(APR_INC) -Isrc
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) $(APR_CPP) $(APR_INC) $(PG_INC) -Isrc
 FUZZ_OBJ  := $(patsubst src/%.c,build/fuzz/core/%.o,$(CORE_SRC))
 
 .PHONY: all install install-ui deps unit test check demo demo-stop bench clean boundary directives \
@@ -102,7 +102,7 @@ fuzz:
 
 build/replay_%: fuzz/%.c fuzz/replay.c fuzz/fuzz.h $(CORE_LIB)
 	@mkdir -p build
-	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) -Isrc -o $@ $< fuzz/replay.c \
+	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) $(PG_INC) -Isrc -o $@ $< fuzz/replay.c \
 	    $(CORE_LIB) $(DEP_LIBS) $(APR_LIBS)
 
 fuzz-replay: $(addprefix build/replay_,$(FUZZ_NAME))

@@ -743,8 +743,8 @@ static json_t *copy_list(const json_t *list, const field_t *fields)
     return n;
 }
 
-/* The 8 metrics in order, with their ids; counts are integers, and the
- * label and unit are the response's own. */
+/* The 8 metrics in order, with their ids; the label and unit are the
+ * response's own. */
 static json_t *copy_metrics(const json_t *list)
 {
     json_t *n;
@@ -759,8 +759,6 @@ static json_t *copy_metrics(const json_t *list)
         json_t *m = copy_fields(json_array_get(list, (size_t)i), metric_fields);
         int ok = m != NULL
                  && !strcmp(dash_json_str(m, "id"), def->id)
-                 && (strcmp(def->unit, "count")
-                     || json_is_integer(json_object_get(m, "value")))
                  && json_object_set_new(m, "label", json_string(def->label)) == 0
                  && json_object_set_new(m, "unit", json_string(def->unit)) == 0;
 

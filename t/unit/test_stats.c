@@ -804,7 +804,6 @@ static const mutation_t broken[] = {
     { "audienceData.ageGroups.0", "label", NULL },
     { "audienceData.topRegions.0", "percentage", "\"71.4\"" },
     { "audienceData.topRegions.0", "region", "null" },
-    { "contentMetrics.0", "value", "1520.5" },
     { "contentMetrics.1", "trendDirection", "\"sideways\"" },
 };
 
