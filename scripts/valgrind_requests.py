@@ -228,6 +228,11 @@ def hostile():
         request({200, 404}, "GET", "/dashboard/accounts", raw_user=name)
         request({200, 404}, "GET", "/dashboard/stats", raw_user=name)
         request({200, 400}, "DELETE", "/dashboard/cache", raw_user=name)
+    # A user name that is not UTF-8 has nothing connected, without a query
+    # (docs/behaviour.md#account-choice).
+    request(200, "GET", "/dashboard/accounts", raw_user=b"caf\xe9")
+    request(404, "GET", "/dashboard/stats", raw_user=b"caf\xe9")
+    request(200, "DELETE", "/dashboard/cache", raw_user=b"caf\xe9")
     request({200, 304}, "GET", "/dashboard/accounts", "vg-one",
             headers={"If-None-Match": "\"" + "a" * 4000 + "\""})
 

@@ -1,10 +1,10 @@
 # Outages under load (docs/behaviour.md#cache, docs/api.md#errors, docs/behaviour.md#protecting-the-host-site): while a few clients keep asking
 # for stats and accounts, Redis is killed and restarted, Postgres is
-# stopped and started, and httpd is restarted gracefully twice. Every
-# answer is counted by outcome: only the answers the contract allows for
-# that fault may appear (a 200 carrying exactly the right data, or the
-# specified 503), no request may hang, and once the fault is over every
-# answer is right again.
+# stopped and started, Postgres is frozen and thawed, and httpd is
+# restarted gracefully twice. Every answer is counted by outcome: only the
+# answers the contract allows for that fault may appear (a 200 carrying
+# exactly the right data, or the specified 503), no request may hang, and
+# once the fault is over every answer is right again.
 use strict;
 use warnings FATAL => 'all';
 
@@ -21,9 +21,10 @@ use lib 't/lib';
 use Dash::Test;
 
 # Whatever happens, leave Redis and Postgres running for the next files.
-my ($redis_down, $pg_down) = (0, 0);
+my ($redis_down, $pg_down, $pg_frozen) = (0, 0, 0);
 END {
     eval { stack('redis-start') } if $redis_down;
+    eval { stack('pg-thaw') } if $pg_frozen;
     eval { stack('pg-start') } if $pg_down;
 }
 
@@ -50,7 +51,6 @@ for my $k (@kinds) {
     my ($res) = call('GET', $k->{path}, user => $u);
     is $res->code, 200, "baseline $k->{name}: 200";
     $k->{body} = $res->content;
-    $k->{url} = Apache::TestRequest::resolve_url($k->{path});
 }
 my $auth = 'Basic ' . encode_base64("$u:pw", '');
 
@@ -68,11 +68,13 @@ sub outcome {
     return $res->code . ' ' . (ref $j eq 'HASH' && defined $j->{code} ? $j->{code} : '-');
 }
 
-# N clients for S seconds (at most M requests each), new connection each
-# time. Returns a handle for load_wait.
+# N clients for S seconds (at most M requests each) on the server
+# $o{module}, new connection each time. Returns a handle for load_wait.
 sub load_start {
     my (%o) = @_;
     my $dir = tempdir(CLEANUP => 1);
+    Apache::TestRequest::module($o{module} // 'default');
+    my %url = map { ($_->{name} => Apache::TestRequest::resolve_url($_->{path})) } @kinds;
     my @pids;
     for my $c (1 .. $o{clients}) {
         my $pid = fork() // die "fork: $!";
@@ -84,7 +86,7 @@ sub load_start {
             for (my $n = 0; $n < $o{max} && time < $end; $n++) {
                 my $k = $kinds[($n + $c) % @kinds];
                 my $t0 = time;
-                my $res = $ua->get($k->{url}, Authorization => $auth);
+                my $res = $ua->get($url{ $k->{name} }, Authorization => $auth);
                 printf $out "%s\t%s\t%s\t%.3f\n", $k->{name}, outcome($k, $res),
                     $res->header('X-Dashboard-Cache') // '-', time - $t0;
             }
@@ -150,10 +152,11 @@ sub all_right_again {
 }
 
 # One scenario: load for $seconds, $fault at 1.5 s, $repair after $hold.
-my %load = (clients => 4, seconds => 7, max => 400);
+my %load = (clients => 4, seconds => 7, max => 600);
 sub under_load {
     my (%s) = @_;
-    my $h = load_start(%load);
+    my $h = load_start(%load, module => $s{module},
+                       seconds => $s{seconds} // $load{seconds});
     sleep 1.5;
     $s{fault}->();
     sleep $s{hold};
@@ -201,6 +204,37 @@ sub under_load {
     ok scalar(grep { $_->{outcome} eq '503 DATABASE_UNAVAILABLE' } @rec),
         'Postgres stopped: the outage was seen (503 DATABASE_UNAVAILABLE)';
     all_right_again('Postgres stopped');
+}
+
+# ---- Postgres frozen (SIGSTOP), then thawed -------------------------------
+# On the dash_dbslow server (DashboardDBTimeout 1000): a statement on an
+# open connection gives up after 1 s, a new connection after its
+# connect_timeout (2 s, twice at most), per database step
+# (docs/operations.md); 10 s leaves a loaded machine its margin (7.0 s was
+# seen). Frozen for 14 s, longer than the bound, so a request that waits
+# for the thaw fails the test (8.2 s of waiting was seen without the
+# deadline, for an 8 s freeze).
+{
+    my $guard = fork() // die "fork: $!";
+    if ($guard == 0) {   # whatever happens to this test, thaw after 30 s
+        sleep 30;
+        exec $ENV{DASH_STACK}, 'pg-thaw';
+    }
+    my @rec = under_load(
+        tag => 'Postgres frozen',
+        module => 'dash_dbslow',
+        fault => sub { stack('pg-freeze'); $pg_frozen = 1 },
+        hold => 14,
+        seconds => 17.5,
+        repair => sub { stack('pg-thaw'); $pg_frozen = 0 },
+        allowed => ['200', '503 DATABASE_UNAVAILABLE'],
+        bound => 10,
+    );
+    kill 'KILL', $guard;
+    waitpid $guard, 0;
+    ok scalar(grep { $_->{outcome} eq '503 DATABASE_UNAVAILABLE' } @rec),
+        'Postgres frozen: the stall was seen (503 DATABASE_UNAVAILABLE)';
+    all_right_again('Postgres frozen');
 }
 
 # ---- two graceful restarts -----------------------------------------------
