@@ -463,9 +463,9 @@ static dash_err_e read_token(dash_token_t *out, apr_pool_t *p, json_t *j,
     return DASH_OK;
 }
 
-/* What a token call that ran came to (docs/behaviour.md#tokens). */
-static dash_err_e token_answer(dash_token_t *out, apr_pool_t *p,
-                               const dash_http_req_t *req, const char **perr)
+dash_err_e dash_google_token_answer(dash_token_t *out, apr_pool_t *p,
+                                    const dash_http_req_t *req,
+                                    const char **perr)
 {
     const char *reason;
     json_t *j;
@@ -552,7 +552,7 @@ dash_err_e dash_google_refresh(dash_token_t *out, apr_pool_t *p,
                             NULL);
         return DASH_ERR_API_ERROR;
     }
-    e = token_answer(out, p, &req, perr);
+    e = dash_google_token_answer(out, p, &req, perr);
     count_call(p, g, &req, 1, e == DASH_OK);
     return e;
 }

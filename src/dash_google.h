@@ -86,4 +86,15 @@ dash_err_e dash_google_refresh(dash_token_t *out, apr_pool_t *p,
                                const dash_google_cfg_t *g,
                                const char *refresh_token, const char **perr);
 
+/*
+ * What the token endpoint's answer in req (rv, status, body) comes to, as
+ * dash_google_refresh decides it once the call has run: DASH_OK with out
+ * filled only for a 2xx whose tokens could go into a header and a row as
+ * they are, with expires_in of at most a day (docs/behaviour.md#tokens).
+ * Apart so the decision can be fuzzed without a network (make fuzz).
+ */
+dash_err_e dash_google_token_answer(dash_token_t *out, apr_pool_t *p,
+                                    const dash_http_req_t *req,
+                                    const char **perr);
+
 #endif
