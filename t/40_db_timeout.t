@@ -110,9 +110,19 @@ stack('pg-freeze');
 $frozen = 1;
 my $t_frozen = time;
 {
+    my $mark = -s error_log();
     my ($res, $j, $took) = timed('/dashboard/stats', module => 'dash_dbslow');
     is_error($res, 503, 'DATABASE_UNAVAILABLE', 'frozen: the first stats request');
-    cmp_ok $took, '<', 2.5, sprintf('frozen: the first request, on an open connection, gave up after 1 s (%.2f s)', $took);
+    # Which child serves it is not ours to choose: one whose connection a
+    # locked-table case above closed must reconnect first, and that is
+    # bounded by DBDParams' connect_timeout, not by DashboardDBTimeout.
+    if (log_since($mark) =~ /DASH0204/) {
+        cmp_ok $took, '<', 2.5, sprintf('frozen: the first request, on an open connection, gave up after 1 s (%.2f s)', $took);
+    }
+    else {
+        like log_since($mark), qr/DASH0203/, 'frozen: the first request found no connection to use';
+        cmp_ok $took, '<', 6.5, sprintf('frozen: the first request, reconnecting, bounded (%.2f s)', $took);
+    }
     # Later requests may first have to find that a connection is gone
     # (DBDParams connect_timeout=2, two connection attempts at most).
     for my $n (2 .. 4) {

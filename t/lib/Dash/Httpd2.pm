@@ -7,8 +7,9 @@ package Dash::Httpd2;
 #   my $base = Dash::Httpd2::start();   # "http://127.0.0.1:PORT"
 #   Dash::Httpd2::stop();               # also done at exit
 #
-# Its first port is DASH_HTTPD2_PORT, or the first instance's port + 10
-# (its virtual hosts take the ports after it, as the first one's do).
+# Its first port is DASH_HTTPD2_PORT, or the one after the first
+# instance's highest (its virtual hosts take the ports after it, as the
+# first one's do).
 use strict;
 use warnings FATAL => 'all';
 
@@ -22,8 +23,28 @@ my ($root, $conf, $started);
 sub _vars { return Apache::Test::config()->{vars}; }
 
 sub port {
+    return $ENV{DASH_HTTPD2_PORT} // _max_port(_vars()->{t_conf_file}) + 1;
+}
+
+# The highest port the first instance listens on, in its configuration
+# file and the files it includes: every test vhost added takes one more
+# port, so a fixed offset would sooner or later land on one of them.
+sub _max_port {
+    my ($file) = @_;
     my $v = _vars();
-    return $ENV{DASH_HTTPD2_PORT} // $v->{port} + 10;
+    my $max = $v->{port};
+    open my $in, '<', $file or die "$file: $!";
+    while (my $line = <$in>) {
+        if ($line =~ /^\s*(Listen|<VirtualHost)\b/i) {
+            while ($line =~ /:(\d+)\b/g) { $max = $1 if $1 > $max; }
+        }
+        if ($line =~ /^\s*Include(Optional)?\s+"?([^"\s]+)"?/i
+            && index($2, $v->{t_conf}) == 0) {
+            my $inc = _max_port($2);
+            $max = $inc if $inc > $max;
+        }
+    }
+    return $max;
 }
 
 # The first instance's configuration file with its ports shifted and its
