@@ -1,4 +1,4 @@
-# SPEC §5.4: a cached value is validated element by element (every item of
+# docs/behaviour.md#cache: a cached value is validated element by element (every item of
 # monthlyData, dailyData, topContent, ageGroups, topRegions with its fields
 # and their types); one that fails is a miss. A valid value written by
 # another writer is served in §5.8's own form: integers as integers

@@ -1,4 +1,4 @@
-# A stalled database never takes the site's workers (SPEC §14, §2, §7):
+# A stalled database never takes the site's workers (docs/behaviour.md#protecting-the-host-site, docs/configuration.md, docs/api.md#errors):
 # behind a lock (a migration) or frozen outright (kill -STOP), a statement
 # gets DashboardDBTimeout and no more, the request answers 503
 # DATABASE_UNAVAILABLE, the stalled statement does not stay behind on the
