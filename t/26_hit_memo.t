@@ -12,8 +12,6 @@ use Test::More;
 use lib 't/lib';
 use Dash::Test;
 use JSON::PP ();
-use MIME::Base64 qw(encode_base64);
-use HTTP::Request ();
 
 my $u = 'memo-user';
 my $ch = 'UCmemoChannel';
@@ -26,15 +24,8 @@ add_account($u, $ch);
 add_video($u, $ch, "memoVid$_", add_days($today, -3 - 7 * $_) . ' 10:00:00') for 0 .. 5;
 flush_redis();
 
-Apache::TestRequest::module('default');
-my $ua = Apache::TestRequest::user_agent(reset => 1, keep_alive => 1, timeout => 30);
-sub get {
-    my $req = HTTP::Request->new(GET => Apache::TestRequest::resolve_url('/dashboard/stats'));
-    $req->header(Authorization => 'Basic ' . encode_base64("$u:pw", ''));
-    my $res = $ua->request($req);
-    Dash::Test::record_response($req, $res);
-    return ($res, json_of($res));
-}
+my $get = keepalive_stats('default', $u);
+sub get { return $get->(); }
 
 google_reset();
 my ($res, $j) = get();

@@ -13,8 +13,6 @@ use Test::More;
 use lib 't/lib';
 use Dash::Test;
 use JSON::PP ();
-use MIME::Base64 qw(encode_base64);
-use HTTP::Request ();
 
 my $u = 'tls-user';
 my $ch = 'UCtlsChannel';
@@ -34,15 +32,8 @@ add_account($u, $ch);
 add_video($u, $ch, "tlsVid$_", add_days($today, -3 - 7 * $_) . ' 10:00:00') for 0 .. 5;
 redis()->del($key);
 
-Apache::TestRequest::module('dash_tls');
-my $ua = Apache::TestRequest::user_agent(reset => 1, keep_alive => 1, timeout => 30);
-sub get {
-    my $req = HTTP::Request->new(GET => Apache::TestRequest::resolve_url('/dashboard/stats'));
-    $req->header(Authorization => 'Basic ' . encode_base64("$u:pw", ''));
-    my $res = $ua->request($req);
-    Dash::Test::record_response($req, $res);
-    return ($res, json_of($res));
-}
+my $get = keepalive_stats('dash_tls', $u);
+sub get { return $get->(); }
 
 # The first miss of this child to the front: one connection for the seven.
 google_reset();

@@ -21,7 +21,7 @@ use POSIX ();
 use Time::HiRes ();
 
 our @EXPORT = qw(
-    call get_json json_of db db_do add_account add_video clear_user
+    call get_json keepalive_stats json_of db db_do add_account add_video clear_user
     redis google google_reset counters requests report_requests
     stand_in_raw stand_in_answer stack today_local add_days flush_redis
     is_error is_json_string $JSON_TYPE error_log log_since url_of simultaneous
@@ -152,6 +152,25 @@ sub simultaneous {
         push @out, $r;
     }
     return @out;
+}
+
+# keepalive_stats(MODULE, USER) -> a sub answering (response, decoded body)
+# for GET /dashboard/stats on one kept-alive connection to that vhost, so
+# that every call reaches the same child (and, under event, its warm
+# per-child state). Each answer is recorded like call()'s.
+sub keepalive_stats {
+    my ($module, $user) = @_;
+    Apache::TestRequest::module($module);
+    my $url = Apache::TestRequest::resolve_url('/dashboard/stats');
+    my $ua = Apache::TestRequest::user_agent(reset => 1, keep_alive => 1,
+                                             timeout => 30);
+    return sub {
+        my $req = HTTP::Request->new(GET => $url);
+        $req->header(Authorization => 'Basic ' . encode_base64("$user:pw", ''));
+        my $res = $ua->request($req);
+        record_response($req, $res);
+        return ($res, json_of($res));
+    };
 }
 
 # get_json(PATH, user => U, ...) -> (response, decoded body)
