@@ -307,6 +307,13 @@ static void cache_store(dashboard_stats_req_t *st, json_t *resp,
     }
 }
 
+/* The expired value, with this request's upload counts, as "stale". */
+static int reply_stale(dashboard_stats_req_t *st)
+{
+    st->cache_state = dash_flight_name(DASH_FLIGHT_STALE);
+    return reply_tpl(st, st->flight.stale);
+}
+
 /* Google failed: the expired value instead, when there is one and the
  * failure is one that passes; otherwise the error. */
 static int fail_upstream(dashboard_stats_req_t *st, dash_err_e e)
@@ -315,8 +322,7 @@ static int fail_upstream(dashboard_stats_req_t *st, dash_err_e e)
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, st->r,
                       DASHLOGNO(0514) "answering the expired value of channel %s "
                       "as stale", st->account->platform_user_id);
-        st->cache_state = dash_flight_name(DASH_FLIGHT_STALE);
-        return reply_tpl(st, st->flight.stale);
+        return reply_stale(st);
     }
     return fail(st, e);
 }
@@ -417,9 +423,15 @@ static int fetch_and_reply(dashboard_stats_req_t *st)
         return reply(st, dash_stats_empty(r->pool));
     }
     /* From here the request waits on Google: the token refresh, then the
-     * seven calls. A stale value, where there is one, is the place to
-     * answer from when the child is busy (docs/behaviour.md#stale-answers-and-single-flight). */
+     * seven calls. A child with no slot left answers without Google: the
+     * expired value if there is one, else 503
+     * (docs/behaviour.md#protecting-the-host-site). */
     if (!dashboard_upstream_enter(r, st->cfg)) {
+        if (st->flight.stale) {
+            dashboard_upstream_busy_stale(r, st->cfg,
+                                          st->account->platform_user_id);
+            return reply_stale(st);
+        }
         return finish(st, dashboard_upstream_busy(r, st->cfg));
     }
     e = ensure_token(st, &token);

@@ -50,6 +50,16 @@ void dashboard_upstream_leave(request_rec *r)
     }
 }
 
+void dashboard_upstream_busy_stale(request_rec *r,
+                                   const dashboard_srv_cfg_t *cfg,
+                                   const char *channel)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, DASHLOGNO(0802)
+                  "%ld requests of this child already wait on Google "
+                  "(DashboardMaxUpstream): answering the expired value of "
+                  "channel %s as stale", cfg->max_upstream, channel);
+}
+
 int dashboard_upstream_busy(request_rec *r, const dashboard_srv_cfg_t *cfg)
 {
     long secs = (cfg->upstream_timeout_ms + 999) / 1000;

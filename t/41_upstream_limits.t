@@ -2,7 +2,8 @@
 # upstream deadline holds whatever the body looks like (a huge one sent
 # at once, a huge one dribbled), and DashboardMaxUpstream caps how many
 # requests of one child wait on Google at once: past it, 503 UPSTREAM_BUSY
-# with Retry-After at once, without calling Google.
+# with Retry-After at once, without calling Google, unless the request has
+# an expired value to answer stale.
 use strict;
 use warnings FATAL => 'all';
 
@@ -13,6 +14,7 @@ use Time::HiRes qw(time);
 use JSON::PP ();
 use lib 't/lib';
 use Dash::Test;
+use Dash::Metrics qw(parse key);
 
 my $today = today_local();
 my $mpm = Apache::Test::config()->{server}{mpm} // '';
@@ -25,6 +27,18 @@ sub channel_with_uploads {
     add_account($u, $ch);
     add_video($u, $ch, "${ch}v$_", add_days($today, -3 - 7 * $_) . ' 08:00:00')
         for 0 .. 3;
+}
+
+# The module's counters, all children together (docs/metrics.md).
+sub samples {
+    my $res = call('GET', '/dashboard-metrics');
+    die 'GET /dashboard-metrics: ' . $res->status_line . "\n" unless $res->code == 200;
+    return parse($res->content)->{samples};
+}
+sub delta {
+    my ($before, $after, @key) = @_;
+    my $k = key(@key);
+    return ($after->{$k} // 0) - ($before->{$k} // 0);
 }
 
 sub stats {
@@ -107,6 +121,7 @@ sub at_once {
             print {$w} JSON::PP->new->canonical->encode({
                 code => $res->code, took => $took,
                 retry_after => scalar $res->header('Retry-After'),
+                cache => scalar $res->header('X-Dashboard-Cache'),
                 body => $res->content });
             close $w;
             require POSIX;
@@ -135,6 +150,7 @@ google_reset();
 # 5 s): the first request of a child holds its one upstream slot that long.
 my $delay = 2.0;
 google('POST', '/_control/delay', { ms => $delay * 1000 });
+my $m0 = samples();
 my @r = at_once($n, sub {
     my ($i) = @_;
     my ($res, undef, $took) = stats($busy_users[$i], module => 'dash_busy');
@@ -144,6 +160,7 @@ google('POST', '/_control/delay', { ms => 0 });
 
 my @ok = grep { $_->{code} == 200 } @r;
 my @busy = grep { $_->{code} == 503 } @r;
+note sprintf 'busy without a stored value (%s): %d served, %d UPSTREAM_BUSY', $mpm, scalar(@ok), scalar(@busy);
 is scalar(@ok) + scalar(@busy), $n, 'DashboardMaxUpstream 1: every answer is a 200 or a 503'
     or diag explain [ map { "$_->{code} $_->{took}" } @r ];
 ok scalar(@ok) >= 1, 'DashboardMaxUpstream 1: some requests were served';
@@ -173,11 +190,96 @@ for my $o (@ok) {
     my $j = eval { JSON::PP->new->decode($o->{body}) } || {};
     ok $j->{hasUploads}, 'served under the limit: a full response';
 }
+{
+    my $m1 = samples();
+    is delta($m0, $m1, 'mod_dashboard_requests_total', endpoint => 'stats', status => 503),
+        scalar(@busy), 'metrics: every UPSTREAM_BUSY counted as a stats 503';
+    is delta($m0, $m1, 'mod_dashboard_requests_total', endpoint => 'stats', status => 200),
+        scalar(@ok), 'metrics: the served ones counted as stats 200';
+}
 
 # Once the slots are free again every request is served.
 google_reset();
 # Sequential requests never meet the limit.
 my @seq = map { (stats($busy_users[$_], module => 'dash_busy'))[0]->code } 0 .. 3;
 is_deeply \@seq, [ (200) x 4 ], 'one at a time: never busy';
+
+# ---- past the limit with an expired value: stale, not 503 ----------------
+
+# The same limit on a server with the cache (dash_busystale): each user's
+# value is fetched once, then aged past DashboardCacheTTL. Requests at once
+# then either get a slot and refetch ("miss"), or find the child's slot
+# taken and answer the expired value ("stale") at once, without Google.
+my $CACHE_TTL = 600;    # DashboardCacheTTL of t/conf/extra.conf.in
+my $codec = JSON::PP->new->canonical;
+my @stale_users = map { sprintf 'limits-stale-%02d', $_ } 1 .. $n;
+my @stale_keys;
+channel_with_uploads($stale_users[$_], sprintf 'UClimitsStale%02d', $_) for 0 .. $n - 1;
+flush_redis();
+google_reset();
+my (%aged, %response);
+for my $i (0 .. $n - 1) {
+    my $u = $stale_users[$i];
+    my ($res, $j) = stats($u, module => 'dash_busystale');
+    is $res->code, 200, "$u: first request 200";
+    my $key = sprintf 'dashboard:%s:UClimitsStale%02d:month', $u, $i;
+    push @stale_keys, $key;
+    my $val = $codec->decode(redis()->get($key) // '{}');
+    $val->{fetchedAt} = int(time) - $CACHE_TTL - 60;
+    redis()->set($key, $codec->encode($val), 'KEEPTTL');
+    $aged{$u} = redis()->get($key);
+    # What the user was answered: the stored response with the upload
+    # counts, which are always taken fresh, spliced in.
+    $response{$u} = $j;
+}
+google_reset();
+google('POST', '/_control/delay', { ms => $delay * 1000 });
+$m0 = samples();
+@r = at_once($n, sub {
+    my ($i) = @_;
+    my ($res, undef, $took) = stats($stale_users[$i], module => 'dash_busystale');
+    return ($res, $took);
+});
+google('POST', '/_control/delay', { ms => 0 });
+my $m1 = samples();
+
+is_deeply [ map { $_->{code} } @r ], [ (200) x $n ],
+    'busy with an expired value: every answer is a 200, none a 503'
+    or diag explain [ map { "$_->{code} $_->{took} " . ($_->{cache} // '-') } @r ];
+my @miss = grep { ($_->{cache} // '') eq 'miss' } @r;
+my @stale = grep { ($_->{cache} // '') eq 'stale' } @r;
+note sprintf 'busy with an expired value (%s): %d miss, %d stale', $mpm, scalar(@miss), scalar(@stale);
+is scalar(@miss) + scalar(@stale), $n, 'busy with an expired value: each answer a miss or stale';
+is counters()->{reports}, 7 * scalar(@miss),
+    'busy with an expired value: Google was called for the misses only';
+if ($mpm eq 'prefork') {
+    is scalar(@stale), 0, 'prefork: never busy, every expired value refetched';
+}
+else {
+    ok scalar(@stale) >= 1, "$mpm: requests past a child's one slot answer stale"
+        or diag explain [ map { "$_->{code} $_->{took} " . ($_->{cache} // '-') } @r ];
+}
+($fastest) = sort { $a <=> $b } map { $_->{took} } @miss;
+for my $i (0 .. $n - 1) {
+    my ($o, $u) = ($r[$i], $stale_users[$i]);
+    next unless ($o->{cache} // '') eq 'stale';
+    is_deeply eval { JSON::PP->new->utf8->decode($o->{body}) }, $response{$u},
+        "$u: the stale answer is the stored one, as answered before";
+    is redis()->get($stale_keys[$i]), $aged{$u}, "$u: the expired value is left as it was";
+    cmp_ok $o->{took}, '<', $fastest // $delay,
+        sprintf('%s: stale answered at once (%.2f s), not after Google', $u, $o->{took});
+}
+for my $i (0 .. $n - 1) {
+    next unless ($r[$i]{cache} // '') eq 'miss';
+    my $val = $codec->decode(redis()->get($stale_keys[$i]) // '{}');
+    cmp_ok $val->{fetchedAt}, '>', time - 60, "$stale_users[$i]: the miss stored a fresh value";
+}
+is delta($m0, $m1, 'mod_dashboard_stats_cache_total', outcome => 'stale'), scalar(@stale),
+    'metrics: every stale answer counted as stale';
+is delta($m0, $m1, 'mod_dashboard_stats_cache_total', outcome => 'miss'), scalar(@miss),
+    'metrics: every refetch counted as a miss';
+is delta($m0, $m1, 'mod_dashboard_requests_total', endpoint => 'stats', status => 503), 0,
+    'metrics: no 503';
+google_reset();
 
 done_testing();
