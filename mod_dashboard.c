@@ -10,7 +10,6 @@
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
-#include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "ap_expr.h"
@@ -38,8 +37,9 @@ static int dashboard_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 }
 
 /*
- * Runs before mod_dbd's post_config (which groups the servers' statement
- * lists), once every vhost is merged, so each server gets the statements.
+ * Runs once every vhost is merged, and before mod_dbd's post_config, so
+ * that libpq's connection deadline is in the environment before mod_dbd
+ * does anything with a connection.
  */
 static int dashboard_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                  apr_pool_t *ptemp, server_rec *s)
@@ -47,9 +47,8 @@ static int dashboard_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_status_t rv;
 
     (void)plog;
-    (void)ptemp;
     dashboard_config_resolve(s);
-    dashboard_db_register(s);
+    dashboard_db_bound_connect(ptemp, s);
     if (dashboard_metrics_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }

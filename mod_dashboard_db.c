@@ -1,12 +1,15 @@
 /*
- * The database through mod_dbd: its optional functions, the statements of
- * src/dash_store.c registered at start-up, and one pooled connection per
- * group of queries, retried after a database restart.
+ * The database through mod_dbd: its optional functions, one pooled
+ * connection per group of queries, retried after a database restart, what
+ * each connection's session has prepared, and a deadline for opening one.
  */
 #include "httpd.h"
 #include "http_config.h"
+#include "http_core.h"
 #include "http_log.h"
 #include "apr_dbd.h"
+#include "apr_env.h"
+#include "apr_strings.h"
 #include "apr_optional.h"
 #include "mod_dbd.h"
 
@@ -18,7 +21,6 @@ APLOG_USE_MODULE(dashboard);
 
 static ap_dbd_t *(*dbd_open_fn)(apr_pool_t *, server_rec *);
 static void (*dbd_close_fn)(server_rec *, ap_dbd_t *);
-static void (*dbd_prepare_fn)(server_rec *, const char *, const char *);
 
 /*
  * Runs for `apachectl configtest` too: without mod_dbd the handlers could
@@ -28,8 +30,7 @@ apr_status_t dashboard_db_check(server_rec *s)
 {
     dbd_open_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     dbd_close_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
-    dbd_prepare_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
-    if (!dbd_open_fn || !dbd_close_fn || !dbd_prepare_fn) {
+    if (!dbd_open_fn || !dbd_close_fn) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      DASHLOGNO(0201) "mod_dbd is not loaded; add "
                      "'LoadModule dbd_module .../mod_dbd.so' (a2enmod dbd) "
@@ -40,32 +41,92 @@ apr_status_t dashboard_db_check(server_rec *s)
 }
 
 /*
- * A virtual host without DBD directives shares the main server's mod_dbd
- * configuration (and its statement list), so the statements go once to
- * each distinct configuration: a second ap_dbd_prepare of a label on the
- * same list makes mod_dbd warn (AH02653) at every start.
+ * What the server session of a pooled connection has prepared, kept in the
+ * connection's own pool so that it lives and dies with the connection.
+ * The statements are not given to mod_dbd (ap_dbd_prepare): it would
+ * prepare them on every new connection with libpq's blocking calls, and a
+ * connection opened while a migration holds a lock on a table would wait
+ * in that prepare for as long as the lock is held
+ * (docs/behaviour.md#protecting-the-host-site).
  */
-void dashboard_db_register(server_rec *s)
+static const char session_key[] = "dashboard_pg_session";
+
+static dash_pg_session_t *session_of(ap_dbd_t *rec)
 {
-    module *dbd = ap_find_linked_module("mod_dbd.c");
-    server_rec *sp, *prev;
+    void *session = NULL;
 
+    apr_pool_userdata_get(&session, session_key, rec->pool);
+    if (session == NULL) {
+        session = apr_pcalloc(rec->pool, sizeof(dash_pg_session_t));
+        apr_pool_userdata_setn(session, session_key, apr_pool_cleanup_null,
+                               rec->pool);
+    }
+    return session;
+}
+
+/*
+ * mod_dbd opens its connections with libpq's PQconnectdb, which blocks: a
+ * server that accepts and never answers (a frozen postmaster, a stalled
+ * proxy, a host that drops packets) holds the worker, or a child still
+ * starting, for as long as it stays so, unless DBDParams sets
+ * connect_timeout. libpq reads a connect_timeout missing from DBDParams
+ * from PGCONNECT_TIMEOUT, so unless the site set that variable itself it
+ * is set here, before the children fork: the longest DashboardDBTimeout in
+ * whole seconds, at least libpq's minimum of 2
+ * (docs/behaviour.md#protecting-the-host-site).
+ */
+#define DB_CONNECT_ENV "PGCONNECT_TIMEOUT"
+#define DB_CONNECT_MIN_S 2
+
+/* On the process pool: it outlives the restarts, each of which must know
+ * whether the variable is the site's or was set here before. */
+static const char db_connect_ours[] = "dashboard_db_connect_timeout";
+
+void dashboard_db_bound_connect(apr_pool_t *ptemp, server_rec *s)
+{
+    apr_pool_t *pp = s->process->pool;
+    void *ours = NULL;
+    char *site = NULL;
+    const char *secs;
+    server_rec *sp;
+    long ms = 0, n;
+    apr_status_t rv;
+    int quiet = ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
+
+    apr_pool_userdata_get(&ours, db_connect_ours, pp);
+    /* An empty value is no setting: libpq would refuse it. */
+    if (!ours && apr_env_get(&site, DB_CONNECT_ENV, ptemp) == APR_SUCCESS
+        && *site) {
+        if (!quiet) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, DASHLOGNO(0206)
+                         "PGCONNECT_TIMEOUT=%s from httpd's environment bounds "
+                         "mod_dbd's connections without connect_timeout",
+                         site);
+        }
+        return;
+    }
     for (sp = s; sp; sp = sp->next) {
-        const void *cfg = dbd ? ap_get_module_config(sp->module_config, dbd)
-                              : NULL;
-        const dash_stmt_def_t *st;
+        const dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(sp);
 
-        for (prev = s; cfg && prev != sp; prev = prev->next) {
-            if (ap_get_module_config(prev->module_config, dbd) == cfg) {
-                break;
-            }
+        if (cfg->db_timeout_ms > ms) {
+            ms = cfg->db_timeout_ms;
         }
-        if (cfg && prev != sp) {
-            continue;
-        }
-        for (st = dash_store_statements; st->label; st++) {
-            dbd_prepare_fn(sp, st->sql, st->label);
-        }
+    }
+    n = (ms + 999) / 1000;
+    secs = apr_ltoa(ptemp, n > DB_CONNECT_MIN_S ? n : DB_CONNECT_MIN_S);
+    /* setenv copies the value: ptemp may go. */
+    rv = apr_env_set(DB_CONNECT_ENV, secs, ptemp);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, DASHLOGNO(0207)
+                     "cannot set PGCONNECT_TIMEOUT: mod_dbd's connections "
+                     "are bounded only by connect_timeout in DBDParams");
+        return;
+    }
+    apr_pool_userdata_set("1", db_connect_ours, apr_pool_cleanup_null, pp);
+    if (!quiet) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, DASHLOGNO(0205)
+                     "PGCONNECT_TIMEOUT=%s (DashboardDBTimeout) bounds mod_dbd's "
+                     "connections without connect_timeout", secs);
     }
 }
 
@@ -105,6 +166,7 @@ apr_status_t dashboard_db_run(request_rec *r, dashboard_db_fn fn, void *ctx)
             break;
         }
         db.conn = apr_dbd_native_handle(rec->driver, rec->handle);
+        db.session = session_of(rec);
         db.timeout = apr_time_from_msec(cfg->db_timeout_ms);
         rv = fn(ctx, r->pool, &db, &err);
         broken = dash_pg_broken(db.conn);

@@ -1,6 +1,6 @@
 /*
- * The database through mod_dbd: its optional functions, the statements
- * registered at start-up, and a pooled connection per group of queries.
+ * The database through mod_dbd: its optional functions and a pooled
+ * connection per group of queries.
  */
 #ifndef MOD_DASHBOARD_DB_H
 #define MOD_DASHBOARD_DB_H
@@ -13,9 +13,9 @@
  * mod_dbd is not loaded. */
 apr_status_t dashboard_db_check(server_rec *s);
 
-/* Registers dash_store_statements with ap_dbd_prepare for every server
- * (post_config, before mod_dbd's own). */
-void dashboard_db_register(server_rec *s);
+/* Sets libpq's PGCONNECT_TIMEOUT from DashboardDBTimeout, unless httpd's
+ * environment has it (post_config, before the children fork). */
+void dashboard_db_bound_connect(apr_pool_t *ptemp, server_rec *s);
 
 /*
  * Runs fn on a pooled mod_dbd connection (ap_dbd_open), gives the

@@ -19,6 +19,9 @@
 #define VARCHAR_OID 1043
 /* "prepared statement ... does not exist" */
 #define SQLSTATE_UNDEFINED_PSTATEMENT "26000"
+/* "prepared statement ... already exists": under our label, so ours to run
+ * (a session that kept it past what we knew of it). */
+#define SQLSTATE_DUPLICATE_PSTATEMENT "42P05"
 /* Longest server error copied into a log line. */
 #define ERROR_MAX 300
 /* Cancel requests in flight at once in one process; see cancel_later. */
@@ -32,6 +35,13 @@ static apr_status_t clear_result(void *data)
 {
     PQclear(data);
     return APR_SUCCESS;
+}
+
+static int result_state(const PGresult *res, const char *state)
+{
+    const char *got = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    return got != NULL && strcmp(got, state) == 0;
 }
 
 /* Waits until the socket is ready for events, or the deadline. */
@@ -219,10 +229,11 @@ static apr_status_t prepare(PGconn *conn, apr_pool_t *p, const char *label,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+    if (PQresultStatus(res) != PGRES_COMMAND_OK
+        && !result_state(res, SQLSTATE_DUPLICATE_PSTATEMENT)) {
         *perr = failure(p, label, PQresultErrorMessage(res));
         PQclear(res);
-        return APR_EGENERAL;
+        return dash_pg_broken(conn) ? APR_ECONNRESET : APR_EGENERAL;
     }
     PQclear(res);
     return APR_SUCCESS;
@@ -245,15 +256,32 @@ static apr_status_t run(PGresult **res, PGconn *conn, const char *label,
     return rv;
 }
 
-static int missing_statement(const PGresult *res)
+/* Prepares label on the session unless it already has it. */
+static apr_status_t ensure_prepared(PGconn *conn, apr_pool_t *p,
+                                    dash_pg_session_t *session, unsigned slot,
+                                    const char *label, const char *sql,
+                                    apr_time_t deadline, const char **perr)
 {
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    int pid = PQbackendPID(conn);
+    apr_status_t rv;
 
-    return state != NULL && strcmp(state, SQLSTATE_UNDEFINED_PSTATEMENT) == 0;
+    if (session->backend_pid != pid) {
+        session->backend_pid = pid;
+        session->prepared = 0;
+    }
+    if (session->prepared & (1u << slot)) {
+        return APR_SUCCESS;
+    }
+    rv = prepare(conn, p, label, sql, deadline, perr);
+    if (rv == APR_SUCCESS) {
+        session->prepared |= 1u << slot;
+    }
+    return rv;
 }
 
 static apr_status_t exec_on(dash_pg_result_t **out, apr_pool_t *p,
-                            PGconn *conn, const char *label, const char *sql,
+                            PGconn *conn, dash_pg_session_t *session,
+                            unsigned slot, const char *label, const char *sql,
                             int nargs, const char *const *args,
                             apr_time_t deadline, const char **perr)
 {
@@ -261,6 +289,10 @@ static apr_status_t exec_on(dash_pg_result_t **out, apr_pool_t *p,
     apr_status_t rv;
     int tries;
 
+    rv = ensure_prepared(conn, p, session, slot, label, sql, deadline, perr);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
     for (tries = 0; tries < 2; tries++) {
         ExecStatusType st;
 
@@ -276,12 +308,14 @@ static apr_status_t exec_on(dash_pg_result_t **out, apr_pool_t *p,
                                       apr_pool_cleanup_null);
             return APR_SUCCESS;
         }
-        if (tries > 0 || !missing_statement(res)) {
+        if (tries > 0 || !result_state(res, SQLSTATE_UNDEFINED_PSTATEMENT)) {
             break;
         }
         PQclear(res);
         res = NULL;
-        rv = prepare(conn, p, label, sql, deadline, perr);
+        session->prepared &= ~(1u << slot);
+        rv = ensure_prepared(conn, p, session, slot, label, sql, deadline,
+                             perr);
         if (rv != APR_SUCCESS) {
             return rv;
         }
@@ -292,6 +326,7 @@ static apr_status_t exec_on(dash_pg_result_t **out, apr_pool_t *p,
 }
 
 apr_status_t dash_pg_exec(dash_pg_result_t **res, apr_pool_t *p, PGconn *conn,
+                          dash_pg_session_t *session, unsigned slot,
                           const char *label, const char *sql, int nargs,
                           const char *const *args,
                           apr_interval_time_t timeout, const char **perr)
@@ -300,6 +335,10 @@ apr_status_t dash_pg_exec(dash_pg_result_t **res, apr_pool_t *p, PGconn *conn,
     apr_status_t rv;
 
     *res = NULL;
+    if (slot >= 32) {
+        *perr = apr_pstrcat(p, label, ": no slot for this statement", NULL);
+        return APR_EGENERAL;
+    }
     if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
         *perr = apr_pstrcat(p, label, ": no database connection", NULL);
         return APR_ECONNRESET;
@@ -310,7 +349,8 @@ apr_status_t dash_pg_exec(dash_pg_result_t **res, apr_pool_t *p, PGconn *conn,
         *perr = failure(p, label, PQerrorMessage(conn));
         return APR_ECONNRESET;
     }
-    rv = exec_on(res, p, conn, label, sql, nargs, args, deadline, perr);
+    rv = exec_on(res, p, conn, session, slot, label, sql, nargs, args,
+                 deadline, perr);
     if (rv == APR_TIMEUP) {
         *perr = apr_psprintf(p, "%s: no answer within %" APR_TIME_T_FMT " ms",
                              label, apr_time_as_msec(timeout));

@@ -4,8 +4,8 @@
  *
  * mod_dbd's pgsql driver runs statements with libpq's blocking calls: a
  * stalled server (frozen, or a lock held by a migration) holds the worker
- * for as long as the stall lasts. Here the statement is sent and read with
- * libpq's asynchronous calls on the connection mod_dbd hands over
+ * for as long as the stall lasts. Here the statement is prepared, sent and
+ * read with libpq's asynchronous calls on the connection mod_dbd hands over
  * (apr_dbd_native_handle), polling its socket until the deadline.
  */
 #ifndef DASH_PG_H
@@ -19,10 +19,24 @@
 typedef struct dash_pg_result_t dash_pg_result_t;
 
 /*
+ * Which statements a server session has prepared: kept with the
+ * connection (mod_dbd's per-connection pool), zeroed at first. A session
+ * is told apart by its backend's process id, so one libpq re-established
+ * (PQreset after a restart, or after a deadline closed it) starts empty.
+ */
+typedef struct {
+    int backend_pid;
+    apr_uint32_t prepared;     /* bit n: the statement of slot n */
+} dash_pg_session_t;
+
+/*
  * Runs the statement prepared under label with the nargs text args.
- * When the session does not have it (one libpq re-established after a
- * database restart has none of mod_dbd's statements) it is prepared from
- * sql, written with apr_dbd's %s placeholders, and run again; only then.
+ * The session prepares it first, from sql (written with apr_dbd's %s
+ * placeholders), when session says it has not yet: within the same
+ * deadline, so that a new connection never waits behind a lock to prepare
+ * (mod_dbd's own prepare at connection time would). slot (0 to 31) is the
+ * statement's bit in session. A session that lost the statement anyway
+ * answers "does not exist": it is prepared and run once more.
  *
  *  APR_SUCCESS   *res holds the answer (freed with p).
  *  APR_TIMEUP    timeout passed first: the statement has been cancelled
@@ -33,6 +47,7 @@ typedef struct dash_pg_result_t dash_pg_result_t;
  * *perr names the statement and says why, fit for one log line.
  */
 apr_status_t dash_pg_exec(dash_pg_result_t **res, apr_pool_t *p, PGconn *conn,
+                          dash_pg_session_t *session, unsigned slot,
                           const char *label, const char *sql, int nargs,
                           const char *const *args,
                           apr_interval_time_t timeout, const char **perr);

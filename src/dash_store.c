@@ -1,7 +1,8 @@
 /*
- * The SQL of docs/behaviour.md. Every statement is prepared by mod_dbd (the glue
- * registers dash_store_statements with ap_dbd_prepare); nothing here builds
- * SQL from request data. apr_dbd's %s placeholders become $n for pgsql.
+ * The SQL of docs/behaviour.md. Every statement is prepared on each
+ * server session before its first use, within DashboardDBTimeout
+ * (dash_pg.h); nothing here builds SQL from request data. apr_dbd's %s
+ * placeholders become $n for pgsql.
  */
 #include <limits.h>
 #include <string.h>
@@ -68,23 +69,28 @@ const dash_stmt_def_t dash_store_statements[] = {
 typedef apr_status_t (*row_cb)(void *ctx, apr_pool_t *p,
                                const dash_pg_result_t *res, int row);
 
-static const char *sql_of(const char *label)
+/* The statement's place in dash_store_statements: its bit in the
+ * session's record of what it has prepared. */
+static unsigned slot_of(const char *label)
 {
-    const dash_stmt_def_t *st;
+    unsigned i;
 
-    for (st = dash_store_statements; st->label; st++) {
-        if (!strcmp(st->label, label)) {
-            return st->sql;
+    for (i = 0; dash_store_statements[i].label; i++) {
+        if (!strcmp(dash_store_statements[i].label, label)) {
+            break;
         }
     }
-    return NULL;
+    return i;
 }
 
 static apr_status_t exec(dash_pg_result_t **res, dash_db_t *db,
                          apr_pool_t *p, const char *label, int nargs,
                          const char **args, const char **perr)
 {
-    return dash_pg_exec(res, p, db->conn, label, sql_of(label), nargs, args,
+    unsigned slot = slot_of(label);
+
+    return dash_pg_exec(res, p, db->conn, db->session, slot, label,
+                        dash_store_statements[slot].sql, nargs, args,
                         db->timeout, perr);
 }
 

@@ -1,10 +1,9 @@
 /*
  * Every SQL statement (docs/behaviour.md#account-choice,
- * docs/behaviour.md#upload-counts, docs/behaviour.md#tokens), prepared by
- * mod_dbd under the labels below, and the functions that run them. The
- * glue registers dash_store_statements with ap_dbd_prepare and hands over
- * a dash_db_t taken from ap_dbd_open (and given back with ap_dbd_close
- * right after).
+ * docs/behaviour.md#upload-counts, docs/behaviour.md#tokens), prepared
+ * under the labels below on each server session before its first use, and
+ * the functions that run them. The glue hands over a dash_db_t taken from
+ * ap_dbd_open (and given back with ap_dbd_close right after).
  */
 #ifndef DASH_STORE_H
 #define DASH_STORE_H
@@ -12,6 +11,7 @@
 #include <apr_tables.h>
 #include <libpq-fe.h>
 #include "dash_dates.h"
+#include "dash_pg.h"
 
 /* One upload of the channel, as read from the dashboard table. */
 typedef struct {
@@ -30,14 +30,16 @@ typedef struct {
 extern const dash_stmt_def_t dash_store_statements[];
 
 /*
- * A connection of mod_dbd's pgsql driver (apr_dbd_native_handle) and the
- * longest any one statement may take on it (DashboardDBTimeout). Every
+ * A connection of mod_dbd's pgsql driver (apr_dbd_native_handle), what its
+ * session has prepared (kept with the connection), and the longest any
+ * one statement may take on it (DashboardDBTimeout). Every
  * function below returns APR_TIMEUP past it, with the connection closed
  * (see dash_pg.h); APR_ECONNRESET when the connection is broken;
  * APR_EGENERAL when a statement failed on a healthy one.
  */
 typedef struct {
     PGconn *conn;
+    dash_pg_session_t *session;
     apr_interval_time_t timeout;
 } dash_db_t;
 

@@ -1,8 +1,10 @@
 # A server with several virtual hosts, as a stock Debian Apache has one
 # (issue 11, finding 8): hosts without DBD directives share the main
-# server's mod_dbd configuration, others have their own. The module must
-# prepare each statement once per mod_dbd configuration: the start-up log
-# has no warning from mod_dbd or from the module, and every host answers.
+# server's mod_dbd configuration, others have their own. The module gives
+# mod_dbd no statements (it prepares them itself,
+# docs/behaviour.md#protecting-the-host-site), so no label can be found in
+# conflict (AH02653): the start-up log has no warning from mod_dbd or from
+# the module, and every host answers.
 #
 # Runs its own httpd (not the Apache::Test one) on a free port, against
 # the stack of t/stack.sh. DASH_VHOSTS_PORT picks the port instead.
@@ -10,61 +12,22 @@ use strict;
 use warnings FATAL => 'all';
 
 use Test::More;
-use File::Temp qw(tempdir);
-use Cwd qw(abs_path);
-use IO::Socket::INET ();
 use LWP::UserAgent ();
 use HTTP::Request ();
 use MIME::Base64 qw(encode_base64);
-use JSON::PP ();
-use Time::HiRes qw(sleep);
 use lib 't/lib';
 use Dash::Test;
+use Dash::OwnHttpd ();
 
-my $top = abs_path('.');
-my $so = "$top/.libs/mod_dashboard.so";
-my $mods = '/usr/lib/apache2/modules';
-my $dir = tempdir('mod_dashboard-vhosts.XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $dir;
-
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, Proto => 'tcp') or die "socket: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-my $port = $ENV{DASH_VHOSTS_PORT} || free_port();
-my $port2 = $ENV{DASH_VHOSTS_PORT} ? $port + 1 : free_port();
+my $port = $ENV{DASH_VHOSTS_PORT} || Dash::OwnHttpd::free_port();
+my $port2 = $ENV{DASH_VHOSTS_PORT} ? $port + 1 : Dash::OwnHttpd::free_port();
 
 my $pg = "host=127.0.0.1 port=$ENV{DASH_PG_PORT} dbname=dashboard user=dashboard connect_timeout=2";
 my $google = $ENV{DASH_GOOGLE_URL};
 
-open my $fh, '>', "$dir/httpd.conf" or die $!;
-print $fh <<"CONF";
-ServerRoot "$dir"
-ServerName main.test
-Listen 127.0.0.1:$port
-Listen 127.0.0.1:$port2
-PidFile "$dir/httpd.pid"
-ErrorLog "$dir/error_log"
-LogLevel warn
-User nobody
-Group nogroup
-DocumentRoot "$dir"
-LoadModule mpm_event_module $mods/mod_mpm_event.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule authz_user_module $mods/mod_authz_user.so
-LoadModule authn_core_module $mods/mod_authn_core.so
-LoadModule authn_anon_module $mods/mod_authn_anon.so
-LoadModule auth_basic_module $mods/mod_auth_basic.so
-LoadModule dbd_module $mods/mod_dbd.so
-LoadModule dashboard_module $so
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 8
-MaxRequestWorkers 8
-
+my %conf = (
+    name => 'vhosts', servername => 'main.test', mpm => 'event', ports => [$port, $port2],
+    server => <<"CONF",
 DBDriver pgsql
 DBDParams "$pg"
 DashboardRedis redis://127.0.0.1:$ENV{DASH_REDIS_PORT}/0
@@ -72,22 +35,8 @@ DashboardAnalyticsURL $google/v2/reports
 DashboardTokenURL $google/token
 DashboardOAuthClient $ENV{DASH_CLIENT_ID} $ENV{DASH_CLIENT_SECRET}
 DashboardUpstreamTimeout 3000
-
-<Location /dashboard/>
-    AuthType Basic
-    AuthName "dashboard"
-    AuthBasicProvider anon
-    Anonymous *
-    Anonymous_MustGiveEmail Off
-    Require valid-user
-</Location>
-<Location /dashboard/accounts>
-    SetHandler dashboard-accounts
-</Location>
-<Location /dashboard/stats>
-    SetHandler dashboard-stats
-</Location>
-
+CONF
+    extra => <<"CONF",
 # Like Debian's 000-default: no DBD directive, shares the main server's.
 <VirtualHost 127.0.0.1:$port>
     ServerName a.test
@@ -111,7 +60,7 @@ DashboardUpstreamTimeout 3000
     DBDMax 4
 </VirtualHost>
 CONF
-close $fh;
+);
 
 my $today = today_local();
 my $u = 'vhosts-user';
@@ -121,21 +70,8 @@ add_account($u, $ch);
 add_video($u, $ch, "vh$_", add_days($today, -3 - 9 * $_) . ' 08:00:00') for 0 .. 2;
 flush_redis();
 
-# The suite's httpd (a wrapper under make test-asan, see t/run.sh).
-my $httpd = $ENV{DASH_HTTPD} // '/usr/sbin/apache2';
-system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0 or BAIL_OUT('httpd did not start');
-my $up = 0;
-for (1 .. 100) {
-    last if ($up = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 1));
-    sleep 0.1;
-}
-END {
-    if ($dir && -f "$dir/httpd.pid") {
-        system($httpd, '-f', "$dir/httpd.conf", '-k', 'stop');
-        for (1 .. 100) { last unless -f "$dir/httpd.pid"; sleep 0.1; }
-    }
-}
-ok $up, 'httpd with four virtual hosts started';
+my $h = Dash::OwnHttpd::start(%conf);
+ok $h->{up}, 'httpd with four virtual hosts started';
 
 my $ua = LWP::UserAgent->new(timeout => 30, keep_alive => 0);
 sub ask {
@@ -159,9 +95,7 @@ for my $h (['main.test', $port], ['a.test', $port], ['b.test', $port],
     ok $j && $j->{hasUploads}, "$host: a full response";
 }
 
-open my $lf, '<', "$dir/error_log" or die $!;
-my @log = <$lf>;
-close $lf;
+my @log = split /^/m, Dash::OwnHttpd::log_text($h);
 my @bad = grep { /\[(?:dbd|dashboard):(?:warn|error|crit|alert|emerg)\]|AH02653/ } @log;
 is_deeply \@bad, [], 'the start-up log has no warning from mod_dbd or the module'
     or diag @bad;

@@ -85,6 +85,19 @@ for my $case (
         cmp_ok $took, '>=', 0.9, sprintf('%s locked, %s #%d: waited DashboardDBTimeout (%.2f s)', $table, $what, $n, $took);
         cmp_ok $took, '<', 2.5, sprintf('%s locked, %s #%d: gave up after 1 s (%.2f s)', $table, $what, $n, $took);
     }
+    # More requests at once than the children have open connections: mod_dbd
+    # opens new ones, whose set-up must not wait behind the lock either.
+    # Each request gives up after 1 s; under prefork the ones past the
+    # children's number queue for a child, a second or two more. Before the
+    # statements were prepared within the deadline, these waited the whole
+    # lock (60 s here, the client's limit).
+    my $n_at_once = 12;
+    my @at_once = simultaneous(map { [url_of($path, module => 'dash_dbslow'), $u] } 1 .. $n_at_once);
+    is_deeply [ map { $_->{code} } @at_once ], [ (503) x $n_at_once ],
+        "$table locked, $n_at_once $what requests at once: all 503";
+    my ($slow) = sort { $b <=> $a } map { $_->{t1} - $_->{t0} } @at_once;
+    cmp_ok $slow, '<', 6, sprintf('%s locked, %d at once: none waited for the lock (slowest %.2f s)',
+                                  $table, $n_at_once, $slow);
     is settles_to_zero($table), 0, "$table locked: the abandoned statements do not wait on the server";
     # The default DashboardDBTimeout is 3 s.
     my ($res, $j, $took) = timed($path);
