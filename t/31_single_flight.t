@@ -113,7 +113,24 @@ sub flight_ok {
 {
     cold($DELAY);
     my $url = url_of($path, module => 'dash_flight');
+    my $m0 = metrics();
     flight_ok('one httpd', simultaneous(map { [$url, $u] } 1 .. $N));
+    # The same story in the counters (docs/metrics.md). A request that
+    # found the value already stored is a hit without a wait, so only the
+    # waits' total is bounded, by every other request.
+    my $m1 = metrics();
+    my %d = map { $_ => metric_delta($m0, $m1, 'mod_dashboard_stats_cache_total', outcome => $_) }
+        qw(hit miss stale bypass);
+    is_deeply \%d, { hit => $N - 1, miss => 1, stale => 0, bypass => 0 },
+        'one httpd, metrics: one miss, the rest hits';
+    is metric_delta($m0, $m1, 'mod_dashboard_google_reports_total', outcome => 'ok'), 7,
+        'one httpd, metrics: 7 report calls';
+    my %w = map { $_ => metric_delta($m0, $m1, 'mod_dashboard_singleflight_waits_total', outcome => $_) }
+        qw(filled taken timeout error);
+    ok $w{filled} >= 1 && $w{filled} <= $N - 1,
+        "one httpd, metrics: waiters filled by the holder ($w{filled})";
+    is_deeply [ @w{qw(taken timeout error)} ], [0, 0, 0],
+        'one httpd, metrics: no wait taken over, timed out or failed';
 }
 
 # ---- 64 cold requests on two httpd instances sharing Redis ---------------

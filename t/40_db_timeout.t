@@ -72,6 +72,9 @@ sub settles_to_zero {
 
 # ---- behind a lock -----------------------------------------------------------
 
+# Every 503 below is one database failure in the metrics (docs/metrics.md).
+my $m0 = metrics();
+my $n503 = 0;
 for my $case (
     [ 'dashboard',      '/dashboard/stats',    'stats' ],
     [ 'social_account', '/dashboard/accounts', 'accounts' ],
@@ -82,6 +85,7 @@ for my $case (
     for my $n (1 .. 2) {
         my ($res, $j, $took) = timed($path, module => 'dash_dbslow');
         is_error($res, 503, 'DATABASE_UNAVAILABLE', "$table locked, $what #$n");
+        $n503++ if $res->code == 503;
         cmp_ok $took, '>=', 0.9, sprintf('%s locked, %s #%d: waited DashboardDBTimeout (%.2f s)', $table, $what, $n, $took);
         cmp_ok $took, '<', 2.5, sprintf('%s locked, %s #%d: gave up after 1 s (%.2f s)', $table, $what, $n, $took);
     }
@@ -95,6 +99,7 @@ for my $case (
     my @at_once = simultaneous(map { [url_of($path, module => 'dash_dbslow'), $u] } 1 .. $n_at_once);
     is_deeply [ map { $_->{code} } @at_once ], [ (503) x $n_at_once ],
         "$table locked, $n_at_once $what requests at once: all 503";
+    $n503 += grep { $_->{code} == 503 } @at_once;
     my ($slow) = sort { $b <=> $a } map { $_->{t1} - $_->{t0} } @at_once;
     cmp_ok $slow, '<', 6, sprintf('%s locked, %d at once: none waited for the lock (slowest %.2f s)',
                                   $table, $n_at_once, $slow);
@@ -102,6 +107,7 @@ for my $case (
     # The default DashboardDBTimeout is 3 s.
     my ($res, $j, $took) = timed($path);
     is_error($res, 503, 'DATABASE_UNAVAILABLE', "$table locked, $what on the default server");
+    $n503++ if $res->code == 503;
     cmp_ok $took, '>=', 2.9, sprintf('%s locked, default server: waited 3 s (%.2f s)', $table, $took);
     cmp_ok $took, '<', 4.5, sprintf('%s locked, default server: gave up after 3 s (%.2f s)', $table, $took);
     $lk->rollback;
@@ -109,6 +115,15 @@ for my $case (
 
     my @after = map { (timed($path, module => 'dash_dbslow'))[0]->code } 1 .. 8;
     is_deeply \@after, [ (200) x 8 ], "$table unlocked: every $what request succeeds again";
+}
+{
+    my $m1 = metrics();
+    is metric_delta($m0, $m1, 'mod_dashboard_database_errors_total'), $n503,
+        "metrics: each of the $n503 503s behind a lock is one database error";
+    my $by_status = 0;
+    $by_status += metric_delta($m0, $m1, 'mod_dashboard_requests_total', endpoint => $_, status => 503)
+        for qw(stats accounts);
+    is $by_status, $n503, "metrics: and one 503 of the handlers";
 }
 
 # ---- frozen --------------------------------------------------------------------

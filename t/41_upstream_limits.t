@@ -14,7 +14,6 @@ use Time::HiRes qw(time);
 use JSON::PP ();
 use lib 't/lib';
 use Dash::Test;
-use Dash::Metrics qw(parse key);
 
 my $today = today_local();
 my $mpm = Apache::Test::config()->{server}{mpm} // '';
@@ -27,18 +26,6 @@ sub channel_with_uploads {
     add_account($u, $ch);
     add_video($u, $ch, "${ch}v$_", add_days($today, -3 - 7 * $_) . ' 08:00:00')
         for 0 .. 3;
-}
-
-# The module's counters, all children together (docs/metrics.md).
-sub samples {
-    my $res = call('GET', '/dashboard-metrics');
-    die 'GET /dashboard-metrics: ' . $res->status_line . "\n" unless $res->code == 200;
-    return parse($res->content)->{samples};
-}
-sub delta {
-    my ($before, $after, @key) = @_;
-    my $k = key(@key);
-    return ($after->{$k} // 0) - ($before->{$k} // 0);
 }
 
 sub stats {
@@ -150,7 +137,7 @@ google_reset();
 # 5 s): the first request of a child holds its one upstream slot that long.
 my $delay = 2.0;
 google('POST', '/_control/delay', { ms => $delay * 1000 });
-my $m0 = samples();
+my $m0 = metrics();
 my @r = at_once($n, sub {
     my ($i) = @_;
     my ($res, undef, $took) = stats($busy_users[$i], module => 'dash_busy');
@@ -191,10 +178,10 @@ for my $o (@ok) {
     ok $j->{hasUploads}, 'served under the limit: a full response';
 }
 {
-    my $m1 = samples();
-    is delta($m0, $m1, 'mod_dashboard_requests_total', endpoint => 'stats', status => 503),
+    my $m1 = metrics();
+    is metric_delta($m0, $m1, 'mod_dashboard_requests_total', endpoint => 'stats', status => 503),
         scalar(@busy), 'metrics: every UPSTREAM_BUSY counted as a stats 503';
-    is delta($m0, $m1, 'mod_dashboard_requests_total', endpoint => 'stats', status => 200),
+    is metric_delta($m0, $m1, 'mod_dashboard_requests_total', endpoint => 'stats', status => 200),
         scalar(@ok), 'metrics: the served ones counted as stats 200';
 }
 
@@ -234,14 +221,14 @@ for my $i (0 .. $n - 1) {
 }
 google_reset();
 google('POST', '/_control/delay', { ms => $delay * 1000 });
-$m0 = samples();
+$m0 = metrics();
 @r = at_once($n, sub {
     my ($i) = @_;
     my ($res, undef, $took) = stats($stale_users[$i], module => 'dash_busystale');
     return ($res, $took);
 });
 google('POST', '/_control/delay', { ms => 0 });
-my $m1 = samples();
+my $m1 = metrics();
 
 is_deeply [ map { $_->{code} } @r ], [ (200) x $n ],
     'busy with an expired value: every answer is a 200, none a 503'
@@ -274,11 +261,11 @@ for my $i (0 .. $n - 1) {
     my $val = $codec->decode(redis()->get($stale_keys[$i]) // '{}');
     cmp_ok $val->{fetchedAt}, '>', time - 60, "$stale_users[$i]: the miss stored a fresh value";
 }
-is delta($m0, $m1, 'mod_dashboard_stats_cache_total', outcome => 'stale'), scalar(@stale),
+is metric_delta($m0, $m1, 'mod_dashboard_stats_cache_total', outcome => 'stale'), scalar(@stale),
     'metrics: every stale answer counted as stale';
-is delta($m0, $m1, 'mod_dashboard_stats_cache_total', outcome => 'miss'), scalar(@miss),
+is metric_delta($m0, $m1, 'mod_dashboard_stats_cache_total', outcome => 'miss'), scalar(@miss),
     'metrics: every refetch counted as a miss';
-is delta($m0, $m1, 'mod_dashboard_requests_total', endpoint => 'stats', status => 503), 0,
+is metric_delta($m0, $m1, 'mod_dashboard_requests_total', endpoint => 'stats', status => 503), 0,
     'metrics: no 503';
 google_reset();
 

@@ -25,6 +25,7 @@ our @EXPORT = qw(
     redis google google_reset counters requests report_requests
     stand_in_raw stand_in_answer stack today_local add_days flush_redis
     is_error is_json_string $JSON_TYPE error_log log_since url_of simultaneous
+    metrics metric_delta
 );
 
 my $json = JSON::PP->new->utf8->canonical;
@@ -334,6 +335,23 @@ sub is_error {
 # ---- the server's error_log ------------------------------------------------
 
 sub error_log { return Apache::Test::vars('t_logs') . '/error_log'; }
+
+# The module's counters, all children together (docs/metrics.md), as
+# { key => value } with Dash::Metrics's keys.
+sub metrics {
+    require Dash::Metrics;
+    my $res = call('GET', '/dashboard-metrics');
+    die 'GET /dashboard-metrics: ' . $res->status_line . "\n" unless $res->code == 200;
+    return Dash::Metrics::parse($res->content)->{samples};
+}
+
+# metric_delta(BEFORE, AFTER, NAME, LABEL => VALUE, ...): how much one
+# series grew between two metrics() readings.
+sub metric_delta {
+    my ($before, $after, @key) = @_;
+    my $k = Dash::Metrics::key(@key);
+    return ($after->{$k} // 0) - ($before->{$k} // 0);
+}
 
 # What the server logged from byte offset on (-s error_log() before).
 sub log_since {
