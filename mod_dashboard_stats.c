@@ -210,11 +210,17 @@ static int decode_value(void *baton, apr_pool_t *p, const char *val,
     return 1;
 }
 
+static void log_bypass(dashboard_stats_req_t *st)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, st->r,
+                  DASHLOGNO(0503) "Redis %s unavailable (%s): serving uncached",
+                  st->cfg->redis_display, st->flight.err ? st->flight.err : "?");
+}
+
 /*
- * docs/behaviour.md#stale-answers-and-single-flight: a hit, a stale
- * answer, or a fetch (under the key's lock when there is one). Redis
- * failing means "bypass", never an error. Returns the template to answer,
- * or NULL for a fetch.
+ * docs/behaviour.md#stale-answers-and-single-flight, first half: one GET.
+ * A hit, or a fetch still to claim (cache_claim). Redis failing means
+ * "bypass", never an error. Returns the template to answer, or NULL.
  */
 static const dash_stats_tpl_t *cache_lookup(dashboard_stats_req_t *st,
                                             const char *key)
@@ -236,17 +242,36 @@ static const dash_stats_tpl_t *cache_lookup(dashboard_stats_req_t *st,
     fc->lock_wait = apr_time_from_msec(st->cfg->lock_wait_ms);
     fc->decode = decode_value;
     fc->baton = st;
-    dash_flight_begin(&st->flight, r->pool, fc);
+    dash_flight_look(&st->flight, r->pool, fc);
     st->cache_state = dash_flight_name(st->flight.what);
     if (st->flight.what == DASH_FLIGHT_BYPASS) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      DASHLOGNO(0503) "Redis %s unavailable (%s): serving uncached",
-                      st->cfg->redis_display,
-                      st->flight.err ? st->flight.err : "?");
+        log_bypass(st);
     }
     if (st->flight.invalid) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       DASHLOGNO(0504) "ignoring an invalid cached value at %s", key);
+    }
+    return st->flight.what == DASH_FLIGHT_HIT ? st->flight.resp : NULL;
+}
+
+/*
+ * The second half, once this request's own database work is done, so
+ * that none of it happens while holding the key (where each waiter would
+ * pay for it in turn): the key's lock, or the expired value while another
+ * request refreshes it, or a wait for that request's value. Returns the
+ * template to answer, or NULL for a fetch.
+ */
+static const dash_stats_tpl_t *cache_claim(dashboard_stats_req_t *st)
+{
+    request_rec *r = st->r;
+
+    if (!st->cfg->redis || st->flight.what != DASH_FLIGHT_FETCH) {
+        return NULL;
+    }
+    dash_flight_claim(&st->flight, r->pool, &st->flight_cfg);
+    st->cache_state = dash_flight_name(st->flight.what);
+    if (st->flight.what == DASH_FLIGHT_BYPASS) {
+        log_bypass(st);
     }
     if (st->flight.waited != DASH_FLIGHT_WAIT_NONE) {
         static const dash_metrics_wait_e counted[] = {
@@ -268,8 +293,8 @@ static const dash_stats_tpl_t *cache_lookup(dashboard_stats_req_t *st,
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       DASHLOGNO(0513) "waited %" APR_TIME_T_FMT " ms for another "
                       "request's fill of %s (%s)",
-                      apr_time_as_msec(st->flight.wait_time), key,
-                      said[st->flight.waited]);
+                      apr_time_as_msec(st->flight.wait_time),
+                      st->flight_cfg.key, said[st->flight.waited]);
     }
     return st->flight.what == DASH_FLIGHT_HIT
            || st->flight.what == DASH_FLIGHT_STALE ? st->flight.resp : NULL;
@@ -403,6 +428,7 @@ static int fetch_and_reply(dashboard_stats_req_t *st)
     const char **ids;
     const char *token = NULL, *err = NULL;
     dash_stats_tpl_t tpl;
+    const dash_stats_tpl_t *cached;
     json_t *resp;
     dash_err_e e;
     int i;
@@ -421,6 +447,9 @@ static int fetch_and_reply(dashboard_stats_req_t *st)
         st->total = 0;
         st->current = st->previous = 0;
         return reply(st, dash_stats_empty(r->pool));
+    }
+    if ((cached = cache_claim(st)) != NULL) {
+        return reply_tpl(st, cached);
     }
     /* From here the request waits on Google: the token refresh, then the
      * seven calls. A child with no slot left answers without Google: the

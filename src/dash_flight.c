@@ -316,13 +316,11 @@ static void wait_for_holder(dash_flight_t *f, apr_pool_t *p,
     f->wait_time = apr_time_now() - start;
 }
 
-void dash_flight_begin(dash_flight_t *f, apr_pool_t *p,
-                       const dash_flight_cfg_t *c)
+void dash_flight_look(dash_flight_t *f, apr_pool_t *p,
+                      const dash_flight_cfg_t *c)
 {
-    dash_lock_t *l;
     void *resp;
     age_e age;
-    apr_status_t rv;
 
     memset(f, 0, sizeof(*f));
     if (look(f, p, c, &resp, &age) != APR_SUCCESS) {
@@ -331,6 +329,18 @@ void dash_flight_begin(dash_flight_t *f, apr_pool_t *p,
     }
     if (age == AGE_FRESH) {
         hit(f, resp);
+        return;
+    }
+    f->what = DASH_FLIGHT_FETCH;
+}
+
+void dash_flight_claim(dash_flight_t *f, apr_pool_t *p,
+                       const dash_flight_cfg_t *c)
+{
+    dash_lock_t *l;
+    apr_status_t rv;
+
+    if (f->what != DASH_FLIGHT_FETCH || f->lock != NULL) {
         return;
     }
     rv = lock_new(&l, p, c->redis, dash_cache_lock_key(p, c->key), &f->err);
@@ -354,6 +364,13 @@ void dash_flight_begin(dash_flight_t *f, apr_pool_t *p,
         return;
     }
     wait_for_holder(f, p, c, l);
+}
+
+void dash_flight_begin(dash_flight_t *f, apr_pool_t *p,
+                       const dash_flight_cfg_t *c)
+{
+    dash_flight_look(f, p, c);
+    dash_flight_claim(f, p, c);
 }
 
 apr_status_t dash_flight_store(dash_flight_t *f, apr_pool_t *p,

@@ -94,9 +94,26 @@ typedef struct {
 /*
  * Looks the key up and decides (see dash_flight_e). A lock taken here is
  * released by dash_flight_store or dash_flight_release, or at the latest
- * when p is cleaned up, so no return path can leave it behind.
+ * when p is cleaned up, so no return path can leave it behind. The same
+ * as dash_flight_look then dash_flight_claim.
  */
 void dash_flight_begin(dash_flight_t *f, apr_pool_t *p,
+                       const dash_flight_cfg_t *cfg);
+
+/*
+ * dash_flight_begin in two steps, for a caller with work of its own to do
+ * between the lookup and the lock (work that must not be done while
+ * holding the key, where every waiter would pay for it in turn).
+ * dash_flight_look: one GET. HIT, BYPASS, or FETCH without the lock yet
+ * (f->stale set as dash_flight_begin sets it).
+ * dash_flight_claim: for a FETCH without the lock, the rest: takes the
+ * lock (FETCH), or answers the expired value while another request holds
+ * it (STALE), or waits for that request (HIT, FETCH or BYPASS, as
+ * dash_flight_begin). Nothing for any other outcome.
+ */
+void dash_flight_look(dash_flight_t *f, apr_pool_t *p,
+                      const dash_flight_cfg_t *cfg);
+void dash_flight_claim(dash_flight_t *f, apr_pool_t *p,
                        const dash_flight_cfg_t *cfg);
 
 /*

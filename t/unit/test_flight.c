@@ -344,6 +344,52 @@ static void test_expired_while_locked_is_stale(void **state)
     assert_lock_is(p, "holder");
 }
 
+/* Looking takes no lock: the caller's own work between look and claim
+ * does not hold the key (the database step of a stats miss). */
+static void test_look_then_claim(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
+    dash_flight_t f;
+
+    flushall();
+    dash_flight_look(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_null(f.lock);
+    assert_int_equal(exists(LOCK), 0);
+    dash_flight_claim(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_non_null(f.lock);
+    assert_lock_is(p, dash_flight_lock_token(f.lock));
+    /* A second claim changes nothing. */
+    dash_flight_claim(&f, p, &c);
+    assert_lock_is(p, dash_flight_lock_token(f.lock));
+    assert_int_equal(dash_flight_release(&f, p, NULL), APR_SUCCESS);
+    assert_int_equal(exists(LOCK), 0);
+
+    /* An expired value, and another holder by the time of the claim. */
+    plant(p, 700);
+    dash_flight_look(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_non_null(f.stale);
+    assert_null(f.lock);
+    plant_lock("holder");
+    dash_flight_claim(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_STALE);
+    assert_true(dash_stats_valid(f.resp));
+    assert_null(f.lock);
+    assert_lock_is(p, "holder");
+
+    /* A hit needs no claim, and gets none. */
+    flushall();
+    plant(p, 10);
+    dash_flight_look(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_HIT);
+    dash_flight_claim(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_HIT);
+    assert_int_equal(exists(LOCK), 0);
+}
+
 static void test_dead_holder_waits_then_fetches(void **state)
 {
     apr_pool_t *p = *state;
@@ -487,6 +533,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_expired_fetches_keeping_stale, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_is_cold, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_expired_while_locked_is_stale, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_look_then_claim, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_dead_holder_waits_then_fetches, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_waiter_gets_the_fill, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_waiter_takes_over, unit_pool_setup, unit_pool_teardown),
