@@ -74,6 +74,7 @@ static int dashboard_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 static void dashboard_child_init(apr_pool_t *pchild, server_rec *s)
 {
     dashboard_config_child_init(pchild, s);
+    dashboard_db_child_init(pchild, s);
 }
 
 /* The handlers of docs/api.md and the methods each serves. */

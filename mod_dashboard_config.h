@@ -7,6 +7,7 @@
 #define MOD_DASHBOARD_CONFIG_H
 
 #include "mod_dashboard.h"
+#include "apr_thread_mutex.h"
 
 #include "dash_google.h"
 #include "dash_http.h"
@@ -47,6 +48,9 @@ typedef struct {
      * the warm connections to Google. */
     dash_memo_t *memo;
     dash_http_agents_t *http;
+    /* Per child, one per distinct mod_dbd configuration, set in
+     * dashboard_db_child_init: NULL without threads. */
+    apr_thread_mutex_t *db_gate;
 } dashboard_srv_cfg_t;
 
 /* Per directory (Location). */

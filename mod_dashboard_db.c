@@ -7,6 +7,7 @@
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
+#include "ap_mpm.h"
 #include "apr_dbd.h"
 #include "apr_env.h"
 #include "apr_strings.h"
@@ -131,6 +132,51 @@ void dashboard_db_bound_connect(apr_pool_t *ptemp, server_rec *s)
 }
 
 /*
+ * The gate in front of ap_dbd_open, one per mod_dbd configuration in each
+ * child. Opening a connection is quick while the database answers; while
+ * it does not, mod_dbd's pool makes the threads of a child that need a
+ * new connection take turns, each for a whole connection timeout, so the
+ * tenth waits ten of them. Behind the gate a thread waits for the one
+ * inside at most DashboardDBTimeout, then answers 503
+ * (docs/behaviour.md#protecting-the-host-site).
+ */
+void dashboard_db_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    module *dbd = ap_find_linked_module("mod_dbd.c");
+    server_rec *sp, *prev;
+    int threads = 1;
+
+    if (!dbd || ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS
+        || threads < 2) {
+        return;
+    }
+    for (sp = s; sp; sp = sp->next) {
+        dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(sp);
+        const void *group = ap_get_module_config(sp->module_config, dbd);
+        apr_status_t rv;
+
+        cfg->db_gate = NULL;
+        for (prev = s; prev != sp; prev = prev->next) {
+            if (ap_get_module_config(prev->module_config, dbd) == group) {
+                cfg->db_gate = dashboard_srv_cfg(prev)->db_gate;
+                break;
+            }
+        }
+        if (prev != sp) {
+            continue;
+        }
+        rv = apr_thread_mutex_create(&cfg->db_gate, APR_THREAD_MUTEX_TIMED,
+                                     pchild);
+        if (rv != APR_SUCCESS) {
+            cfg->db_gate = NULL;
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, sp, DASHLOGNO(0208)
+                         "cannot create the database gate: against a stalled "
+                         "database, requests wait their turn to connect");
+        }
+    }
+}
+
+/*
  * Up to three tries: after a database restart every pooled connection
  * fails its next statement once (libpq only notices then), and mod_dbd
  * resets a broken connection the next time it is handed out. A database
@@ -147,12 +193,27 @@ apr_status_t dashboard_db_run(request_rec *r, dashboard_db_fn fn, void *ctx)
     const dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(r->server);
     apr_status_t rv = APR_EGENERAL;
     const char *err = "no connection (is the database up and DBDriver/DBDParams set?)";
-    int i, open_failures = 0;
+    int i, open_failures = 0, gated_out = 0;
 
     for (i = 0; i < DB_TRIES && open_failures < DB_OPEN_TRIES; i++) {
-        ap_dbd_t *rec = dbd_open_fn(r->pool, r->server);
+        ap_dbd_t *rec;
         dash_db_t db;
         int broken;
+
+        if (cfg->db_gate) {
+            rv = apr_thread_mutex_timedlock(cfg->db_gate,
+                                   apr_time_from_msec(cfg->db_timeout_ms));
+            if (rv != APR_SUCCESS) {
+                err = "another request of this child was still opening one";
+                rv = APR_TIMEUP;
+                gated_out = 1;
+                break;
+            }
+        }
+        rec = dbd_open_fn(r->pool, r->server);
+        if (cfg->db_gate) {
+            apr_thread_mutex_unlock(cfg->db_gate);
+        }
 
         if (!rec) {
             open_failures++;
@@ -183,7 +244,12 @@ apr_status_t dashboard_db_run(request_rec *r, dashboard_db_fn fn, void *ctx)
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
                       DASHLOGNO(0202) "database try %d failed: %s", i + 1, err);
     }
-    if (rv == APR_TIMEUP) {
+    if (gated_out) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, DASHLOGNO(0209)
+                      "no database connection within DashboardDBTimeout "
+                      "(%ld ms): %s", cfg->db_timeout_ms, err);
+    }
+    else if (rv == APR_TIMEUP) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, DASHLOGNO(0204)
                       "database statement past DashboardDBTimeout (%ld ms), "
                       "connection closed: %s", cfg->db_timeout_ms, err);

@@ -17,6 +17,9 @@ apr_status_t dashboard_db_check(server_rec *s);
  * environment has it (post_config, before the children fork). */
 void dashboard_db_bound_connect(apr_pool_t *ptemp, server_rec *s);
 
+/* A gate per mod_dbd configuration in front of ap_dbd_open (child_init). */
+void dashboard_db_child_init(apr_pool_t *pchild, server_rec *s);
+
 /*
  * Runs fn on a pooled mod_dbd connection (ap_dbd_open), gives the
  * connection back right after, and retries on a fresh one when the
