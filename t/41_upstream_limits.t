@@ -94,38 +94,14 @@ google_reset();
 
 # ---- DashboardMaxUpstream ----------------------------------------------------
 
-# N requests at once, each from its own process; returns a list of
-# { code, took, retry_after, body }.
+# N requests for stats at once on vhost, user i for the i-th; each answer
+# with the seconds it took.
 sub at_once {
-    my ($n, $make) = @_;
-    my @kids;
-    for my $i (0 .. $n - 1) {
-        pipe(my $r, my $w) or die "pipe: $!";
-        my $pid = fork // die "fork: $!";
-        if (!$pid) {
-            close $r;
-            my ($res, $took) = $make->($i);
-            print {$w} JSON::PP->new->canonical->encode({
-                code => $res->code, took => $took,
-                retry_after => scalar $res->header('Retry-After'),
-                cache => scalar $res->header('X-Dashboard-Cache'),
-                body => $res->content });
-            close $w;
-            require POSIX;
-            POSIX::_exit(0);
-        }
-        close $w;
-        push @kids, [$pid, $r];
-    }
-    my @out;
-    for my $k (@kids) {
-        my $fh = $k->[1];
-        local $/;
-        my $s = <$fh>;
-        waitpid $k->[0], 0;
-        push @out, JSON::PP->new->decode($s || '{}');
-    }
-    return @out;
+    my ($vhost, @users) = @_;
+    my $url = url_of('/dashboard/stats', module => $vhost);
+    my @r = simultaneous(map { [$url, $_] } @users);
+    $_->{took} = $_->{t1} - $_->{t0} for @r;
+    return @r;
 }
 
 my $n = 10;
@@ -138,11 +114,7 @@ google_reset();
 my $delay = 2.0;
 google('POST', '/_control/delay', { ms => $delay * 1000 });
 my $m0 = metrics();
-my @r = at_once($n, sub {
-    my ($i) = @_;
-    my ($res, undef, $took) = stats($busy_users[$i], module => 'dash_busy');
-    return ($res, $took);
-});
+my @r = at_once('dash_busy', @busy_users);
 google('POST', '/_control/delay', { ms => 0 });
 
 my @ok = grep { $_->{code} == 200 } @r;
@@ -222,11 +194,7 @@ for my $i (0 .. $n - 1) {
 google_reset();
 google('POST', '/_control/delay', { ms => $delay * 1000 });
 $m0 = metrics();
-@r = at_once($n, sub {
-    my ($i) = @_;
-    my ($res, undef, $took) = stats($stale_users[$i], module => 'dash_busystale');
-    return ($res, $took);
-});
+@r = at_once('dash_busystale', @stale_users);
 google('POST', '/_control/delay', { ms => 0 });
 my $m1 = metrics();
 

@@ -97,9 +97,10 @@ sub url_of {
 
 # simultaneous([URL, USER], ...) sends the GETs at the same instant, one
 # process and one connection each, and returns one hash per request, in
-# order: {code, cache (X-Dashboard-Cache), body, t0, t1 (epoch seconds
-# around the request)}. A barrier holds every process until all are
-# ready, so the requests really overlap.
+# order: {code, cache (X-Dashboard-Cache), retry_after (Retry-After), body,
+# t0, t1 (epoch seconds around the request)}. A barrier holds every process
+# until all are ready, so the requests really overlap. Each response is
+# recorded like call()'s.
 sub simultaneous {
     my (@reqs) = @_;
     my $dir = File::Temp::tempdir(CLEANUP => 1);
@@ -121,9 +122,11 @@ sub simultaneous {
                 my $t0 = Time::HiRes::time();
                 my $res = $ua->request($req);
                 my $t1 = Time::HiRes::time();
+                record_response($req, $res);
                 open my $fh, '>', "$dir/$i" or die "$dir/$i: $!";
                 print $fh $json->encode({ code => $res->code, t0 => $t0, t1 => $t1,
                                           cache => scalar $res->header('X-Dashboard-Cache'),
+                                          retry_after => scalar $res->header('Retry-After'),
                                           body => $res->content });
                 close $fh;
             };
