@@ -37,7 +37,6 @@ sub scrape {
     die 'GET /dashboard-metrics: ' . $res->status_line . "\n" unless $res->code == 200;
     return ($res, parse($res->content));
 }
-sub samples { my (undef, $e) = scrape(@_); return $e->{samples}; }
 
 # mod_status's pages are httpd's, not the module's API: fetched outside
 # call(), whose responses are checked against docs/openapi.yaml.
@@ -270,7 +269,7 @@ if (!$pid) {
 }
 my ($seen, $reaped, $deadline) = (0, 0, time + 10);
 while (!$seen && !$reaped && time < $deadline) {
-    $seen = samples()->{mod_dashboard_upstream_in_flight};
+    $seen = metrics()->{mod_dashboard_upstream_in_flight};
     $reaped = waitpid($pid, POSIX::WNOHANG()) == $pid;
     sleep 0.05 unless $seen || $reaped;
 }
@@ -345,7 +344,7 @@ is $auto->code, 200, '/server-status?auto: 200';
 my %auto = map { /^(mod_dashboard_\S+): (\S+)$/ ? ($1 => $2) : () }
     split /\n/, $auto->content;
 my $auto_parsed = parse(join '', map { "$_ $auto{$_}\n" } sort keys %auto)->{samples};
-is_deeply $auto_parsed, samples(), '/server-status?auto: the same lines as /metrics';
+is_deeply $auto_parsed, metrics(), '/server-status?auto: the same lines as /metrics';
 my $html = server_status();
 like $html->content, qr{<h2>mod_dashboard</h2>}, '/server-status: a mod_dashboard section';
 my $n200 = $s->{ key('mod_dashboard_requests_total', endpoint => 'stats', status => 200) };
@@ -362,7 +361,7 @@ is $head->content, '', 'HEAD /dashboard-metrics: no body';
 my $post = call('POST', '/dashboard-metrics');
 is_error($post, 405, 'METHOD_NOT_ALLOWED', 'POST /dashboard-metrics');
 is $post->header('Allow'), 'GET, HEAD', 'POST /dashboard-metrics: Allow: GET, HEAD';
-is_deeply samples(module => 'dash_nometrics'), samples(),
+is_deeply metrics(module => 'dash_nometrics'), metrics(),
     'a server with DashboardMetrics Off serves the same figures';
 
 unlike log_since(0), qr/exit signal|Segmentation fault/, 'no httpd child crashed';

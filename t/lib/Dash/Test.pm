@@ -340,10 +340,11 @@ sub is_error {
 sub error_log { return Apache::Test::vars('t_logs') . '/error_log'; }
 
 # The module's counters, all children together (docs/metrics.md), as
-# { key => value } with Dash::Metrics's keys.
+# { key => value } with Dash::Metrics's keys; options as call()'s.
 sub metrics {
+    my (%o) = @_;
     require Dash::Metrics;
-    my $res = call('GET', '/dashboard-metrics');
+    my $res = call('GET', '/dashboard-metrics', %o);
     die 'GET /dashboard-metrics: ' . $res->status_line . "\n" unless $res->code == 200;
     return Dash::Metrics::parse($res->content)->{samples};
 }
