@@ -1,7 +1,11 @@
 # mod_dashboard — see README.md. `make` builds .libs/mod_dashboard.so.
 
 APXS      ?= apxs
-CC        ?= gcc
+# make's built-in default for CC is cc, so `CC ?= gcc` would never apply:
+# take gcc only where the caller named no compiler.
+ifeq ($(origin CC),default)
+CC        := gcc
+endif
 WARN      := -Wall -Wextra -Werror
 APR_INC   := $(shell apr-1-config --includes 2>/dev/null) $(shell apu-1-config --includes 2>/dev/null)
 APR_CPP   := $(shell apr-1-config --cppflags 2>/dev/null)
@@ -10,11 +14,15 @@ PG_INC    := -I$(shell pg_config --includedir 2>/dev/null)
 DEP_LIBS  := -lcurl -lhiredis -ljansson -lpq -lm
 comma     := ,
 
-GLUE_SRC  := mod_dashboard.c $(wildcard mod_dashboard_*.c)
-GLUE_HDR  := $(wildcard mod_dashboard*.h)
-CORE_SRC  := $(sort $(wildcard src/dash_*.c))
-CORE_HDR  := $(wildcard src/*.h)
-CORE_OBJ  := $(patsubst src/%.c,build/core/%.o,$(CORE_SRC))
+# The front door at the top, the rest of the glue in src/, the httpd-free
+# core in src/core/ (docs/architecture.md).
+GLUE_SRC  := mod_dashboard.c $(sort $(wildcard src/mod_dashboard_*.c))
+GLUE_HDR  := $(wildcard src/mod_dashboard*.h)
+GLUE_OBJ  := .libs/mod_dashboard.o $(patsubst src/%.c,src/.libs/%.o,$(wildcard src/mod_dashboard_*.c))
+CORE_SRC  := $(sort $(wildcard src/core/dash_*.c))
+CORE_HDR  := $(wildcard src/core/*.h)
+CORE_OBJ  := $(patsubst src/core/%.c,build/core/%.o,$(CORE_SRC))
+CORE_INC  := -Isrc/core
 CORE_LIB  := build/libdash.a
 # The core is compiled once, position-independent, with httpd's own flags
 # (apxs -q), and linked both into the module and into every unit test.
@@ -24,12 +32,12 @@ UNIT_SRC  := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN  := $(patsubst t/unit/%.c,build/%,$(UNIT_SRC))
 # libFuzzer targets (make fuzz, with clang) and their replay under the
 # project's compiler (make fuzz-replay, part of make check).
-FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
-FUZZ_NAME := $(patsubst fuzz/%.c,%,$(FUZZ_SRC))
+FUZZ_SRC  := $(sort $(wildcard t/fuzz/fuzz_*.c))
+FUZZ_NAME := $(patsubst t/fuzz/%.c,%,$(FUZZ_SRC))
 FUZZ_CC   ?= clang-14
 FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) $(APR_CPP) $(APR_INC) $(PG_INC) -Isrc
-FUZZ_OBJ  := $(patsubst src/%.c,build/fuzz/core/%.o,$(CORE_SRC))
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) $(APR_CPP) $(APR_INC) $(PG_INC) $(CORE_INC)
+FUZZ_OBJ  := $(patsubst src/core/%.c,build/fuzz/core/%.o,$(CORE_SRC))
 
 .PHONY: all install install-ui deps unit test check demo demo-stop bench clean boundary directives \
 	openapi doclinks test-asan valgrind fuzz fuzz-build fuzz-replay logtags
@@ -37,11 +45,11 @@ FUZZ_OBJ  := $(patsubst src/%.c,build/fuzz/core/%.o,$(CORE_SRC))
 UI_DIR    ?= /usr/local/share/mod_dashboard/ui
 UI_VENDOR := ui/vendor/chart.umd.js
 
-all: .libs/mod_dashboard.so $(UI_VENDOR)
+all: .libs/mod_dashboard.so
 
-build/core/%.o: src/%.c $(CORE_HDR) Makefile
+build/core/%.o: src/core/%.c $(CORE_HDR) Makefile
 	@mkdir -p build/core
-	@$(CC) $(CORE_CFLAGS) $(APR_CPP) $(APR_INC) $(PG_INC) -Isrc -c -o $@ $<
+	@$(CC) $(CORE_CFLAGS) $(APR_CPP) $(APR_INC) $(PG_INC) $(CORE_INC) -c -o $@ $<
 
 $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@
@@ -49,7 +57,7 @@ $(CORE_LIB): $(CORE_OBJ)
 
 .libs/mod_dashboard.so: $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(CORE_LIB) Makefile
 	@mkdir -p build
-	@$(APXS) -c -o mod_dashboard.la -Isrc $(PG_INC) $(addprefix -Wc$(comma),$(WARN)) \
+	@$(APXS) -c -o mod_dashboard.la -Isrc $(CORE_INC) $(PG_INC) $(addprefix -Wc$(comma),$(WARN)) \
 	    $(GLUE_SRC) $(CORE_LIB) $(DEP_LIBS) >build/apxs.log 2>&1 \
 	    || { cat build/apxs.log; exit 1; }
 	@echo "built .libs/mod_dashboard.so (apxs output: build/apxs.log)"
@@ -75,18 +83,18 @@ install-ui: $(UI_VENDOR)
 # --- core unit tests (cmocka), no httpd involved -------------------------
 build/%: t/unit/%.c $(CORE_LIB) $(CORE_HDR) $(wildcard t/unit/*.h)
 	@mkdir -p build
-	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) $(PG_INC) -Isrc -o $@ $< $(CORE_LIB) \
+	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) $(PG_INC) $(CORE_INC) -o $@ $< $(CORE_LIB) \
 	    -lcmocka $(DEP_LIBS) $(APR_LIBS)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 # --- fuzzing -------------------------------------------------------------
-build/fuzz/core/%.o: src/%.c $(CORE_HDR) Makefile
+build/fuzz/core/%.o: src/core/%.c $(CORE_HDR) Makefile
 	@mkdir -p build/fuzz/core
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-build/fuzz/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_OBJ)
+build/fuzz/%: t/fuzz/%.c t/fuzz/fuzz.h $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) \
 	    $(DEP_LIBS) $(APR_LIBS)
 
@@ -100,27 +108,18 @@ fuzz:
 	$(MAKE) fuzz-build
 	scripts/fuzz.sh $(FUZZ_NAME)
 
-build/replay_%: fuzz/%.c fuzz/replay.c fuzz/fuzz.h $(CORE_LIB)
+build/replay_%: t/fuzz/%.c t/fuzz/replay.c t/fuzz/fuzz.h $(CORE_LIB)
 	@mkdir -p build
-	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) $(PG_INC) -Isrc -o $@ $< fuzz/replay.c \
+	$(CC) $(WARN) -g -O1 $(APR_CPP) $(APR_INC) $(PG_INC) $(CORE_INC) -o $@ $< t/fuzz/replay.c \
 	    $(CORE_LIB) $(DEP_LIBS) $(APR_LIBS)
 
 fuzz-replay: $(addprefix build/replay_,$(FUZZ_NAME))
-	@set -e; for t in $(FUZZ_NAME); do printf '== %s: ' $$t; build/replay_$$t fuzz/corpus/$$t; done
+	@set -e; for t in $(FUZZ_NAME); do printf '== %s: ' $$t; build/replay_$$t t/fuzz/corpus/$$t; done
 
-# The core must stay httpd-free: no httpd header under src/.
-# Names say their side (docs/architecture.md): every symbol a core object
-# exports starts with dash_<its file's area>_, every one a glue object
-# exports with dashboard_. The glue's calls form a DAG.
+# The core stays httpd-free and names say their side; the glue's calls form
+# a DAG (scripts/check-boundary.sh, docs/architecture.md).
 boundary: $(CORE_LIB) .libs/mod_dashboard.so
-	@! grep -nE '#include *[<"](httpd|http_[a-z_]+|ap_[a-z_]+|mod_[a-z_]+|util_[a-z_]+)\.h' src/*.c src/*.h \
-	    || { echo "src/ must not include httpd headers"; exit 1; }
-	@bad=$$(for o in $(CORE_OBJ); do a=$$(basename $$o .o); \
-	        nm -g --defined-only $$o | awk -v a="$$a" -v o=$$o '$$3 !~ "^" a "_" {print o ": " $$3}'; done; \
-	    for o in $(patsubst %.c,.libs/%.o,$(GLUE_SRC)); do \
-	        nm -g --defined-only $$o | awk -v o=$$o '$$3 !~ /^dashboard_/ {print o ": " $$3}'; done); \
-	    if [ -n "$$bad" ]; then echo "names outside the rule of docs/architecture.md:"; echo "$$bad"; exit 1; fi
-	@perl scripts/check-glue-dag.pl $(patsubst %.c,.libs/%.o,$(GLUE_SRC))
+	@scripts/check-boundary.sh "$(CORE_OBJ)" "$(GLUE_OBJ)"
 
 # Every directive of the C table is in docs/configuration.md and in
 # conf/dashboard.conf.
@@ -148,7 +147,7 @@ deps:
 # and log-tag checks, the directive, OpenAPI and documentation-link
 # checks, then Apache::Test under event and prefork (t/run.sh). Installs
 # nothing: for a workstation that has the packages of scripts/deps.sh.
-check: all unit fuzz-replay boundary logtags directives openapi doclinks
+check: all $(UI_VENDOR) unit fuzz-replay boundary logtags directives openapi doclinks
 	t/run.sh
 
 # Everything, from a bare Debian machine: the packages first, then check.
@@ -182,4 +181,4 @@ bench: deps
 	scripts/bench.sh
 
 clean:
-	rm -rf build .libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o src/.libs ui/vendor
+	rm -rf build .libs *.la *.lo *.slo *.o src/*.la src/*.lo src/*.slo src/*.o src/.libs ui/vendor

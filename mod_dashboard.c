@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "mod_dashboard.h"
+#include "mod_dashboard_private.h"
 #include "mod_dashboard_config.h"
 #include "mod_dashboard_db.h"
 #include "mod_dashboard_handlers.h"

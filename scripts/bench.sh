@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: the performance targets, measured on this machine, written to
-# bench/RESULTS.md (appended, with the machine and the date).
+# docs/benchmarks.md (appended, with the machine and the date).
 #   1. cache hit against httpd serving the same bytes as a static file, side
 #      by side: instructions per request inside httpd (callgrind over
 #      apache2 -X: stable on a loaded machine) and requests/s (wrk);
@@ -172,7 +172,7 @@ cg_marker=$(cg_total 3)
 cg_hit=$(( ($(cg_total 4) - cg_marker) / cg_n ))
 cg_static=$(( ($(cg_total 5) - cg_marker) / cg_n ))
 cg_ratio=$(awk -v h="$cg_hit" -v s="$cg_static" 'BEGIN {printf "%.2f", h / s}')
-# Where the hit spends, for RESULTS.md: the module's functions, inclusive.
+# Where the hit spends, for docs/benchmarks.md: the module's functions, inclusive.
 callgrind_annotate --inclusive=yes "$run/callgrind/cg.out.4" 2>/dev/null \
     | awk -v n="$cg_n" '$NF ~ /^\[.*\]$/ && $(NF-1) ~ /dashboard|PQexec|redisvCommand|apr_md5$|json_|dash_/ {
         v = $1; gsub(",", "", v); f = $(NF-1); sub(/.*\//, "", f)
@@ -286,4 +286,4 @@ machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpui
     cat "$run/cg-profile.txt"
     echo '```'
     echo
-} | tee -a "$top/bench/RESULTS.md"
+} | tee -a "$top/docs/benchmarks.md"

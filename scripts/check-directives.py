@@ -20,7 +20,7 @@ top = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file_
 
 directive_re = re.compile(r'AP_INIT_[A-Z0-9_]+\s*\(\s*"([A-Za-z0-9]+)"')
 directives = set()
-for path in sorted(glob.glob(os.path.join(top, "mod_dashboard*.c"))):
+for path in sorted(glob.glob(os.path.join(top, "mod_dashboard.c")) + glob.glob(os.path.join(top, "src", "mod_dashboard_*.c"))):
     with open(path, encoding="utf-8") as f:
         directives.update(directive_re.findall(f.read()))
 

@@ -54,7 +54,7 @@ def check(target_file, anchor, where, problems):
 
 
 problems = []
-sources = [p for pattern in ("*.c", "*.h", "src/*.[ch]", "t/*.t", "t/lib/*/*.pm",
+sources = [p for pattern in ("*.c", "*.h", "src/*.[ch]", "src/core/*.[ch]", "t/*.t", "t/fuzz/*.[ch]", "t/lib/*/*.pm",
                              "t/unit/*.[ch]", "scripts/*", "Makefile", "conf/*",
                              "t/conf/*.in", "t/run.sh", "t/stack.sh",
                              "ui/*.html", "ui/*.css", "ui/*.js", "t/browser/*.mjs")

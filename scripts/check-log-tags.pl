@@ -9,7 +9,7 @@ use warnings;
 my $doc = 'docs/log-messages.md';
 my (%where, @problems);
 
-for my $file (sort glob 'mod_dashboard*.c') {
+for my $file (sort glob 'mod_dashboard.c src/mod_dashboard_*.c') {
     open my $fh, '<', $file or die "$file: $!";
     my $src = do { local $/; <$fh> };
     close $fh;

@@ -6,10 +6,10 @@
 #   FUZZ_SECONDS=60   per target
 #   FUZZ_JOBS=2       targets at once (each is one process on one core)
 #
-# The committed seeds (fuzz/corpus/TARGET) are read, never written: what a
+# The committed seeds (t/fuzz/corpus/TARGET) are read, never written: what a
 # run finds goes to build/fuzz/corpus/TARGET; a crash to
 # build/fuzz/crashes/TARGET-*, which fails the run. Once understood and
-# fixed, a crash's input is committed to fuzz/corpus/TARGET (make
+# fixed, a crash's input is committed to t/fuzz/corpus/TARGET (make
 # fuzz-replay then runs it in every make check) and gets a unit test.
 # Logs: build/fuzz/TARGET.log.
 set -euo pipefail
@@ -24,7 +24,7 @@ mkdir -p build/fuzz/crashes
 run_one() {
     local t=$1 dict=()
     mkdir -p "build/fuzz/corpus/$t"
-    [ -f "fuzz/$t.dict" ] && dict=("-dict=fuzz/$t.dict")
+    [ -f "t/fuzz/$t.dict" ] && dict=("-dict=t/fuzz/$t.dict")
     # detect_leaks: every input's pool is destroyed, so a leak is ours.
     # -timeout=30: niced on a loaded machine, an input that takes 0.2 s of
     # CPU was once stopped at 10 s of wall time (in ASan's quarantine).
@@ -32,7 +32,7 @@ run_one() {
             -max_total_time="$seconds" -max_len=8192 -timeout=30 \
             -print_final_stats=1 "${dict[@]}" \
             -artifact_prefix="build/fuzz/crashes/$t-" \
-            "build/fuzz/corpus/$t" "fuzz/corpus/$t" >"build/fuzz/$t.log" 2>&1; then
+            "build/fuzz/corpus/$t" "t/fuzz/corpus/$t" >"build/fuzz/$t.log" 2>&1; then
         echo "fuzz: $t: $(grep -E '^stat::number_of_executed_units' "build/fuzz/$t.log" \
             | awk '{print $2}') runs in ${seconds} s, no crash"
     else

@@ -36,7 +36,7 @@ export DASH_RESPONSES="$top/t/tmp/responses.jsonl"
 rm -f "$DASH_RESPONSES"
 
 status=0
-# The dashboard page's browser test (t/40_ui.t) runs under the first MPM
+# The dashboard page's browser test (t/50_ui.t) runs under the first MPM
 # only: the page is static files over the same API.
 export DASH_UI_BROWSER=1
 for mpm in $mpms; do

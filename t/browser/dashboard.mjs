@@ -1,7 +1,7 @@
 // The dashboard page against the real module: what the page shows must be
 // what the API answers, for both modes and both channels of a user, and
 // each state (no channel, no uploads, token expired, stale, error) must
-// appear when the API answers with it. t/40_ui.t sets up the users and
+// appear when the API answers with it. t/50_ui.t sets up the users and
 // the faults, then runs this file; its output is TAP.
 //   DASH_UI_BASE   http://127.0.0.1:PORT of the httpd under test
 //   DASH_UI_USERS  JSON {two, none, empty, expired, error, stale}: user names

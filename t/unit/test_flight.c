@@ -10,6 +10,7 @@
 #include "redis_server.h"
 #include "dash_flight.h"
 #include "dash_json.h"
+#include "dash_shape.h"
 #include "dash_stats.h"
 
 #define KEY  "dashboard:u:UCflight:month"
@@ -266,7 +267,7 @@ static void test_fresh_is_hit(void **state)
         plant(p, ages[i]);
         dash_flight_begin(&f, p, &c);
         assert_int_equal(f.what, DASH_FLIGHT_HIT);
-        assert_true(dash_stats_valid(f.resp));
+        assert_true(dash_shape_valid(f.resp));
         assert_null(f.lock);
         assert_int_equal(exists(LOCK), 0);
     }
@@ -284,7 +285,7 @@ static void test_expired_fetches_keeping_stale(void **state)
     assert_int_equal(f.what, DASH_FLIGHT_FETCH);
     assert_non_null(f.lock);
     assert_non_null(f.stale);
-    assert_true(dash_stats_valid(f.stale));
+    assert_true(dash_shape_valid(f.stale));
     assert_int_equal(dash_flight_release(&f, p, NULL), APR_SUCCESS);
     assert_int_equal(exists(LOCK), 0);
     assert_non_null(raw_str(p, "GET %s", KEY));   /* a failure keeps it */
@@ -338,7 +339,7 @@ static void test_expired_while_locked_is_stale(void **state)
     assert_true(since(t0) < apr_time_from_msec(100));
     assert_int_equal(f.what, DASH_FLIGHT_STALE);
     assert_string_equal(dash_flight_name(f.what), "stale");
-    assert_true(dash_stats_valid(f.resp));
+    assert_true(dash_shape_valid(f.resp));
     assert_null(f.lock);
     assert_int_equal(f.waited, DASH_FLIGHT_WAIT_NONE);
     assert_lock_is(p, "holder");
@@ -376,7 +377,7 @@ static void test_look_then_claim(void **state)
     plant_lock("holder");
     dash_flight_claim(&f, p, &c);
     assert_int_equal(f.what, DASH_FLIGHT_STALE);
-    assert_true(dash_stats_valid(f.resp));
+    assert_true(dash_shape_valid(f.resp));
     assert_null(f.lock);
     assert_lock_is(p, "holder");
 
@@ -480,7 +481,7 @@ static void test_waiter_gets_the_fill(void **state)
     begin_beside_holder(&f, p, &c, 150, 1);
     assert_int_equal(f.what, DASH_FLIGHT_HIT);
     assert_int_equal(f.waited, DASH_FLIGHT_WAIT_FILLED);
-    assert_true(dash_stats_valid(f.resp));
+    assert_true(dash_shape_valid(f.resp));
     /* Polled, not slept through to DashboardLockWait (3 s). */
     assert_true(since(t0) >= apr_time_from_msec(150));
     assert_true(since(t0) < apr_time_from_msec(1000));

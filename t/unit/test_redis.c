@@ -1,5 +1,5 @@
 /*
- * The Redis transport (src/dash_redis.c): the connection pool against
+ * The Redis transport (src/core/dash_redis.c): the connection pool against
  * real redis-server processes this test starts itself — GET, SET, PING,
  * AUTH, SELECT, threads, Redis stopping, restarting, stalling, and a pool
  * with every connection in use.

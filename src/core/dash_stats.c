@@ -24,15 +24,7 @@
 /* The one metric the database, not Google, fills in. */
 #define DASH_UPLOADS_ID "uploaded-videos"
 
-typedef struct {
-    const char *id;
-    const char *label;
-    const char *unit;
-    const char *column;   /* kpi column; NULL: filled from the database later */
-    double divisor;       /* unit conversion of value; trend uses raw values */
-} metric_def_t;
-
-static const metric_def_t metric_defs[] = {
+static const dash_stats_metric_t metric_defs[] = {
     { "total-views",       "조회수",       "count",   "views",                   1 },
     { "total-watch-time",  "시청시간",     "hours",   "estimatedMinutesWatched", 60 },
     { "avg-view-duration", "평균 시청시간", "minutes", "averageViewDuration",     60 },
@@ -44,6 +36,13 @@ static const metric_def_t metric_defs[] = {
 };
 
 #define DASH_NMETRICS ((int)(sizeof(metric_defs) / sizeof(metric_defs[0])))
+_Static_assert(sizeof(metric_defs) / sizeof(metric_defs[0]) == DASH_STATS_NMETRICS,
+               "dash_stats.h counts the metrics");
+
+const dash_stats_metric_t *dash_stats_metric(int i)
+{
+    return i >= 0 && i < DASH_NMETRICS ? &metric_defs[i] : NULL;
+}
 
 /* ---- small value helpers ----------------------------------------------- */
 
@@ -76,7 +75,7 @@ static double first_row(const dash_table_t *t, const char *column)
 
 /* ---- contentMetrics ------------------------------------------------------ */
 
-static json_t *metric_obj(const metric_def_t *def, json_t *value, json_t *trend,
+static json_t *metric_obj(const dash_stats_metric_t *def, json_t *value, json_t *trend,
                           const char *dir)
 {
     json_t *o = json_object();
@@ -88,11 +87,7 @@ static json_t *metric_obj(const metric_def_t *def, json_t *value, json_t *trend,
     rc |= json_object_set_new(o, "unit", json_string(def->unit));
     rc |= json_object_set_new(o, "trend", trend);
     rc |= json_object_set_new(o, "trendDirection", json_string(dir));
-    if (rc != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return dash_json_done(o, rc);
 }
 
 /* NULL tables give the all-zero metrics of docs/behaviour.md#no-uploads. */
@@ -103,7 +98,7 @@ static json_t *content_metrics(const dash_table_t *kpi, const dash_table_t *prev
     int i;
 
     for (i = 0; i < DASH_NMETRICS; i++) {
-        const metric_def_t *def = &metric_defs[i];
+        const dash_stats_metric_t *def = &metric_defs[i];
         double cur = 0;
         double trend = 0;
 
@@ -115,11 +110,7 @@ static json_t *content_metrics(const dash_table_t *kpi, const dash_table_t *prev
                                     dash_json_number(dash_json_round1(cur / def->divisor)),
                                     dash_json_number(trend), direction(trend)));
     }
-    if (rc != 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return dash_json_done(arr, rc);
 }
 
 static json_t *find_metric(json_t *resp, const char *id)
@@ -301,11 +292,7 @@ static json_t *series_entry(const series_def_t *def, apr_hash_t *cur,
     rc |= json_object_set_new(o, def->this_name, count_json(views_at(cur, key)));
     rc |= json_object_set_new(o, def->last_name,
                               count_json(views_at(prev, prev_key)));
-    if (rc != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return dash_json_done(o, rc);
 }
 
 /* One entry per month or day from win.start to win.end, zero-filled. */
@@ -326,11 +313,7 @@ static json_t *series(apr_pool_t *p, const dash_stats_in_t *in,
         rc |= json_array_append_new(arr, series_entry(def, cur, prev, d));
         d = def->monthly ? dash_dates_add_months(d, 1) : dash_dates_add_days(d, 1);
     }
-    if (rc != 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return dash_json_done(arr, rc);
 }
 
 /* ---- topContent ------------------------------------------------------------ */
@@ -375,11 +358,7 @@ static json_t *top_item(apr_pool_t *p, const dash_video_t *v, double views,
     rc |= json_object_set_new(o, "views", count_json(views));
     rc |= json_object_set_new(o, "engagement", json_string(engagement));
     rc |= json_object_set_new(o, "date", string_or_null(v->date));
-    if (rc != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return dash_json_done(o, rc);
 }
 
 /* docs/differences.md#differences-from-the-original-service: drop ids that are not among our uploads first, then take 4, so a
@@ -409,11 +388,7 @@ static json_t *top_content(apr_pool_t *p, const dash_stats_in_t *in)
             break;
         }
     }
-    if (rc != 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return dash_json_done(arr, rc);
 }
 
 /* ---- audienceData ------------------------------------------------------------ */
@@ -478,11 +453,7 @@ static json_t *label_pct(const char *name, const char *label, double pct)
 
     rc |= json_object_set_new(o, name, json_string(label));
     rc |= json_object_set_new(o, "percentage", dash_json_number(dash_json_round1(pct)));
-    if (rc != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return dash_json_done(o, rc);
 }
 
 static json_t *age_groups(apr_pool_t *p, const dash_table_t *t)
@@ -497,11 +468,7 @@ static json_t *age_groups(apr_pool_t *p, const dash_table_t *t)
 
         rc |= json_array_append_new(arr, label_pct("label", g->label, g->percentage));
     }
-    if (rc != 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return dash_json_done(arr, rc);
 }
 
 static double gender_sum(const dash_table_t *t, const char *gender)
@@ -530,11 +497,7 @@ static json_t *gender_obj(const dash_table_t *t)
     rc |= json_object_set_new(o, "male", dash_json_number(dash_json_round1(gender_sum(t, "male"))));
     rc |= json_object_set_new(o, "female",
                               dash_json_number(dash_json_round1(gender_sum(t, "female"))));
-    if (rc != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return dash_json_done(o, rc);
 }
 
 static json_t *top_regions(const dash_stats_in_t *in)
@@ -555,14 +518,10 @@ static json_t *top_regions(const dash_stats_in_t *in)
             rc |= json_array_append_new(arr, label_pct("region", country, pct));
         }
     }
-    if (rc != 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return dash_json_done(arr, rc);
 }
 
-static json_t *audience_obj(json_t *ages, json_t *gender, json_t *regions)
+json_t *dash_stats_audience(json_t *ages, json_t *gender, json_t *regions)
 {
     json_t *o = json_object();
     int rc = 0;
@@ -570,11 +529,7 @@ static json_t *audience_obj(json_t *ages, json_t *gender, json_t *regions)
     rc |= json_object_set_new(o, "ageGroups", ages);
     rc |= json_object_set_new(o, "gender", gender);
     rc |= json_object_set_new(o, "topRegions", regions);
-    if (rc != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return dash_json_done(o, rc);
 }
 
 /* ---- the response ------------------------------------------------------------ */
@@ -607,7 +562,7 @@ json_t *dash_stats_build(apr_pool_t *p, const dash_stats_in_t *in)
         monthly ? series(p, in, &monthly_def) : json_array(),
         monthly ? json_array() : series(p, in, &daily_def),
         top_content(p, in),
-        audience_obj(age_groups(p, demo), gender_obj(demo), top_regions(in)),
+        dash_stats_audience(age_groups(p, demo), gender_obj(demo), top_regions(in)),
         1);
 }
 
@@ -615,207 +570,6 @@ json_t *dash_stats_empty(apr_pool_t *p)
 {
     return response_obj(p, content_metrics(NULL, NULL), json_array(),
                         json_array(), json_array(),
-                        audience_obj(json_array(), gender_obj(NULL), json_array()),
+                        dash_stats_audience(json_array(), gender_obj(NULL), json_array()),
                         0);
-}
-
-/* ---- a cached response, checked and rewritten --------------------------------- */
-
-/* What a member of the response may hold (docs/behaviour.md#response). */
-typedef enum {
-    F_STR,        /* a string */
-    F_STR_NULL,   /* a string or null */
-    F_INT,        /* an integral number, served as a JSON integer */
-    F_NUM,        /* a finite number */
-    F_BOOL,
-    F_DIRECTION   /* "up", "down" or "-" */
-} field_kind_e;
-
-typedef struct {
-    const char *name;
-    field_kind_e kind;
-} field_t;
-
-static const field_t metric_fields[] = {
-    { "id", F_STR }, { "label", F_STR }, { "value", F_NUM }, { "unit", F_STR },
-    { "trend", F_NUM }, { "trendDirection", F_DIRECTION }, { NULL, F_STR }
-};
-static const field_t monthly_fields[] = {
-    { "month", F_STR }, { "thisYear", F_INT }, { "lastYear", F_INT }, { NULL, F_STR }
-};
-static const field_t daily_fields[] = {
-    { "date", F_STR }, { "thisPeriod", F_INT }, { "lastPeriod", F_INT }, { NULL, F_STR }
-};
-static const field_t top_fields[] = {
-    { "id", F_STR }, { "title", F_STR_NULL }, { "thumbnail", F_STR },
-    { "platform", F_STR }, { "views", F_INT }, { "engagement", F_STR },
-    { "date", F_STR_NULL }, { NULL, F_STR }
-};
-static const field_t age_fields[] = {
-    { "label", F_STR }, { "percentage", F_NUM }, { NULL, F_STR }
-};
-static const field_t gender_fields[] = {
-    { "male", F_NUM }, { "female", F_NUM }, { NULL, F_STR }
-};
-static const field_t region_fields[] = {
-    { "region", F_STR }, { "percentage", F_NUM }, { NULL, F_STR }
-};
-
-/* A new value holding v in the response's own form, or NULL when v is not
- * of the kind. */
-static json_t *field_value(const json_t *v, field_kind_e kind)
-{
-    double d;
-
-    switch (kind) {
-    case F_STR_NULL:
-        if (json_is_null(v)) {
-            return json_null();
-        }
-        /* fall through */
-    case F_STR:
-        return json_is_string(v) ? json_stringn(json_string_value(v),
-                                                json_string_length(v))
-                                 : NULL;
-    case F_DIRECTION:
-        if (json_is_string(v) && (!strcmp(json_string_value(v), "up")
-                                  || !strcmp(json_string_value(v), "down")
-                                  || !strcmp(json_string_value(v), "-"))) {
-            return json_string(json_string_value(v));
-        }
-        return NULL;
-    case F_BOOL:
-        return json_is_boolean(v) ? json_boolean(json_is_true(v)) : NULL;
-    case F_INT:
-    case F_NUM:
-        if (!json_is_number(v)) {
-            return NULL;
-        }
-        d = json_number_value(v);
-        if (!isfinite(d) || (kind == F_INT && d != floor(d))) {
-            return NULL;
-        }
-        /* 17422.0 from another writer becomes 17422. */
-        return dash_json_number(d);
-    }
-    return NULL;
-}
-
-/* The members of o named in fields, each checked, in that order, in a new
- * object; NULL when o is not an object or one is missing or of another
- * kind. Members not in fields are left behind. */
-static json_t *copy_fields(const json_t *o, const field_t *fields)
-{
-    json_t *n;
-    const field_t *f;
-    int rc = 0;
-
-    if (!json_is_object(o) || (n = json_object()) == NULL) {
-        return NULL;
-    }
-    for (f = fields; f->name != NULL && rc == 0; f++) {
-        json_t *v = field_value(json_object_get(o, f->name), f->kind);
-
-        rc = v != NULL ? json_object_set_new(n, f->name, v) : -1;
-    }
-    if (rc != 0) {
-        json_decref(n);
-        return NULL;
-    }
-    return n;
-}
-
-/* Every item of list through copy_fields. */
-static json_t *copy_list(const json_t *list, const field_t *fields)
-{
-    json_t *n, *item;
-    size_t i;
-
-    if (!json_is_array(list) || (n = json_array()) == NULL) {
-        return NULL;
-    }
-    json_array_foreach((json_t *)list, i, item) {
-        if (json_array_append_new(n, copy_fields(item, fields)) != 0) {
-            json_decref(n);
-            return NULL;
-        }
-    }
-    return n;
-}
-
-/* The 8 metrics in order, with their ids; the label and unit are the
- * response's own. */
-static json_t *copy_metrics(const json_t *list)
-{
-    json_t *n;
-    int i;
-
-    if (!json_is_array(list) || json_array_size(list) != DASH_NMETRICS
-        || (n = json_array()) == NULL) {
-        return NULL;
-    }
-    for (i = 0; i < DASH_NMETRICS; i++) {
-        const metric_def_t *def = &metric_defs[i];
-        json_t *m = copy_fields(json_array_get(list, (size_t)i), metric_fields);
-        int ok = m != NULL
-                 && !strcmp(dash_json_str(m, "id"), def->id)
-                 && json_object_set_new(m, "label", json_string(def->label)) == 0
-                 && json_object_set_new(m, "unit", json_string(def->unit)) == 0;
-
-        if (!ok || json_array_append_new(n, m) != 0) {
-            if (!ok) {
-                json_decref(m);
-            }
-            json_decref(n);
-            return NULL;
-        }
-    }
-    return n;
-}
-
-/* The whole response checked and rewritten; NULL when it is not one. */
-static json_t *copy_response(const json_t *resp)
-{
-    const json_t *aud = json_object_get(resp, "audienceData");
-    json_t *metrics, *monthly, *daily, *top, *audience, *has, *o;
-    int rc = 0;
-
-    if (!json_is_object(resp) || !json_is_object(aud)) {
-        return NULL;
-    }
-    metrics = copy_metrics(json_object_get(resp, "contentMetrics"));
-    monthly = copy_list(json_object_get(resp, "monthlyData"), monthly_fields);
-    daily = copy_list(json_object_get(resp, "dailyData"), daily_fields);
-    top = copy_list(json_object_get(resp, "topContent"), top_fields);
-    audience = audience_obj(copy_list(json_object_get(aud, "ageGroups"), age_fields),
-                            copy_fields(json_object_get(aud, "gender"), gender_fields),
-                            copy_list(json_object_get(aud, "topRegions"), region_fields));
-    has = field_value(json_object_get(resp, "hasUploads"), F_BOOL);
-    o = json_object();
-    /* json_object_set_new takes (and releases on failure) every value, and
-     * fails on a NULL one: one check at the end covers them all. */
-    rc |= json_object_set_new(o, "contentMetrics", metrics);
-    rc |= json_object_set_new(o, "monthlyData", monthly);
-    rc |= json_object_set_new(o, "dailyData", daily);
-    rc |= json_object_set_new(o, "topContent", top);
-    rc |= json_object_set_new(o, "audienceData", audience);
-    rc |= json_object_set_new(o, "hasUploads", has);
-    if (rc != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-json_t *dash_stats_from_cache(apr_pool_t *p, const json_t *resp)
-{
-    return dash_json_pool(p, copy_response(resp));
-}
-
-int dash_stats_valid(const json_t *resp)
-{
-    json_t *o = copy_response(resp);
-
-    json_decref(o);
-    return o != NULL;
 }

@@ -6,7 +6,7 @@
 #ifndef MOD_DASHBOARD_REQUEST_H
 #define MOD_DASHBOARD_REQUEST_H
 
-#include "mod_dashboard.h"
+#include "mod_dashboard_private.h"
 
 #include "dash_err.h"
 

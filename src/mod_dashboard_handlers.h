@@ -6,7 +6,7 @@
 #ifndef MOD_DASHBOARD_HANDLERS_H
 #define MOD_DASHBOARD_HANDLERS_H
 
-#include "mod_dashboard.h"
+#include "mod_dashboard_private.h"
 
 int dashboard_handle_accounts(request_rec *r);   /* mod_dashboard_accounts.c */
 int dashboard_handle_stats(request_rec *r);      /* mod_dashboard_stats.c */

@@ -5,7 +5,7 @@
 #ifndef MOD_DASHBOARD_DB_H
 #define MOD_DASHBOARD_DB_H
 
-#include "mod_dashboard.h"
+#include "mod_dashboard_private.h"
 
 #include "dash_store.h"
 

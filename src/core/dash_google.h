@@ -10,19 +10,9 @@
 #include "dash_err.h"
 #include "dash_http.h"
 #include "dash_mode.h"
+#include "dash_report.h"
 #include "dash_table.h"
 
-/* The seven Analytics calls of docs/behaviour.md#analytics-calls, in the contract's order. */
-typedef enum {
-    DASH_Q_KPI = 0,
-    DASH_Q_KPI_PREVIOUS,
-    DASH_Q_CHART,
-    DASH_Q_CHART_PREVIOUS,
-    DASH_Q_TOP_VIDEOS,
-    DASH_Q_DEMOGRAPHICS,
-    DASH_Q_GEOGRAPHY,
-    DASH_NQ
-} dash_query_e;
 
 
 typedef struct {

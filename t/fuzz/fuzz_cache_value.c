@@ -11,6 +11,7 @@
 
 #include "dash_cache.h"
 #include "dash_json.h"
+#include "dash_shape.h"
 #include "dash_stats.h"
 #include "fuzz.h"
 
@@ -48,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     resp = dash_cache_value_decode(p, (const char *)data, size, &at);
     if (resp != NULL) {
-        FUZZ_CHECK(dash_stats_valid(resp));
+        FUZZ_CHECK(dash_shape_valid(resp));
         first = dash_json_dump(p, resp, NULL);
         FUZZ_CHECK(first != NULL);
 
@@ -63,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         check_template(p, resp);
         dash_stats_set_uploads(resp, 12, 4);
-        FUZZ_CHECK(dash_stats_valid(resp));
+        FUZZ_CHECK(dash_shape_valid(resp));
     }
     apr_pool_destroy(p);
     return 0;

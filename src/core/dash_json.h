@@ -58,4 +58,9 @@ const char *dash_json_str(const json_t *obj, const char *key);
 /* The jansson in use, e.g. "2.14" (for the start-up line). */
 const char *dash_json_version(void);
 
+/* The end of a builder that fills o with "rc |= json_object_set_new(...)"
+ * (each call runs; jansson releases a value it could not store): o when
+ * every call succeeded, else NULL with o released. */
+json_t *dash_json_done(json_t *o, int rc);
+
 #endif

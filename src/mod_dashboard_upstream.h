@@ -7,7 +7,7 @@
 #ifndef MOD_DASHBOARD_UPSTREAM_H
 #define MOD_DASHBOARD_UPSTREAM_H
 
-#include "mod_dashboard.h"
+#include "mod_dashboard_private.h"
 
 #include "mod_dashboard_config.h"
 

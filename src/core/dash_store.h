@@ -12,13 +12,8 @@
 #include <libpq-fe.h>
 #include "dash_dates.h"
 #include "dash_pg.h"
+#include "dash_report.h"
 
-/* One upload of the channel, as read from the dashboard table. */
-typedef struct {
-    const char *id;      /* platform_video_id */
-    const char *title;   /* may be NULL */
-    const char *date;    /* uploaded_at as "YYYY.MM.DD" */
-} dash_video_t;
 
 
 typedef struct {

@@ -305,3 +305,12 @@ const char *dash_json_version(void)
 {
     return jansson_version_str();
 }
+
+json_t *dash_json_done(json_t *o, int rc)
+{
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}

@@ -6,7 +6,7 @@
 #ifndef MOD_DASHBOARD_CONFIG_H
 #define MOD_DASHBOARD_CONFIG_H
 
-#include "mod_dashboard.h"
+#include "mod_dashboard_private.h"
 #include "apr_thread_mutex.h"
 
 #include "dash_google.h"

@@ -7,9 +7,8 @@
 
 #include <jansson.h>
 #include "dash_dates.h"
-#include "dash_google.h"
 #include "dash_mode.h"
-#include "dash_store.h"
+#include "dash_report.h"
 #include "dash_table.h"
 
 typedef struct {
@@ -58,18 +57,23 @@ apr_status_t dash_stats_template(dash_stats_tpl_t *t, apr_pool_t *p,
 char *dash_stats_fill(apr_pool_t *p, const dash_stats_tpl_t *t,
                       long current, long previous, apr_size_t *plen);
 
-/*
- * A cached response (docs/behaviour.md#cache) checked element by element
- * against docs/behaviour.md#response and rewritten in its own form: every
- * member with its type (the 8 metrics with their ids in order, every item
- * of monthlyData, dailyData, topContent, ageGroups, topRegions, gender,
- * hasUploads), integers as JSON integers (17422.0 from another writer is
- * 17422), members the response does not define left out. NULL when resp
- * is not such a response: a miss. The result is owned by p.
- */
-json_t *dash_stats_from_cache(apr_pool_t *p, const json_t *resp);
+/* The 8 metrics of docs/behaviour.md#response, in their order. */
+#define DASH_STATS_NMETRICS 8
 
-/* Whether dash_stats_from_cache would accept resp. */
-int dash_stats_valid(const json_t *resp);
+typedef struct {
+    const char *id;
+    const char *label;
+    const char *unit;
+    const char *column;   /* kpi column; NULL: filled from the database later */
+    double divisor;       /* unit conversion of value; trend uses raw values */
+} dash_stats_metric_t;
+
+/* The i-th metric (0 .. DASH_STATS_NMETRICS - 1), NULL past them. */
+const dash_stats_metric_t *dash_stats_metric(int i);
+
+/* {"ageGroups": ages, "gender": gender, "topRegions": regions}, taking
+ * the three (released when the object cannot be made); NULL on failure
+ * or when one of them is NULL. */
+json_t *dash_stats_audience(json_t *ages, json_t *gender, json_t *regions);
 
 #endif

@@ -7,7 +7,7 @@
 #ifndef MOD_DASHBOARD_METRICS_H
 #define MOD_DASHBOARD_METRICS_H
 
-#include "mod_dashboard.h"
+#include "mod_dashboard_private.h"
 
 /*
  * post_config: creates the block (anonymous shared memory on pconf) when

@@ -9,6 +9,7 @@
 
 #include "dash_cache.h"
 #include "dash_json.h"
+#include "dash_shape.h"
 #include "dash_stats.h"
 
 #define KEY_PREFIX "dashboard:"
@@ -180,5 +181,5 @@ json_t *dash_cache_value_decode(apr_pool_t *p, const char *val,
         return NULL;
     }
     resp = json_object_get(doc, "response");
-    return dash_stats_from_cache(p, resp);
+    return dash_shape_copy(p, resp);
 }

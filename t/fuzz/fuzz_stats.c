@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dash_json.h"
+#include "dash_shape.h"
 #include "dash_stats.h"
 #include "fuzz.h"
 
@@ -70,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     resp = dash_stats_build(p, &in);
     FUZZ_CHECK(resp != NULL);
     dash_stats_set_uploads(resp, 7, 3);
-    FUZZ_CHECK(dash_stats_valid(resp));
+    FUZZ_CHECK(dash_shape_valid(resp));
     dumped = dash_json_dump(p, resp, NULL);
     FUZZ_CHECK(dumped != NULL);
     apr_pool_destroy(p);
