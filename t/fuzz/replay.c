@@ -44,7 +44,7 @@ static int run_file(const char *path)
 
 int main(int argc, char **argv)
 {
-    int i, bad = 0, count = 0;
+    int i, bad = 0, count = 0, in_dir;
 
     for (i = 1; i < argc; i++) {
         struct stat st;
@@ -62,20 +62,38 @@ int main(int argc, char **argv)
             continue;
         }
         if ((d = opendir(argv[i])) == NULL) {
+            fprintf(stderr, "replay: cannot open %s\n", argv[i]);
             bad = 1;
             continue;
         }
+        in_dir = 0;
         while ((e = readdir(d)) != NULL) {
             char path[4096];
             if (e->d_name[0] == '.') {
                 continue;
             }
-            snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
+            if (snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name)
+                >= (int)sizeof(path)) {
+                fprintf(stderr, "replay: path too long in %s\n", argv[i]);
+                bad = 1;
+                continue;
+            }
             bad |= run_file(path);
-            count++;
+            in_dir++;
         }
         closedir(d);
+        /* A corpus folder emptied or misnamed would otherwise pass as
+         * "nothing crashed". */
+        if (in_dir == 0) {
+            fprintf(stderr, "replay: %s holds no input\n", argv[i]);
+            bad = 1;
+        }
+        count += in_dir;
     }
     printf("replayed %d inputs\n", count);
+    if (count == 0) {
+        fprintf(stderr, "replay: no input replayed\n");
+        return 1;
+    }
     return bad;
 }

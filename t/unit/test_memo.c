@@ -121,30 +121,51 @@ static void test_too_large(void **state)
 typedef struct {
     dash_memo_t *m;
     int id;
-    int wrong;
+    int wrong;      /* hits carrying another value's text */
+    int own_hits;   /* hits on the thread's own key */
+    int hits;       /* all hits */
 } worker_t;
 
-/* Each thread puts and gets its keys and some shared ones; a hit must
- * always carry the text put with those very bytes. */
+/* Each thread puts and gets shared keys, which the others replace under
+ * it; a hit must always carry the text put with those very bytes. Its own
+ * key, put once and never replaced, must hit every time: a memo that
+ * never hits would otherwise pass as one that is never wrong. */
 static void *APR_THREAD_FUNC worker(apr_thread_t *th, void *data)
 {
     worker_t *w = data;
     apr_pool_t *p;
     int i;
 
+    char own_key[32], own_val[32];
+    dash_stats_tpl_t own;
+
     apr_pool_create(&p, NULL);
+    snprintf(own_key, sizeof(own_key), "own%d", w->id);
+    snprintf(own_val, sizeof(own_val), "own-value-%d", w->id);
+    own = tpl_of(own_val);
+    dash_memo_put(w->m, own_key, own_val, strlen(own_val), &own, 0);
     for (i = 0; i < 3000; i++) {
         char key[32], val[64];
         dash_stats_tpl_t t, out;
 
         apr_pool_clear(p);
+        if (dash_memo_get(w->m, p, own_key, own_val, strlen(own_val), &out, NULL)) {
+            w->hits++;
+            if (strcmp(out.text, own_val) == 0) {
+                w->own_hits++;
+            } else {
+                w->wrong++;
+            }
+        }
         snprintf(key, sizeof(key), "k%d", i % 50);
         snprintf(val, sizeof(val), "v%d-%d", w->id, i % 7);
         t = tpl_of(val);
         dash_memo_put(w->m, key, val, strlen(val), &t, 0);
-        if (dash_memo_get(w->m, p, key, val, strlen(val), &out, NULL)
-            && strcmp(out.text, val) != 0) {
-            w->wrong++;
+        if (dash_memo_get(w->m, p, key, val, strlen(val), &out, NULL)) {
+            w->hits++;
+            if (strcmp(out.text, val) != 0) {
+                w->wrong++;
+            }
         }
     }
     apr_pool_destroy(p);
@@ -159,20 +180,29 @@ static void test_threads(void **state)
     apr_thread_t *th[4];
     worker_t w[4];
     apr_status_t rv;
-    int i;
+    dash_memo_stats_t s;
+    int i, hits = 0;
 
-    assert_int_equal(dash_memo_create(&m, p, 32768), APR_SUCCESS);
+    /* Room for the 50 shared keys and the 4 own ones: nothing is evicted. */
+    assert_int_equal(dash_memo_create(&m, p, 65536), APR_SUCCESS);
     for (i = 0; i < 4; i++) {
         w[i].m = m;
         w[i].id = i;
         w[i].wrong = 0;
+        w[i].own_hits = 0;
+        w[i].hits = 0;
         assert_int_equal(apr_thread_create(&th[i], NULL, worker, &w[i], p),
                          APR_SUCCESS);
     }
     for (i = 0; i < 4; i++) {
         apr_thread_join(&rv, th[i]);
         assert_int_equal(w[i].wrong, 0);
+        assert_int_equal(w[i].own_hits, 3000);
+        hits += w[i].hits;
     }
+    /* The memo's own count agrees with what the threads saw. */
+    dash_memo_stats(m, &s);
+    assert_int_equal(s.hits, hits);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, unit_pool_setup, unit_pool_teardown)
