@@ -1,589 +1,35 @@
 /*
- * Redis through hiredis, with no knowledge of what is stored: a per-child
- * pool of connections and the commands the module needs (GET, SET, PING,
- * any command with binary arguments, Lua scripts, SCAN-and-delete).
- * What the keys and values mean is dash_cache.c's business.
- *
- * Lessons taken from mod_auth_openidc's Redis history: every value (key,
- * data, password, cursor) is an argument of its own (redisCommand's %s or
- * %b, or redisCommandArgv), never pasted into the command's text, and
- * anything that may hold binary bytes goes as %b or an argv length; a
- * connection with c->err set
- * is thrown away, never put back; an I/O error on a connection that sat
- * idle in the pool gets one retry on a fresh connection; the password
- * never reaches a message.
+ * The Redis commands the module needs (GET, SET, PING, any command with
+ * binary arguments, Lua scripts, SCAN-and-delete), with no knowledge of
+ * what is stored: what the keys and values mean is dash_cache.c's
+ * business. Connections, timeouts, AUTH and SELECT are
+ * dash_redis_pool.c's.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 
-#include <apr_allocator.h>
-#include <apr_reslist.h>
 #include <apr_sha1.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
 
 #include <hiredis/hiredis.h>
 
 #include "dash_redis.h"
-#include "dash_text.h"
-
-/* A pooled connection that sat idle longer than this is closed rather than
- * reused: a NAT or firewall may have dropped it silently, which would cost
- * a full command timeout instead of the quick EOF the retry handles. */
-#define DASH_REDIS_IDLE_TTL apr_time_from_sec(60)
+#include "dash_redis_pool.h"
 
 /* SCAN COUNT hint (docs/behaviour.md#cache-purge): big enough to finish a
  * purge in few round trips, small enough that one SCAN never blocks Redis
  * noticeably. */
 #define DASH_SCAN_COUNT "500"
 
-/* Longest text kept from a Redis error reply in a message. */
-#define DASH_REPLY_TEXT_MAX 120
-
-/* ------------------------------------------------------------------ */
-/* The pool                                                            */
-/* ------------------------------------------------------------------ */
-
-/*
- * A slot of the reslist. The reslist bounds how many exist and hands them
- * out; the hiredis connection inside is made by the thread that acquired
- * the slot, outside the reslist's lock. apr-util calls the constructor with
- * the list locked, so a connect there would stall every other worker for
- * up to the timeout while Redis is unreachable, and the constructor has no
- * way to hand the error text back to the request that wants to log it.
- */
-typedef struct {
-    redisContext *ctx;         /* NULL until connected, and after an error */
-    int taken;                 /* owned by the reslist (idle or leased) */
-} dash_slot_t;
-
-struct dash_redis_t {
-    apr_pool_t *pool;
-    apr_reslist_t *rl;
-    dash_redis_url_t u;        /* deep copy in pool */
-    const char *where;         /* host:port or socket path, for messages */
-    const char *db;            /* u.db as text, for SELECT */
-    struct timeval tv;
-    apr_interval_time_t timeout;
-    dash_slot_t *slots;
-    int nslots;
-    dash_metrics_t *metrics;   /* failed operations are counted here */
-#if APR_HAS_THREADS
-    apr_thread_mutex_t *slot_lock;
-#endif
-};
-
-/*
- * apr-util 1.6 happens to call these with the list locked, but says
- * nothing about it, so the slot table has a lock of its own. Slots are
- * preallocated: nothing is allocated per connection, so a Redis that
- * flaps for weeks cannot grow the child's memory.
- */
-static apr_status_t slot_construct(void **res, void *params, apr_pool_t *pool)
-{
-    dash_redis_t *c = params;
-    apr_status_t rv = APR_EGENERAL;   /* unreachable: ntotal <= nslots */
-    int i;
-
-    (void)pool;
-#if APR_HAS_THREADS
-    apr_thread_mutex_lock(c->slot_lock);
-#endif
-    for (i = 0; i < c->nslots; i++) {
-        if (!c->slots[i].taken) {
-            c->slots[i].taken = 1;
-            c->slots[i].ctx = NULL;
-            *res = &c->slots[i];
-            rv = APR_SUCCESS;
-            break;
-        }
-    }
-#if APR_HAS_THREADS
-    apr_thread_mutex_unlock(c->slot_lock);
-#endif
-    return rv;
-}
-
-static apr_status_t slot_destruct(void *res, void *params, apr_pool_t *pool)
-{
-    dash_redis_t *c = params;
-    dash_slot_t *s = res;
-
-    (void)pool;
-    /* The slot is ours alone here (idle in the list, or being invalidated
-     * by its holder), so closing needs no lock; freeing it does. */
-    if (s->ctx) {
-        redisFree(s->ctx);
-        s->ctx = NULL;
-    }
-#if APR_HAS_THREADS
-    apr_thread_mutex_lock(c->slot_lock);
-#endif
-    s->taken = 0;
-#if APR_HAS_THREADS
-    apr_thread_mutex_unlock(c->slot_lock);
-#endif
-    return APR_SUCCESS;
-}
-
-apr_status_t dash_redis_create(dash_redis_t **pc, apr_pool_t *pool,
+apr_status_t dash_redis_create(dash_redis_t **pr, apr_pool_t *pool,
                                const dash_redis_url_t *u,
                                apr_interval_time_t timeout, int max_conns)
 {
-    apr_allocator_t *alloc;
-    apr_pool_t *cp;
-    dash_redis_t *c;
-    apr_status_t rv;
-
-    *pc = NULL;
-    /* A zero timeout would mean "block forever" to both hiredis and the
-     * reslist, which is exactly what must never happen on a request. */
-    if (!u || (!u->host == !u->path) || timeout <= 0 || max_conns <= 0) {
-        return APR_EINVAL;
-    }
-
-    /*
-     * Our own allocator, guarded by a mutex: the reslist allocates its
-     * containers from this pool in whatever worker thread acquires, and the
-     * child pool's allocator may not be thread-safe. The pool is still a
-     * child of the caller's, so it goes away with it.
-     */
-    rv = apr_allocator_create(&alloc);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    rv = apr_pool_create_ex(&cp, pool, NULL, alloc);
-    if (rv != APR_SUCCESS) {
-        apr_allocator_destroy(alloc);
-        return rv;
-    }
-    apr_allocator_owner_set(alloc, cp);
-#if APR_HAS_THREADS
-    {
-        apr_thread_mutex_t *mutex;
-        rv = apr_thread_mutex_create(&mutex, APR_THREAD_MUTEX_DEFAULT, cp);
-        if (rv != APR_SUCCESS) {
-            apr_pool_destroy(cp);
-            return rv;
-        }
-        apr_allocator_mutex_set(alloc, mutex);
-    }
-#endif
-    apr_pool_tag(cp, "dash_redis");
-
-    c = apr_pcalloc(cp, sizeof(*c));
-#if APR_HAS_THREADS
-    rv = apr_thread_mutex_create(&c->slot_lock, APR_THREAD_MUTEX_DEFAULT, cp);
-    if (rv != APR_SUCCESS) {
-        apr_pool_destroy(cp);
-        return rv;
-    }
-#endif
-    c->pool = cp;
-    c->u.host = u->host ? apr_pstrdup(cp, u->host) : NULL;
-    c->u.port = u->port;
-    c->u.path = u->path ? apr_pstrdup(cp, u->path) : NULL;
-    c->u.username = u->username ? apr_pstrdup(cp, u->username) : NULL;
-    c->u.password = u->password ? apr_pstrdup(cp, u->password) : NULL;
-    c->u.db = u->db;
-    if (c->u.path) {
-        c->where = c->u.path;
-    }
-    else if (strchr(c->u.host, ':')) {
-        c->where = apr_psprintf(cp, "[%s]:%d", c->u.host, c->u.port);
-    }
-    else {
-        c->where = apr_psprintf(cp, "%s:%d", c->u.host, c->u.port);
-    }
-    c->db = apr_itoa(cp, c->u.db);
-    c->timeout = timeout;
-    c->tv.tv_sec = (long)apr_time_sec(timeout);
-    c->tv.tv_usec = (long)apr_time_usec(timeout);
-    c->nslots = max_conns;
-    c->slots = apr_pcalloc(cp, sizeof(*c->slots) * (apr_size_t)max_conns);
-
-    rv = apr_reslist_create(&c->rl, 0, max_conns, max_conns,
-                            DASH_REDIS_IDLE_TTL, slot_construct,
-                            slot_destruct, c, cp);
-    if (rv != APR_SUCCESS) {
-        apr_pool_destroy(cp);
-        return rv;
-    }
-    /* A saturated pool answers "no connection" after the Redis timeout
-     * instead of parking the worker (mod_dbd's mistake). */
-    apr_reslist_timeout_set(c->rl, timeout);
-    *pc = c;
-    return APR_SUCCESS;
+    return dash_redis_pool_create(pr, pool, u, timeout, max_conns);
 }
 
-/* ------------------------------------------------------------------ */
-/* Errors                                                              */
-/* ------------------------------------------------------------------ */
-
-/* Replaces every occurrence of the password by "***". Nothing we write
- * quotes it, but a server error reply is foreign text. */
-static const char *scrub(dash_redis_t *c, apr_pool_t *p, const char *msg)
+void dash_redis_set_metrics(dash_redis_t *r, dash_metrics_t *m)
 {
-    const char *pw = c->u.password;
-    const char *hit;
-    size_t n;
-    char *out = "";
-
-    if (!pw || !*pw || !strstr(msg, pw)) {
-        return msg;
-    }
-    n = strlen(pw);
-    while ((hit = strstr(msg, pw)) != NULL) {
-        out = apr_pstrcat(p, out, apr_pstrmemdup(p, msg, (size_t)(hit - msg)),
-                          "***", NULL);
-        msg = hit + n;
-    }
-    return apr_pstrcat(p, out, msg, NULL);
-}
-
-static void set_err(dash_redis_t *c, apr_pool_t *p, const char **perr,
-                    const char *fmt, ...)
-{
-    va_list ap;
-    const char *msg;
-
-    if (!perr) {
-        return;
-    }
-    va_start(ap, fmt);
-    msg = apr_pvsprintf(p, fmt, ap);
-    va_end(ap);
-    *perr = scrub(c, p, msg);
-}
-
-static int errstr_has(const redisContext *ctx, int err)
-{
-    char buf[128];
-
-    apr_strerror(APR_FROM_OS_ERROR(err), buf, sizeof(buf));
-    return strstr(ctx->errstr, buf) != NULL;
-}
-
-/* hiredis reports a socket timeout as an I/O error whose text is the errno
- * string: EAGAIN from SO_RCVTIMEO/SO_SNDTIMEO, ETIMEDOUT from connect. */
-static int ctx_timed_out(const redisContext *ctx)
-{
-    return ctx->err == REDIS_ERR_IO
-           && (errstr_has(ctx, EAGAIN) || errstr_has(ctx, EWOULDBLOCK)
-               || errstr_has(ctx, ETIMEDOUT));
-}
-
-static const char *ctx_error(apr_pool_t *p, const redisContext *ctx)
-{
-    if (ctx_timed_out(ctx)) {
-        return "timeout";
-    }
-    return ctx->errstr[0] ? apr_pstrdup(p, ctx->errstr) : "I/O error";
-}
-
-/*
- * The text of a Redis error reply, for a message. Cut at the first quote:
- * some replies echo command arguments ("… with args beginning with: 'k'"),
- * and an argument may be a cached value.
- */
-static const char *reply_text(apr_pool_t *p, const redisReply *r)
-{
-    size_t n = r->str ? r->len : 0;
-    const char *q;
-
-    if (n && (q = memchr(r->str, '\'', n)) != NULL) {
-        n = (size_t)(q - r->str);
-    }
-    while (n && (r->str[n - 1] == ' ' || r->str[n - 1] == ',')) {
-        n--;
-    }
-    return n ? dash_text_log_safe(p, r->str, n, DASH_REPLY_TEXT_MAX) : "error";
-}
-
-/* ------------------------------------------------------------------ */
-/* Connections and commands                                            */
-/* ------------------------------------------------------------------ */
-
-/* One operation's hold on a connection. */
-typedef struct {
-    dash_redis_t *c;
-    apr_pool_t *p;
-    const char **perr;
-    dash_slot_t *slot;
-    int reused;                /* the connection came idle from the pool */
-    int sent;                  /* commands sent by this operation */
-    int stale;                 /* its first command died of I/O or EOF */
-    int broken;                /* state unknown: do not pool it */
-} dash_conn_t;
-
-/*
- * Checks a reply: NULL (the context has the error), an error reply (the
- * connection is fine), or the type the caller expects (type < 0: any).
- * On failure the reply is freed and *perr says "<what>: <why>".
- */
-static apr_status_t conn_check(dash_conn_t *cn, const char *what,
-                               redisReply *r, int type, redisReply **out)
-{
-    redisContext *ctx = cn->slot->ctx;
-    apr_status_t rv;
-
-    *out = NULL;
-    if (r == NULL) {
-        if (!ctx->err) {
-            /* hiredis promises err is set; if not, trust nothing. */
-            cn->broken = 1;
-            set_err(cn->c, cn->p, cn->perr, "%s: no reply", what);
-            return APR_EGENERAL;
-        }
-        /* An idle connection the server closed (restart, client timeout)
-         * fails on its first command with EOF or a reset; a timeout means
-         * a slow server, where a retry would only double the wait. */
-        if (cn->sent == 1 && !ctx_timed_out(ctx)
-            && (ctx->err == REDIS_ERR_EOF || ctx->err == REDIS_ERR_IO)) {
-            cn->stale = 1;
-        }
-        set_err(cn->c, cn->p, cn->perr, "%s: %s", what,
-                ctx_error(cn->p, ctx));
-        return ctx_timed_out(ctx) ? APR_TIMEUP : APR_EGENERAL;
-    }
-    if (r->type == REDIS_REPLY_ERROR) {
-        const char *text = reply_text(cn->p, r);
-        rv = (strncmp(text, "NOAUTH", 6) == 0
-              || strncmp(text, "WRONGPASS", 9) == 0
-              || strncmp(text, "NOPERM", 6) == 0) ? APR_EACCES : APR_EGENERAL;
-        set_err(cn->c, cn->p, cn->perr, "%s: %s", what, text);
-        freeReplyObject(r);
-        return rv;
-    }
-    if (type >= 0 && r->type != type) {
-        set_err(cn->c, cn->p, cn->perr, "%s: unexpected reply type %d",
-                what, r->type);
-        freeReplyObject(r);
-        return APR_EGENERAL;
-    }
-    *out = r;
-    return APR_SUCCESS;
-}
-
-/* redisvCommand with %s / %b arguments only. */
-static apr_status_t conn_cmd(dash_conn_t *cn, const char *what, int type,
-                             redisReply **out, const char *fmt, ...)
-{
-    va_list ap;
-    redisReply *r;
-
-    cn->sent++;
-    va_start(ap, fmt);
-    r = redisvCommand(cn->slot->ctx, fmt, ap);
-    va_end(ap);
-    return conn_check(cn, what, r, type, out);
-}
-
-static apr_status_t conn_cmd_argv(dash_conn_t *cn, const char *what,
-                                  int type, redisReply **out, int argc,
-                                  const char **argv, const size_t *argvlen)
-{
-    redisReply *r;
-
-    cn->sent++;
-    r = redisCommandArgv(cn->slot->ctx, argc, argv, argvlen);
-    return conn_check(cn, what, r, type, out);
-}
-
-/* A STATUS reply with exactly this text (OK, PONG). */
-static apr_status_t conn_expect_status(dash_conn_t *cn, const char *what,
-                                       redisReply *r, const char *want)
-{
-    apr_status_t rv = APR_SUCCESS;
-
-    if (strlen(want) != r->len || memcmp(r->str, want, r->len) != 0) {
-        set_err(cn->c, cn->p, cn->perr, "%s: unexpected reply", what);
-        rv = APR_EGENERAL;
-    }
-    freeReplyObject(r);
-    return rv;
-}
-
-/* Connects the slot: timeouts, keepalive, AUTH, SELECT. On failure the
- * slot is left without a connection. */
-static apr_status_t conn_connect(dash_conn_t *cn)
-{
-    dash_redis_t *c = cn->c;
-    redisContext *ctx;
-    redisReply *r;
-    apr_status_t rv;
-
-    ctx = c->u.path ? redisConnectUnixWithTimeout(c->u.path, c->tv)
-                    : redisConnectWithTimeout(c->u.host, c->u.port, c->tv);
-    if (ctx == NULL) {
-        set_err(c, cn->p, cn->perr, "connect %s: out of memory", c->where);
-        return APR_ENOMEM;
-    }
-    if (ctx->err) {
-        rv = ctx_timed_out(ctx) ? APR_TIMEUP : APR_EGENERAL;
-        set_err(c, cn->p, cn->perr, "connect %s: %s", c->where,
-                ctx_error(cn->p, ctx));
-        redisFree(ctx);
-        return rv;
-    }
-    /* The connect timeout does not cover commands: without this a stalled
-     * Redis would hold the worker for as long as the kernel likes. */
-    if (redisSetTimeout(ctx, c->tv) != REDIS_OK) {
-        set_err(c, cn->p, cn->perr, "connect %s: setting the timeout: %s",
-                c->where, ctx_error(cn->p, ctx));
-        redisFree(ctx);
-        return APR_EGENERAL;
-    }
-    /* Pooled connections sit idle; keepalive notices a peer that vanished
-     * without a FIN (host down, NAT state lost). */
-    if (!c->u.path && redisEnableKeepAlive(ctx) != REDIS_OK) {
-        set_err(c, cn->p, cn->perr, "connect %s: enabling keepalive: %s",
-                c->where, ctx_error(cn->p, ctx));
-        redisFree(ctx);
-        return APR_EGENERAL;
-    }
-    cn->slot->ctx = ctx;
-
-    if (c->u.password) {
-        rv = c->u.username
-             ? conn_cmd(cn, "AUTH", REDIS_REPLY_STATUS, &r, "AUTH %s %s",
-                        c->u.username, c->u.password)
-             : conn_cmd(cn, "AUTH", REDIS_REPLY_STATUS, &r, "AUTH %s",
-                        c->u.password);
-        if (rv == APR_SUCCESS) {
-            rv = conn_expect_status(cn, "AUTH", r, "OK");
-        }
-        if (rv != APR_SUCCESS) {
-            goto fail;
-        }
-    }
-    if (c->u.db > 0) {
-        rv = conn_cmd(cn, "SELECT", REDIS_REPLY_STATUS, &r, "SELECT %s",
-                      c->db);
-        if (rv == APR_SUCCESS) {
-            rv = conn_expect_status(cn, "SELECT", r, "OK");
-        }
-        if (rv != APR_SUCCESS) {
-            goto fail;
-        }
-    }
-    /* The set-up commands are not the operation's: a failure of its first
-     * real command is what marks a pooled connection stale. */
-    cn->sent = 0;
-    return APR_SUCCESS;
-
-fail:
-    /* Half set up (not authenticated, wrong db): never pool it. */
-    redisFree(cn->slot->ctx);
-    cn->slot->ctx = NULL;
-    cn->stale = 0;
-    cn->sent = 0;
-    return rv;
-}
-
-/* Takes a slot and makes sure it holds a connection; fresh = close any
- * pooled one first (the retry after a stale connection). */
-static apr_status_t conn_open(dash_conn_t *cn, dash_redis_t *c,
-                              apr_pool_t *p, const char **perr, int fresh)
-{
-    void *res;
-    apr_status_t rv;
-
-    memset(cn, 0, sizeof(*cn));
-    cn->c = c;
-    cn->p = p;
-    cn->perr = perr;
-    if (perr) {
-        *perr = NULL;
-    }
-
-    rv = apr_reslist_acquire(c->rl, &res);
-    if (rv != APR_SUCCESS) {
-        if (APR_STATUS_IS_TIMEUP(rv)) {
-            set_err(c, p, perr, "no free Redis connection within %"
-                    APR_TIME_T_FMT " ms (all %d in use)",
-                    apr_time_as_msec(c->timeout), c->nslots);
-            return APR_TIMEUP;
-        }
-        set_err(c, p, perr, "connection pool: error %d", rv);
-        return rv;
-    }
-    cn->slot = res;
-    if (fresh && cn->slot->ctx) {
-        redisFree(cn->slot->ctx);
-        cn->slot->ctx = NULL;
-    }
-    if (cn->slot->ctx) {
-        cn->reused = 1;
-        return APR_SUCCESS;
-    }
-    rv = conn_connect(cn);
-    if (rv != APR_SUCCESS) {
-        /* The slot holds nothing; give it back for the next try. */
-        apr_reslist_release(c->rl, cn->slot);
-        cn->slot = NULL;
-    }
-    return rv;
-}
-
-/* Returns a healthy connection to the pool; destroys a failed one. */
-static void conn_close(dash_conn_t *cn)
-{
-    if (!cn->slot) {
-        return;
-    }
-    if (cn->slot->ctx && (cn->slot->ctx->err || cn->broken)) {
-        /* Its stream may hold half a reply: reusing it would hand the next
-         * request someone else's answer. */
-        apr_reslist_invalidate(cn->c->rl, cn->slot);
-    }
-    else {
-        apr_reslist_release(cn->c->rl, cn->slot);
-    }
-    cn->slot = NULL;
-}
-
-typedef apr_status_t (*dash_op_fn)(dash_conn_t *cn, void *baton);
-
-/*
- * Runs op on a pooled connection. If its first command dies of I/O or EOF
- * on a connection that had been sitting in the pool (Redis restarted
- * meanwhile), the op runs once more on a fresh connection: nothing was
- * executed, so the retry is safe, and the caller never sees the restart.
- */
-static apr_status_t run_op(dash_redis_t *c, apr_pool_t *p,
-                           const char **perr, dash_op_fn op, void *baton)
-{
-    dash_conn_t cn;
-    apr_status_t rv;
-    int fresh = 0;
-
-    for (;;) {
-        int retry;
-
-        rv = conn_open(&cn, c, p, perr, fresh);
-        if (rv != APR_SUCCESS) {
-            break;
-        }
-        rv = op(&cn, baton);
-        retry = rv != APR_SUCCESS && cn.reused && cn.stale && !fresh;
-        conn_close(&cn);
-        if (!retry) {
-            break;
-        }
-        fresh = 1;
-    }
-    /* What the caller sees: the transparent retry above is no error. */
-    if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
-        dash_metrics_redis_error(c->metrics);
-    }
-    return rv;
-}
-
-void dash_redis_set_metrics(dash_redis_t *c, dash_metrics_t *m)
-{
-    c->metrics = m;
+    dash_redis_pool_set_metrics(r, m);
 }
 
 /* ------------------------------------------------------------------ */
@@ -599,13 +45,14 @@ typedef struct {
     apr_size_t outlen;
 } dash_kv_t;
 
-static apr_status_t get_op(dash_conn_t *cn, void *baton)
+static apr_status_t get_op(dash_redis_conn_t *cn, void *baton)
 {
     dash_kv_t *kv = baton;
     redisReply *r;
     apr_status_t rv;
 
-    rv = conn_cmd(cn, "GET", -1, &r, "GET %b", kv->key, strlen(kv->key));
+    rv = dash_redis_pool_cmd(cn, "GET", -1, &r, "GET %b", kv->key,
+                             strlen(kv->key));
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -619,8 +66,8 @@ static apr_status_t get_op(dash_conn_t *cn, void *baton)
         kv->outlen = r->len;
     }
     else {
-        set_err(cn->c, cn->p, cn->perr, "GET: unexpected reply type %d",
-                r->type);
+        dash_redis_pool_set_err(cn->c, cn->p, cn->perr,
+                                "GET: unexpected reply type %d", r->type);
         rv = APR_EGENERAL;
     }
     freeReplyObject(r);
@@ -639,7 +86,7 @@ apr_status_t dash_redis_get(dash_redis_t *c, apr_pool_t *p, const char *key,
     if (len) {
         *len = 0;
     }
-    rv = run_op(c, p, perr, get_op, &kv);
+    rv = dash_redis_pool_run(c, p, perr, get_op, &kv);
     if (rv == APR_SUCCESS) {
         *val = kv.out;
         if (len) {
@@ -649,16 +96,17 @@ apr_status_t dash_redis_get(dash_redis_t *c, apr_pool_t *p, const char *key,
     return rv;
 }
 
-static apr_status_t set_op(dash_conn_t *cn, void *baton)
+static apr_status_t set_op(dash_redis_conn_t *cn, void *baton)
 {
     dash_kv_t *kv = baton;
     redisReply *r;
     apr_status_t rv;
 
-    rv = conn_cmd(cn, "SET", REDIS_REPLY_STATUS, &r, "SET %b %b EX %s",
-                  kv->key, strlen(kv->key), kv->val, (size_t)kv->len,
-                  kv->ttl);
-    return rv == APR_SUCCESS ? conn_expect_status(cn, "SET", r, "OK") : rv;
+    rv = dash_redis_pool_cmd(cn, "SET", REDIS_REPLY_STATUS, &r,
+                             "SET %b %b EX %s", kv->key, strlen(kv->key),
+                             kv->val, (size_t)kv->len, kv->ttl);
+    return rv == APR_SUCCESS
+           ? dash_redis_pool_expect_status(cn, "SET", r, "OK") : rv;
 }
 
 apr_status_t dash_redis_set(dash_redis_t *c, apr_pool_t *p, const char *key,
@@ -673,7 +121,7 @@ apr_status_t dash_redis_set(dash_redis_t *c, apr_pool_t *p, const char *key,
     /* EX 0 is an error to Redis, and no TTL at all would keep the entry
      * forever. */
     if (ttl_sec <= 0) {
-        set_err(c, p, perr, "SET: the TTL must be positive");
+        dash_redis_pool_set_err(c, p, perr, "SET: the TTL must be positive");
         return APR_EINVAL;
     }
     memset(&kv, 0, sizeof(kv));
@@ -681,23 +129,23 @@ apr_status_t dash_redis_set(dash_redis_t *c, apr_pool_t *p, const char *key,
     kv.val = val;
     kv.len = len;
     kv.ttl = apr_ltoa(p, ttl_sec);
-    return run_op(c, p, perr, set_op, &kv);
+    return dash_redis_pool_run(c, p, perr, set_op, &kv);
 }
 
-static apr_status_t ping_op(dash_conn_t *cn, void *baton)
+static apr_status_t ping_op(dash_redis_conn_t *cn, void *baton)
 {
     redisReply *r;
     apr_status_t rv;
 
     (void)baton;
-    rv = conn_cmd(cn, "PING", REDIS_REPLY_STATUS, &r, "PING");
-    return rv == APR_SUCCESS ? conn_expect_status(cn, "PING", r, "PONG")
-                             : rv;
+    rv = dash_redis_pool_cmd(cn, "PING", REDIS_REPLY_STATUS, &r, "PING");
+    return rv == APR_SUCCESS
+           ? dash_redis_pool_expect_status(cn, "PING", r, "PONG") : rv;
 }
 
 apr_status_t dash_redis_ping(dash_redis_t *c, apr_pool_t *p, const char **perr)
 {
-    return run_op(c, p, perr, ping_op, NULL);
+    return dash_redis_pool_run(c, p, perr, ping_op, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -745,15 +193,14 @@ typedef struct {
     dash_redis_reply_t *out;
 } dash_cmd_t;
 
-static apr_status_t command_op(dash_conn_t *cn, void *baton)
+static apr_status_t command_op(dash_redis_conn_t *cn, void *baton)
 {
     dash_cmd_t *cmd = baton;
     const char *what = apr_pstrmemdup(cn->p, cmd->argv[0], cmd->argvlen[0]);
     redisReply *r, *ok;
     apr_status_t rv;
 
-    cn->sent++;
-    r = redisCommandArgv(cn->slot->ctx, cmd->argc, cmd->argv, cmd->argvlen);
+    r = dash_redis_pool_send_argv(cn, cmd->argc, cmd->argv, cmd->argvlen);
     if (cmd->script && r && r->type == REDIS_REPLY_ERROR && r->len >= 8
         && memcmp(r->str, "NOSCRIPT", 8) == 0) {
         /* Not cached by this server yet (or flushed, or a restart): send
@@ -764,11 +211,10 @@ static apr_status_t command_op(dash_conn_t *cn, void *baton)
         cmd->argv[1] = cmd->script;
         cmd->argvlen[1] = strlen(cmd->script);
         what = "EVAL";
-        cn->sent++;
-        r = redisCommandArgv(cn->slot->ctx, cmd->argc, cmd->argv,
-                             cmd->argvlen);
+        r = dash_redis_pool_send_argv(cn, cmd->argc, cmd->argv,
+                                      cmd->argvlen);
     }
-    rv = conn_check(cn, what, r, -1, &ok);
+    rv = dash_redis_pool_check(cn, what, r, -1, &ok);
     if (rv == APR_SUCCESS) {
         cmd->out = reply_copy(cn->p, ok);
         freeReplyObject(ok);
@@ -780,7 +226,7 @@ static apr_status_t run_command(dash_redis_t *c, apr_pool_t *p,
                                 dash_cmd_t *cmd, dash_redis_reply_t **reply,
                                 const char **perr)
 {
-    apr_status_t rv = run_op(c, p, perr, command_op, cmd);
+    apr_status_t rv = dash_redis_pool_run(c, p, perr, command_op, cmd);
 
     if (reply) {
         *reply = rv == APR_SUCCESS ? cmd->out : NULL;
@@ -814,7 +260,7 @@ apr_status_t dash_redis_command(dash_redis_t *c, apr_pool_t *p, int argc,
         *reply = NULL;
     }
     if (argc < 1 || !argv) {
-        set_err(c, p, perr, "command: no arguments");
+        dash_redis_pool_set_err(c, p, perr, "command: no arguments");
         return APR_EINVAL;
     }
     argv_copy(&cmd, p, argc, argv, argvlen);
@@ -856,7 +302,7 @@ apr_status_t dash_redis_script_run(dash_redis_t *c, apr_pool_t *p,
         *reply = NULL;
     }
     if (nkeys < 0 || nargs < 0 || (n > 0 && !keys_args)) {
-        set_err(c, p, perr, "script: bad arguments");
+        dash_redis_pool_set_err(c, p, perr, "script: bad arguments");
         return APR_EINVAL;
     }
     argv = apr_palloc(p, sizeof(*argv) * (apr_size_t)(n + 3));
@@ -890,7 +336,7 @@ typedef struct {
     size_t cap;
 } dash_scan_t;
 
-static apr_status_t scan_delete_op(dash_conn_t *cn, void *baton)
+static apr_status_t scan_delete_op(dash_redis_conn_t *cn, void *baton)
 {
     dash_scan_t *pg = baton;
     char cursor[32] = "0";
@@ -902,9 +348,9 @@ static apr_status_t scan_delete_op(dash_conn_t *cn, void *baton)
         redisReply *keys;
         size_t i, n = 0;
 
-        rv = conn_cmd(cn, "SCAN", REDIS_REPLY_ARRAY, &r,
-                      "SCAN %s MATCH %b COUNT " DASH_SCAN_COUNT, cursor,
-                      pg->pattern, strlen(pg->pattern));
+        rv = dash_redis_pool_cmd(cn, "SCAN", REDIS_REPLY_ARRAY, &r,
+                                 "SCAN %s MATCH %b COUNT " DASH_SCAN_COUNT,
+                                 cursor, pg->pattern, strlen(pg->pattern));
         if (rv != APR_SUCCESS) {
             return rv;
         }
@@ -915,7 +361,8 @@ static apr_status_t scan_delete_op(dash_conn_t *cn, void *baton)
                != r->element[0]->len
             || r->element[1]->type != REDIS_REPLY_ARRAY) {
             freeReplyObject(r);
-            set_err(cn->c, cn->p, cn->perr, "SCAN: malformed reply");
+            dash_redis_pool_set_err(cn->c, cn->p, cn->perr,
+                                    "SCAN: malformed reply");
             return APR_EGENERAL;
         }
         memcpy(cursor, r->element[0]->str, r->element[0]->len + 1);
@@ -941,8 +388,9 @@ static apr_status_t scan_delete_op(dash_conn_t *cn, void *baton)
         if (n > 0) {
             /* SCAN may return a key twice; DEL counts only what it removed,
              * so the sum stays exact. */
-            rv = conn_cmd_argv(cn, "DEL", REDIS_REPLY_INTEGER, &d,
-                               (int)(n + 1), pg->argv, pg->argvlen);
+            rv = dash_redis_pool_cmd_argv(cn, "DEL", REDIS_REPLY_INTEGER,
+                                          &d, (int)(n + 1), pg->argv,
+                                          pg->argvlen);
             if (rv != APR_SUCCESS) {
                 freeReplyObject(r);
                 return rv;
@@ -967,7 +415,7 @@ apr_status_t dash_redis_scan_delete(dash_redis_t *c, apr_pool_t *p,
     pg.pattern = pattern;
     pg.match = match;
     pg.baton = baton;
-    rv = run_op(c, p, perr, scan_delete_op, &pg);
+    rv = dash_redis_pool_run(c, p, perr, scan_delete_op, &pg);
     /* Keys deleted before a failure are gone all the same. */
     *deleted = pg.deleted;
     return rv;

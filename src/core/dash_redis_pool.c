@@ -1,0 +1,575 @@
+/*
+ * The Redis transport: a per-child pool of hiredis connections to one
+ * Redis, each made with timeouts, AUTH and SELECT as the URL says, handed
+ * out to one operation at a time and put back or thrown away after it.
+ * The commands themselves are dash_redis.c's.
+ *
+ * Lessons taken from mod_auth_openidc's Redis history: every value (key,
+ * data, password, cursor) is an argument of its own (redisCommand's %s or
+ * %b, or redisCommandArgv), never pasted into the command's text, and
+ * anything that may hold binary bytes goes as %b or an argv length; a
+ * connection with c->err set
+ * is thrown away, never put back; an I/O error on a connection that sat
+ * idle in the pool gets one retry on a fresh connection; the password
+ * never reaches a message.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <apr_allocator.h>
+#include <apr_reslist.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+
+#include "dash_redis_pool.h"
+#include "dash_text.h"
+
+/* A pooled connection that sat idle longer than this is closed rather than
+ * reused: a NAT or firewall may have dropped it silently, which would cost
+ * a full command timeout instead of the quick EOF the retry handles. */
+#define DASH_REDIS_IDLE_TTL apr_time_from_sec(60)
+
+/* Longest text kept from a Redis error reply in a message. */
+#define DASH_REPLY_TEXT_MAX 120
+
+/* ------------------------------------------------------------------ */
+/* The pool                                                            */
+/* ------------------------------------------------------------------ */
+
+struct dash_redis_t {
+    apr_pool_t *pool;
+    apr_reslist_t *rl;
+    dash_redis_url_t u;        /* deep copy in pool */
+    const char *where;         /* host:port or socket path, for messages */
+    const char *db;            /* u.db as text, for SELECT */
+    struct timeval tv;
+    apr_interval_time_t timeout;
+    dash_redis_slot_t *slots;
+    int nslots;
+    dash_metrics_t *metrics;   /* failed operations are counted here */
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *slot_lock;
+#endif
+};
+
+/*
+ * apr-util 1.6 happens to call these with the list locked, but says
+ * nothing about it, so the slot table has a lock of its own. Slots are
+ * preallocated: nothing is allocated per connection, so a Redis that
+ * flaps for weeks cannot grow the child's memory.
+ */
+static apr_status_t slot_construct(void **res, void *params, apr_pool_t *pool)
+{
+    dash_redis_t *c = params;
+    apr_status_t rv = APR_EGENERAL;   /* unreachable: ntotal <= nslots */
+    int i;
+
+    (void)pool;
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(c->slot_lock);
+#endif
+    for (i = 0; i < c->nslots; i++) {
+        if (!c->slots[i].taken) {
+            c->slots[i].taken = 1;
+            c->slots[i].ctx = NULL;
+            *res = &c->slots[i];
+            rv = APR_SUCCESS;
+            break;
+        }
+    }
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(c->slot_lock);
+#endif
+    return rv;
+}
+
+static apr_status_t slot_destruct(void *res, void *params, apr_pool_t *pool)
+{
+    dash_redis_t *c = params;
+    dash_redis_slot_t *s = res;
+
+    (void)pool;
+    /* The slot is ours alone here (idle in the list, or being invalidated
+     * by its holder), so closing needs no lock; freeing it does. */
+    if (s->ctx) {
+        redisFree(s->ctx);
+        s->ctx = NULL;
+    }
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(c->slot_lock);
+#endif
+    s->taken = 0;
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(c->slot_lock);
+#endif
+    return APR_SUCCESS;
+}
+
+apr_status_t dash_redis_pool_create(dash_redis_t **pc, apr_pool_t *pool,
+                                    const dash_redis_url_t *u,
+                                    apr_interval_time_t timeout,
+                                    int max_conns)
+{
+    apr_allocator_t *alloc;
+    apr_pool_t *cp;
+    dash_redis_t *c;
+    apr_status_t rv;
+
+    *pc = NULL;
+    /* A zero timeout would mean "block forever" to both hiredis and the
+     * reslist, which is exactly what must never happen on a request. */
+    if (!u || (!u->host == !u->path) || timeout <= 0 || max_conns <= 0) {
+        return APR_EINVAL;
+    }
+
+    /*
+     * Our own allocator, guarded by a mutex: the reslist allocates its
+     * containers from this pool in whatever worker thread acquires, and the
+     * child pool's allocator may not be thread-safe. The pool is still a
+     * child of the caller's, so it goes away with it.
+     */
+    rv = apr_allocator_create(&alloc);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = apr_pool_create_ex(&cp, pool, NULL, alloc);
+    if (rv != APR_SUCCESS) {
+        apr_allocator_destroy(alloc);
+        return rv;
+    }
+    apr_allocator_owner_set(alloc, cp);
+#if APR_HAS_THREADS
+    {
+        apr_thread_mutex_t *mutex;
+        rv = apr_thread_mutex_create(&mutex, APR_THREAD_MUTEX_DEFAULT, cp);
+        if (rv != APR_SUCCESS) {
+            apr_pool_destroy(cp);
+            return rv;
+        }
+        apr_allocator_mutex_set(alloc, mutex);
+    }
+#endif
+    apr_pool_tag(cp, "dash_redis");
+
+    c = apr_pcalloc(cp, sizeof(*c));
+#if APR_HAS_THREADS
+    rv = apr_thread_mutex_create(&c->slot_lock, APR_THREAD_MUTEX_DEFAULT, cp);
+    if (rv != APR_SUCCESS) {
+        apr_pool_destroy(cp);
+        return rv;
+    }
+#endif
+    c->pool = cp;
+    c->u.host = u->host ? apr_pstrdup(cp, u->host) : NULL;
+    c->u.port = u->port;
+    c->u.path = u->path ? apr_pstrdup(cp, u->path) : NULL;
+    c->u.username = u->username ? apr_pstrdup(cp, u->username) : NULL;
+    c->u.password = u->password ? apr_pstrdup(cp, u->password) : NULL;
+    c->u.db = u->db;
+    if (c->u.path) {
+        c->where = c->u.path;
+    }
+    else if (strchr(c->u.host, ':')) {
+        c->where = apr_psprintf(cp, "[%s]:%d", c->u.host, c->u.port);
+    }
+    else {
+        c->where = apr_psprintf(cp, "%s:%d", c->u.host, c->u.port);
+    }
+    c->db = apr_itoa(cp, c->u.db);
+    c->timeout = timeout;
+    c->tv.tv_sec = (long)apr_time_sec(timeout);
+    c->tv.tv_usec = (long)apr_time_usec(timeout);
+    c->nslots = max_conns;
+    c->slots = apr_pcalloc(cp, sizeof(*c->slots) * (apr_size_t)max_conns);
+
+    rv = apr_reslist_create(&c->rl, 0, max_conns, max_conns,
+                            DASH_REDIS_IDLE_TTL, slot_construct,
+                            slot_destruct, c, cp);
+    if (rv != APR_SUCCESS) {
+        apr_pool_destroy(cp);
+        return rv;
+    }
+    /* A saturated pool answers "no connection" after the Redis timeout
+     * instead of parking the worker (mod_dbd's mistake). */
+    apr_reslist_timeout_set(c->rl, timeout);
+    *pc = c;
+    return APR_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Replaces every occurrence of the password by "***". Nothing we write
+ * quotes it, but a server error reply is foreign text. */
+static const char *scrub(dash_redis_t *c, apr_pool_t *p, const char *msg)
+{
+    const char *pw = c->u.password;
+    const char *hit;
+    size_t n;
+    char *out = "";
+
+    if (!pw || !*pw || !strstr(msg, pw)) {
+        return msg;
+    }
+    n = strlen(pw);
+    while ((hit = strstr(msg, pw)) != NULL) {
+        out = apr_pstrcat(p, out, apr_pstrmemdup(p, msg, (size_t)(hit - msg)),
+                          "***", NULL);
+        msg = hit + n;
+    }
+    return apr_pstrcat(p, out, msg, NULL);
+}
+
+void dash_redis_pool_set_err(dash_redis_t *c, apr_pool_t *p,
+                             const char **perr, const char *fmt, ...)
+{
+    va_list ap;
+    const char *msg;
+
+    if (!perr) {
+        return;
+    }
+    va_start(ap, fmt);
+    msg = apr_pvsprintf(p, fmt, ap);
+    va_end(ap);
+    *perr = scrub(c, p, msg);
+}
+
+static int errstr_has(const redisContext *ctx, int err)
+{
+    char buf[128];
+
+    apr_strerror(APR_FROM_OS_ERROR(err), buf, sizeof(buf));
+    return strstr(ctx->errstr, buf) != NULL;
+}
+
+/* hiredis reports a socket timeout as an I/O error whose text is the errno
+ * string: EAGAIN from SO_RCVTIMEO/SO_SNDTIMEO, ETIMEDOUT from connect. */
+static int ctx_timed_out(const redisContext *ctx)
+{
+    return ctx->err == REDIS_ERR_IO
+           && (errstr_has(ctx, EAGAIN) || errstr_has(ctx, EWOULDBLOCK)
+               || errstr_has(ctx, ETIMEDOUT));
+}
+
+static const char *ctx_error(apr_pool_t *p, const redisContext *ctx)
+{
+    if (ctx_timed_out(ctx)) {
+        return "timeout";
+    }
+    return ctx->errstr[0] ? apr_pstrdup(p, ctx->errstr) : "I/O error";
+}
+
+/*
+ * The text of a Redis error reply, for a message. Cut at the first quote:
+ * some replies echo command arguments ("… with args beginning with: 'k'"),
+ * and an argument may be a cached value.
+ */
+static const char *reply_text(apr_pool_t *p, const redisReply *r)
+{
+    size_t n = r->str ? r->len : 0;
+    const char *q;
+
+    if (n && (q = memchr(r->str, '\'', n)) != NULL) {
+        n = (size_t)(q - r->str);
+    }
+    while (n && (r->str[n - 1] == ' ' || r->str[n - 1] == ',')) {
+        n--;
+    }
+    return n ? dash_text_log_safe(p, r->str, n, DASH_REPLY_TEXT_MAX) : "error";
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections and commands                                            */
+/* ------------------------------------------------------------------ */
+
+
+/*
+ * Checks a reply: NULL (the context has the error), an error reply (the
+ * connection is fine), or the type the caller expects (type < 0: any).
+ * On failure the reply is freed and *perr says "<what>: <why>".
+ */
+apr_status_t dash_redis_pool_check(dash_redis_conn_t *cn, const char *what,
+                                   redisReply *r, int type, redisReply **out)
+{
+    redisContext *ctx = cn->slot->ctx;
+    apr_status_t rv;
+
+    *out = NULL;
+    if (r == NULL) {
+        if (!ctx->err) {
+            /* hiredis promises err is set; if not, trust nothing. */
+            cn->broken = 1;
+            dash_redis_pool_set_err(cn->c, cn->p, cn->perr, "%s: no reply",
+                                    what);
+            return APR_EGENERAL;
+        }
+        /* An idle connection the server closed (restart, client timeout)
+         * fails on its first command with EOF or a reset; a timeout means
+         * a slow server, where a retry would only double the wait. */
+        if (cn->sent == 1 && !ctx_timed_out(ctx)
+            && (ctx->err == REDIS_ERR_EOF || ctx->err == REDIS_ERR_IO)) {
+            cn->stale = 1;
+        }
+        dash_redis_pool_set_err(cn->c, cn->p, cn->perr, "%s: %s", what,
+                                ctx_error(cn->p, ctx));
+        return ctx_timed_out(ctx) ? APR_TIMEUP : APR_EGENERAL;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        const char *text = reply_text(cn->p, r);
+        rv = (strncmp(text, "NOAUTH", 6) == 0
+              || strncmp(text, "WRONGPASS", 9) == 0
+              || strncmp(text, "NOPERM", 6) == 0) ? APR_EACCES : APR_EGENERAL;
+        dash_redis_pool_set_err(cn->c, cn->p, cn->perr, "%s: %s", what, text);
+        freeReplyObject(r);
+        return rv;
+    }
+    if (type >= 0 && r->type != type) {
+        dash_redis_pool_set_err(cn->c, cn->p, cn->perr,
+                                "%s: unexpected reply type %d", what,
+                                r->type);
+        freeReplyObject(r);
+        return APR_EGENERAL;
+    }
+    *out = r;
+    return APR_SUCCESS;
+}
+
+/* redisvCommand with %s / %b arguments only. */
+apr_status_t dash_redis_pool_cmd(dash_redis_conn_t *cn, const char *what,
+                                 int type, redisReply **out,
+                                 const char *fmt, ...)
+{
+    va_list ap;
+    redisReply *r;
+
+    cn->sent++;
+    va_start(ap, fmt);
+    r = redisvCommand(cn->slot->ctx, fmt, ap);
+    va_end(ap);
+    return dash_redis_pool_check(cn, what, r, type, out);
+}
+
+apr_status_t dash_redis_pool_cmd_argv(dash_redis_conn_t *cn,
+                                      const char *what, int type,
+                                      redisReply **out, int argc,
+                                      const char **argv,
+                                      const size_t *argvlen)
+{
+    redisReply *r;
+
+    cn->sent++;
+    r = redisCommandArgv(cn->slot->ctx, argc, argv, argvlen);
+    return dash_redis_pool_check(cn, what, r, type, out);
+}
+
+redisReply *dash_redis_pool_send_argv(dash_redis_conn_t *cn, int argc,
+                                      const char **argv,
+                                      const size_t *argvlen)
+{
+    cn->sent++;
+    return redisCommandArgv(cn->slot->ctx, argc, argv, argvlen);
+}
+
+/* A STATUS reply with exactly this text (OK, PONG). */
+apr_status_t dash_redis_pool_expect_status(dash_redis_conn_t *cn,
+                                           const char *what, redisReply *r,
+                                           const char *want)
+{
+    apr_status_t rv = APR_SUCCESS;
+
+    if (strlen(want) != r->len || memcmp(r->str, want, r->len) != 0) {
+        dash_redis_pool_set_err(cn->c, cn->p, cn->perr,
+                                "%s: unexpected reply", what);
+        rv = APR_EGENERAL;
+    }
+    freeReplyObject(r);
+    return rv;
+}
+
+/* Connects the slot: timeouts, keepalive, AUTH, SELECT. On failure the
+ * slot is left without a connection. */
+static apr_status_t conn_connect(dash_redis_conn_t *cn)
+{
+    dash_redis_t *c = cn->c;
+    redisContext *ctx;
+    redisReply *r;
+    apr_status_t rv;
+
+    ctx = c->u.path ? redisConnectUnixWithTimeout(c->u.path, c->tv)
+                    : redisConnectWithTimeout(c->u.host, c->u.port, c->tv);
+    if (ctx == NULL) {
+        dash_redis_pool_set_err(c, cn->p, cn->perr,
+                                "connect %s: out of memory", c->where);
+        return APR_ENOMEM;
+    }
+    if (ctx->err) {
+        rv = ctx_timed_out(ctx) ? APR_TIMEUP : APR_EGENERAL;
+        dash_redis_pool_set_err(c, cn->p, cn->perr, "connect %s: %s",
+                                c->where, ctx_error(cn->p, ctx));
+        redisFree(ctx);
+        return rv;
+    }
+    /* The connect timeout does not cover commands: without this a stalled
+     * Redis would hold the worker for as long as the kernel likes. */
+    if (redisSetTimeout(ctx, c->tv) != REDIS_OK) {
+        dash_redis_pool_set_err(c, cn->p, cn->perr,
+                                "connect %s: setting the timeout: %s",
+                                c->where, ctx_error(cn->p, ctx));
+        redisFree(ctx);
+        return APR_EGENERAL;
+    }
+    /* Pooled connections sit idle; keepalive notices a peer that vanished
+     * without a FIN (host down, NAT state lost). */
+    if (!c->u.path && redisEnableKeepAlive(ctx) != REDIS_OK) {
+        dash_redis_pool_set_err(c, cn->p, cn->perr,
+                                "connect %s: enabling keepalive: %s",
+                                c->where, ctx_error(cn->p, ctx));
+        redisFree(ctx);
+        return APR_EGENERAL;
+    }
+    cn->slot->ctx = ctx;
+
+    if (c->u.password) {
+        rv = c->u.username
+             ? dash_redis_pool_cmd(cn, "AUTH", REDIS_REPLY_STATUS, &r,
+                                   "AUTH %s %s", c->u.username,
+                                   c->u.password)
+             : dash_redis_pool_cmd(cn, "AUTH", REDIS_REPLY_STATUS, &r,
+                                   "AUTH %s", c->u.password);
+        if (rv == APR_SUCCESS) {
+            rv = dash_redis_pool_expect_status(cn, "AUTH", r, "OK");
+        }
+        if (rv != APR_SUCCESS) {
+            goto fail;
+        }
+    }
+    if (c->u.db > 0) {
+        rv = dash_redis_pool_cmd(cn, "SELECT", REDIS_REPLY_STATUS, &r,
+                                 "SELECT %s", c->db);
+        if (rv == APR_SUCCESS) {
+            rv = dash_redis_pool_expect_status(cn, "SELECT", r, "OK");
+        }
+        if (rv != APR_SUCCESS) {
+            goto fail;
+        }
+    }
+    /* The set-up commands are not the operation's: a failure of its first
+     * real command is what marks a pooled connection stale. */
+    cn->sent = 0;
+    return APR_SUCCESS;
+
+fail:
+    /* Half set up (not authenticated, wrong db): never pool it. */
+    redisFree(cn->slot->ctx);
+    cn->slot->ctx = NULL;
+    cn->stale = 0;
+    cn->sent = 0;
+    return rv;
+}
+
+/* Takes a slot and makes sure it holds a connection; fresh = close any
+ * pooled one first (the retry after a stale connection). */
+static apr_status_t conn_open(dash_redis_conn_t *cn, dash_redis_t *c,
+                              apr_pool_t *p, const char **perr, int fresh)
+{
+    void *res;
+    apr_status_t rv;
+
+    memset(cn, 0, sizeof(*cn));
+    cn->c = c;
+    cn->p = p;
+    cn->perr = perr;
+    if (perr) {
+        *perr = NULL;
+    }
+
+    rv = apr_reslist_acquire(c->rl, &res);
+    if (rv != APR_SUCCESS) {
+        if (APR_STATUS_IS_TIMEUP(rv)) {
+            dash_redis_pool_set_err(c, p, perr,
+                                    "no free Redis connection within %"
+                                    APR_TIME_T_FMT " ms (all %d in use)",
+                                    apr_time_as_msec(c->timeout), c->nslots);
+            return APR_TIMEUP;
+        }
+        dash_redis_pool_set_err(c, p, perr, "connection pool: error %d", rv);
+        return rv;
+    }
+    cn->slot = res;
+    if (fresh && cn->slot->ctx) {
+        redisFree(cn->slot->ctx);
+        cn->slot->ctx = NULL;
+    }
+    if (cn->slot->ctx) {
+        cn->reused = 1;
+        return APR_SUCCESS;
+    }
+    rv = conn_connect(cn);
+    if (rv != APR_SUCCESS) {
+        /* The slot holds nothing; give it back for the next try. */
+        apr_reslist_release(c->rl, cn->slot);
+        cn->slot = NULL;
+    }
+    return rv;
+}
+
+/* Returns a healthy connection to the pool; destroys a failed one. */
+static void conn_close(dash_redis_conn_t *cn)
+{
+    if (!cn->slot) {
+        return;
+    }
+    if (cn->slot->ctx && (cn->slot->ctx->err || cn->broken)) {
+        /* Its stream may hold half a reply: reusing it would hand the next
+         * request someone else's answer. */
+        apr_reslist_invalidate(cn->c->rl, cn->slot);
+    }
+    else {
+        apr_reslist_release(cn->c->rl, cn->slot);
+    }
+    cn->slot = NULL;
+}
+
+/*
+ * Runs op on a pooled connection. If its first command dies of I/O or EOF
+ * on a connection that had been sitting in the pool (Redis restarted
+ * meanwhile), the op runs once more on a fresh connection: nothing was
+ * executed, so the retry is safe, and the caller never sees the restart.
+ */
+apr_status_t dash_redis_pool_run(dash_redis_t *c, apr_pool_t *p,
+                                 const char **perr, dash_redis_op_fn op,
+                                 void *baton)
+{
+    dash_redis_conn_t cn;
+    apr_status_t rv;
+    int fresh = 0;
+
+    for (;;) {
+        int retry;
+
+        rv = conn_open(&cn, c, p, perr, fresh);
+        if (rv != APR_SUCCESS) {
+            break;
+        }
+        rv = op(&cn, baton);
+        retry = rv != APR_SUCCESS && cn.reused && cn.stale && !fresh;
+        conn_close(&cn);
+        if (!retry) {
+            break;
+        }
+        fresh = 1;
+    }
+    /* What the caller sees: the transparent retry above is no error. */
+    if (rv != APR_SUCCESS && rv != APR_NOTFOUND) {
+        dash_metrics_redis_error(c->metrics);
+    }
+    return rv;
+}
+
+void dash_redis_pool_set_metrics(dash_redis_t *c, dash_metrics_t *m)
+{
+    c->metrics = m;
+}
