@@ -67,7 +67,9 @@ my $u = 'vhosts-user';
 my $ch = 'UCvhostsChannel';
 clear_user($u);
 add_account($u, $ch);
-add_video($u, $ch, "vh$_", add_days($today, -3 - 9 * $_) . ' 08:00:00') for 0 .. 2;
+# Seven uploads: more than b.test's DashboardMaxVideos 5, fewer than the
+# default 30, so the filter of the Analytics calls shows whose setting applied.
+add_video($u, $ch, "vh$_", add_days($today, -3 - 9 * $_) . ' 08:00:00') for 0 .. 6;
 flush_redis();
 
 my $h = Dash::OwnHttpd::start(%conf);
@@ -83,16 +85,33 @@ sub ask {
     return ($res, json_of($res));
 }
 
+# Each host's own Dashboard settings apply to it, the main server's to the
+# others: b.test has no cache and passes 5 videos; the rest cache and pass
+# all 7. The cache is emptied before each host so every one fetches.
+my %own = ('b.test' => { cache => 'bypass', videos => 5 });
 for my $h (['main.test', $port], ['a.test', $port], ['b.test', $port],
            ['c.test', $port], ['d.test', $port2]) {
     my ($host, $p) = @$h;
+    my $want = $own{$host} // { cache => 'miss', videos => 7 };
     my ($res, $j) = ask($host, $p, '/dashboard/accounts');
     is $res->code, 200, "$host: accounts 200";
     is_deeply [ map { $_->{platformUserId} } @{ $j->{accounts} // [] } ], [$ch],
         "$host: the account";
+    flush_redis();
+    google_reset();
     ($res, $j) = ask($host, $p, '/dashboard/stats');
     is $res->code, 200, "$host: stats 200";
     ok $j && $j->{hasUploads}, "$host: a full response";
+    is $res->header('X-Dashboard-Cache'), $want->{cache}, "$host: cache $want->{cache}";
+    my @keys = redis()->keys("dashboard:$u:*");
+    is scalar(@keys), $want->{cache} eq 'miss' ? 1 : 0,
+        "$host: " . ($want->{cache} eq 'miss' ? 'the answer is cached' : 'nothing cached');
+    my @reqs = report_requests();
+    ok @reqs, "$host: Google was asked";
+    my @sizes = map { my $f = $_->{params}{filters} // ''; $f =~ s/^video==//;
+                      scalar(split /,/, $f) } @reqs;
+    is_deeply [ sort { $a <=> $b } keys %{{ map { $_ => 1 } @sizes }} ], [ $want->{videos} ],
+        "$host: every Analytics call filters $want->{videos} videos";
 }
 
 my @log = split /^/m, Dash::OwnHttpd::log_text($h);
