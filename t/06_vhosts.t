@@ -19,8 +19,9 @@ use lib 't/lib';
 use Dash::Test;
 use Dash::OwnHttpd ();
 
-my $port = $ENV{DASH_VHOSTS_PORT} || Dash::OwnHttpd::free_port();
-my $port2 = $ENV{DASH_VHOSTS_PORT} ? $port + 1 : Dash::OwnHttpd::free_port();
+my ($port, $port2) = $ENV{DASH_VHOSTS_PORT}
+    ? ($ENV{DASH_VHOSTS_PORT}, $ENV{DASH_VHOSTS_PORT} + 1)
+    : Dash::OwnHttpd::free_ports(2);
 
 my $pg = "host=127.0.0.1 port=$ENV{DASH_PG_PORT} dbname=dashboard user=dashboard connect_timeout=2";
 my $google = $ENV{DASH_GOOGLE_URL};

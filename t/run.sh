@@ -6,7 +6,9 @@
 #   DASH_MPMS="event prefork"     which MPMs to run under
 #   DASH_HTTPD=/usr/sbin/apache2  the httpd binary (make test-asan: a wrapper)
 #   DASH_HTTPD_PORT=8529          httpd's first port (the test vhosts take the
-#                                 next ones); default: Apache::Test picks
+#                                 next ones); default: a random one whose
+#                                 next 40 are free, so that two runs side by
+#                                 side do not pick the same
 #   DASH_KEEP_LOGS=DIR            copy each MPM's error_log there (as
 #                                 error_log.MPM) before the next run cleans it
 # Ports of the stack: see t/stack.sh.
@@ -26,10 +28,36 @@ DASH_UI_DIR=$(mktemp -d /tmp/mod_dashboard-ui.XXXXXX)
 cp -R ui/. "$DASH_UI_DIR"
 chmod -R a+rX "$DASH_UI_DIR"
 
+# The stack's ports are free ones unless given (t/stack.sh).
+export DASH_STACK_DIR=${DASH_STACK_DIR:-$top/t/tmp/stack}
 t/stack.sh start
 trap 't/stack.sh stop; rm -rf "$docroot" "$DASH_UI_DIR"' EXIT
 # shellcheck disable=SC1091
-. t/tmp/stack/env
+. "$DASH_STACK_DIR/env"
+
+# Apache::Test's own "select" starts its search at the same port in every
+# run; a random start with room for the test vhosts keeps two runs apart.
+if [ -z "${DASH_HTTPD_PORT:-}" ]; then
+    DASH_HTTPD_PORT=$(/usr/bin/python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    base = random.randrange(20000, 40000)
+    socks = []
+    try:
+        for port in range(base, base + 40):
+            s = socket.socket()
+            s.bind(("127.0.0.1", port))
+            socks.append(s)
+    except OSError:
+        continue
+    finally:
+        for s in socks:
+            s.close()
+    print(base)
+    break
+PY
+)
+fi
 # Every response the suite gets (t/lib/Dash/Test.pm's call) is recorded
 # here and checked against docs/openapi.yaml at the end.
 export DASH_RESPONSES="$top/t/tmp/responses.jsonl"
@@ -45,7 +73,7 @@ for mpm in $mpms; do
     if ! APACHE_TEST_NO_STICKY_PREFERENCES=1 perl t/TEST.PL \
             -httpd "${DASH_HTTPD:-/usr/sbin/apache2}" -apxs "$(command -v apxs)" \
             -httpd_conf "$top/t/conf/inherit-$mpm.conf" -documentroot "$docroot" \
-            -port "${DASH_HTTPD_PORT:-select}" -maxclients 20 "$@"; then
+            -port "$DASH_HTTPD_PORT" -maxclients 20 "$@"; then
         status=1
         echo "=== error_log tail ($mpm)"
         tail -n 40 t/logs/error_log 2>/dev/null || true

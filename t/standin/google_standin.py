@@ -21,6 +21,7 @@ Python 3 standard library only.
 """
 
 import argparse
+import os
 import calendar
 import collections
 import datetime
@@ -1306,7 +1307,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             if self.command == "GET":
                 if name == "health":
-                    return self.send_json(200, {"ok": True})
+                    return self.send_json(200, {"ok": True, "pid": os.getpid()})
                 if name == "counters":
                     with st.lock:
                         c = {"reports": st.n_reports, "token": st.n_token,

@@ -14,6 +14,8 @@ It counts what a test needs to prove connection reuse:
                       "connections": those that carried a forwarded request,
                       "streams": forwarded requests,
                       "resumed": connections that resumed a TLS session,
+                      "pid": this process, so that a start can tell its
+                      own front from another one on the port,
                       "max_streams": most streams open at once on one
                       connection}
   POST /_front/reset zeroes them
@@ -32,6 +34,7 @@ import asyncio
 import concurrent.futures
 import http.client
 import json
+import os
 import signal
 import ssl
 import sys
@@ -192,7 +195,7 @@ class Front(asyncio.Protocol):
 
     async def control(self, sid, method, path):
         if path == "/_front/stats" and method == "GET":
-            body = json.dumps(self.app.stats.snapshot()).encode()
+            body = json.dumps(dict(self.app.stats.snapshot(), pid=os.getpid())).encode()
             return await self.respond(
                 sid, 200, [("content-type", "application/json")], body)
         if path == "/_front/reset" and method == "POST":

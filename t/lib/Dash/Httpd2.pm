@@ -82,6 +82,14 @@ sub _answers {
                                  Proto => 'tcp', Timeout => 1) ? 1 : 0;
 }
 
+sub _alive {
+    my ($pidfile) = @_;
+    open my $fh, '<', $pidfile or return 0;
+    my $pid = <$fh> // '';
+    chomp $pid;
+    return $pid =~ /^\d+$/ && kill(0, $pid);
+}
+
 sub start {
     my $v = _vars();
     $root = "$v->{t_dir}/tmp/httpd-2";
@@ -94,8 +102,11 @@ sub start {
     system(_httpd(), '-k', 'start') == 0
         or die "second httpd did not start (see $root/logs/error_log)\n";
     $started = 1;
+    # Its own pid file first: httpd writes it once it holds its ports, so
+    # a listener of another run on the port cannot pass for this one.
     for (1 .. 100) {
-        return "http://127.0.0.1:$port" if _answers($port);
+        return "http://127.0.0.1:$port"
+            if -s "$root/logs/httpd.pid" && _alive("$root/logs/httpd.pid") && _answers($port);
         sleep 0.1;
     }
     die "second httpd does not answer on port $port\n";

@@ -27,13 +27,21 @@ use Time::HiRes qw(sleep);
 my @running;
 END { $_->{stop}->() for @running; }
 
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, Proto => 'tcp') or die "socket: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
+# N distinct free ports: every socket stays open until all are drawn, so
+# the kernel cannot hand out one port twice. Another process may still
+# take one before httpd binds it: start() then draws again.
+sub free_ports {
+    my ($n) = @_;
+    my @socks = map {
+        IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                              LocalPort => 0, Proto => 'tcp') or die "socket: $!"
+    } 1 .. $n;
+    my @ports = map { $_->sockport } @socks;
+    close $_ for @socks;
+    return @ports;
 }
+
+sub free_port { return (free_ports(1))[0]; }
 
 sub start {
     my (%o) = @_;
@@ -41,15 +49,17 @@ sub start {
     my $mods = '/usr/lib/apache2/modules';
     my $so = abs_path('.') . '/.libs/mod_dashboard.so';
     my $mpm = $o{mpm} // 'event';
-    my @ports = @{ $o{ports} // [ free_port() ] };
     my $dir = tempdir("mod_dashboard-$o{name}.XXXXXX", TMPDIR => 1, CLEANUP => 1);
     chmod 0755, $dir;
-    my $listen = join '', map { "Listen 127.0.0.1:$_\n" } @ports;
-    my $workers = $mpm eq 'prefork'
-        ? "StartServers 2\nMinSpareServers 2\nMaxSpareServers 4\nMaxRequestWorkers 8"
-        : "StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMaxRequestWorkers 8";
-    open my $fh, '>', "$dir/httpd.conf" or die "$dir/httpd.conf: $!";
-    print $fh <<"CONF";
+    my (@ports, $started);
+    for my $try (1 .. 5) {
+        @ports = @{ $o{ports} // [ free_port() ] };
+        my $listen = join '', map { "Listen 127.0.0.1:$_\n" } @ports;
+        my $workers = $mpm eq 'prefork'
+            ? "StartServers 2\nMinSpareServers 2\nMaxSpareServers 4\nMaxRequestWorkers 8"
+            : "StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMaxRequestWorkers 8";
+        open my $fh, '>', "$dir/httpd.conf" or die "$dir/httpd.conf: $!";
+        print $fh <<"CONF";
 ServerRoot "$dir"
 ServerName @{[ $o{servername} // "$o{name}.test" ]}
 ${listen}PidFile "$dir/httpd.pid"
@@ -87,16 +97,25 @@ $o{server}
 
 @{[ $o{extra} // '' ]}
 CONF
-    close $fh;
+        close $fh;
 
-    {
-        # An undef value takes the variable out of httpd's environment.
-        my %env = %{ $o{env} // {} };
-        local %ENV = %ENV;
-        defined $env{$_} ? ($ENV{$_} = $env{$_}) : delete $ENV{$_} for keys %env;
-        system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0
-            or die "httpd ($o{name}) did not start\n";
+        {
+            # An undef value takes the variable out of httpd's environment.
+            my %env = %{ $o{env} // {} };
+            local %ENV = %ENV;
+            defined $env{$_} ? ($ENV{$_} = $env{$_}) : delete $ENV{$_} for keys %env;
+            # httpd reports a port it cannot bind on stderr, before
+            # its error_log is open.
+            $started = system('sh', '-c', 'exec "$0" -f "$1" -k start 2>"$2"',
+                              $httpd, "$dir/httpd.conf", "$dir/start.err") == 0;
+        }
+        last if $started;
+        my $why = log_text({ log => "$dir/start.err" });
+        print STDERR $why;
+        # A drawn port taken by another process before httpd bound it.
+        last if $o{ports} || $why !~ /Address already in use/;
     }
+    die "httpd ($o{name}) did not start\n" unless $started;
     my $up;
     for (1 .. 100) {
         last if -s "$dir/httpd.pid"
