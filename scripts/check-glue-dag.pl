@@ -2,7 +2,10 @@
 # make boundary: the glue's calls form a DAG (docs/architecture.md). From
 # the built objects, which glue file calls a function another defines;
 # the module record (dashboard_module) that every file refers to is not a
-# call. Fails, naming the files, on any cycle.
+# call. Includes count too, the way a structure map draws them: a file
+# that includes mod_dashboard_X.h depends on mod_dashboard_X.c (when there
+# is one: src/mod_dashboard_private.h and the handlers' declarations
+# belong to no file). Fails, naming the files, on any cycle.
 use strict;
 use warnings;
 
@@ -22,6 +25,19 @@ for my $o (@objs) {
         my $sym = (split)[-1];
         next if $sym eq 'dashboard_module' || !$owner{$sym} || $owner{$sym} eq $me;
         $uses{$me}{ $owner{$sym} } = $sym;
+    }
+}
+
+# Includes: name.c -> the .c of each glue header it includes.
+for my $me (keys %uses) {
+    my ($src) = grep { -f } ($me, "src/$me");
+    next unless $src;
+    open my $fh, '<', $src or die "$src: $!";
+    while (<$fh>) {
+        next unless /^\s*#\s*include\s+"(mod_dashboard[a-z_]*)\.h"/;
+        my $c = "$1.c";
+        next if $c eq $me || !exists $uses{$c};
+        $uses{$me}{$c} //= "#include \"$1.h\"";
     }
 }
 
