@@ -50,7 +50,7 @@ CONF
     cat <<CONF
 LoadModule dashboard_module $top/.libs/mod_dashboard.so
 DBDriver pgsql
-DBDParams "host=127.0.0.1 port=$DASH_PG_PORT dbname=dashboard user=dashboard connect_timeout=2"
+DBDParams "host=127.0.0.1 port=$DASH_PG_PORT dbname=dashboard user=${DASH_PG_MODULE_USER:-dashboard_module} connect_timeout=2"
 DashboardRedis redis://127.0.0.1:$DASH_REDIS_PORT/0
 DashboardAnalyticsURL http://127.0.0.1:$DASH_GOOGLE_PORT/v2/reports
 DashboardTokenURL http://127.0.0.1:$DASH_GOOGLE_PORT/token

@@ -23,7 +23,7 @@ my ($port, $port2) = $ENV{DASH_VHOSTS_PORT}
     ? ($ENV{DASH_VHOSTS_PORT}, $ENV{DASH_VHOSTS_PORT} + 1)
     : Dash::OwnHttpd::free_ports(2);
 
-my $pg = "host=127.0.0.1 port=$ENV{DASH_PG_PORT} dbname=dashboard user=dashboard connect_timeout=2";
+my $pg = "host=127.0.0.1 port=$ENV{DASH_PG_PORT} dbname=dashboard user=$ENV{DASH_PG_MODULE_USER} connect_timeout=2";
 my $google = $ENV{DASH_GOOGLE_URL};
 
 my %conf = (

@@ -32,6 +32,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 dir=${DASH_STACK_DIR:-$here/tmp/stack}
 state=$dir/state
+# The module's role (docs/operations.md's grants), beside the superuser
+# dashboard that initdb makes.
+module_role=dashboard_module
 client_id=${DASH_CLIENT_ID:-test-client.apps.googleusercontent.com}
 client_secret=${DASH_CLIENT_SECRET:-test-client-secret}
 pg_bin=$(pg_config --bindir 2>/dev/null || true)
@@ -101,8 +104,26 @@ pg_start() {
             -c "CREATE DATABASE dashboard" >/dev/null || return 1
         psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U dashboard \
             -d dashboard -f "$top/conf/schema.sql" >/dev/null || return 1
+        module_role_sql | psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" \
+            -U dashboard -d dashboard >/dev/null || return 1
         pg_fresh=0
     fi
+}
+
+# The role the module runs as: docs/operations.md's own statements, read
+# from there (renamed: the suite's superuser is called dashboard), so the
+# grants the operator is told to give are the ones the tests prove enough.
+# The helpers that seed data keep the superuser.
+module_role_sql() {
+    local sql
+    sql=$(perl -0ne 'print $1 if /```sql\n(CREATE ROLE dashboard .*?)```/s' \
+        "$top/docs/operations.md")
+    case "$sql" in
+        *"GRANT SELECT"*) ;;
+        *) say "no CREATE ROLE and GRANT statements in docs/operations.md"; return 1 ;;
+    esac
+    printf '%s\n' "$sql" | sed -e "s/ROLE dashboard /ROLE $module_role /" \
+        -e "s/ TO dashboard;/ TO $module_role;/" -e "s/PASSWORD '[^']*'/PASSWORD 'unused'/"
 }
 
 pg_stop() {
@@ -250,6 +271,7 @@ google_stop() { stop_pidfile "$dir/google/standin.pid"; }
 print_env() {
     cat <<ENV
 export DASH_PG_PORT=$pg_port
+export DASH_PG_MODULE_USER=$module_role
 export DASH_REDIS_PORT=$redis_port
 export DASH_GOOGLE_PORT=$google_port
 export DASH_GOOGLE_URL=http://127.0.0.1:$google_port
