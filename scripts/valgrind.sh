@@ -2,7 +2,7 @@
 # make valgrind: httpd -X (one process) with the module under memcheck,
 # driven through a few hundred mixed requests (scripts/valgrind_requests.py),
 # then stopped cleanly. Fails unless memcheck reports 0 errors and 0 bytes
-# definitely lost, and every request got the status the contract gives it.
+# definitely lost, and every request got the status docs/api.md gives it.
 #
 # It uses the bench's ports (DASH_BENCH_*): run one of them at a time.
 set -euo pipefail

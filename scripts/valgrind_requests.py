@@ -5,7 +5,7 @@ Drives an httpd running mod_dashboard under memcheck through every path a
 request can take: cache misses and hits, HEAD and 304, token refreshes,
 purges, every error of docs/api.md#errors, Google failing and hanging, Redis and
 Postgres going away and coming back, poisoned cache values and hostile
-input. Each request has the status the contract gives it; any other status
+input. Each request has the status docs/api.md gives it; any other status
 fails the run, so a path that stopped being reached does not pass silently.
 
   valgrind_requests.py --base URL --short URL --google URL --stack PATH

@@ -89,8 +89,8 @@ static const char *body_etag(apr_pool_t *p, const char *body, apr_size_t len)
  * (ap_meets_conditions: weak comparison, lists, "*"). Only that header
  * decides: without it, If-Modified-Since would compare against a
  * modification time these answers do not have, and a failed If-Match
- * still gets the representation rather than a 412 the contract does not
- * list.
+ * still gets the representation rather than a 412, which is not one of
+ * the statuses of docs/api.md#errors.
  */
 static int not_modified(request_rec *r)
 {

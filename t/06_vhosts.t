@@ -1,5 +1,5 @@
-# A server with several virtual hosts, as a stock Debian Apache has one
-# (issue 11, finding 8): hosts without DBD directives share the main
+# A server with several virtual hosts, as a stock Debian Apache has one:
+# hosts without DBD directives share the main
 # server's mod_dbd configuration, others have their own. The module gives
 # mod_dbd no statements (it prepares them itself,
 # docs/behaviour.md#protecting-the-host-site), so no label can be found in

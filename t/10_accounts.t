@@ -102,7 +102,7 @@ $res = call('HEAD', '/dashboard/accounts', user => $u, headers => { 'If-None-Mat
 is $res->code, 304, 'HEAD with If-None-Match: 304';
 $res = call('GET', '/dashboard/accounts', user => $u,
             headers => { 'If-None-Match' => $etag, 'If-Match' => '"other"' });
-is $res->code, 200, 'a failed If-Match: the full answer (no 412, not a contract error)';
+is $res->code, 200, 'a failed If-Match: the full answer (no 412, not an error of docs/api.md)';
 $res = call('GET', '/dashboard/accounts', user => $u,
             headers => { 'If-Modified-Since' => 'Sun, 06 Nov 2095 08:49:37 GMT' });
 is $res->code, 200, 'If-Modified-Since alone: 200 (the answers have no date)';

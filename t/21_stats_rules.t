@@ -587,7 +587,7 @@ for my $mode (qw(month day)) {
     my ($cur, $prev) = counts_of($w, map { (join('-', split /\./, $_->{date})) . ' 08:00:00' } @flt_videos);
     my ($want) = expected_from_standin(mode => $mode, videos => \@flt_videos, token => $tok_flt,
                                        current => $cur, previous => $prev);
-    is_deeply $j, $want, "float INTEGERs ($mode): every number as the contract says"
+    is_deeply $j, $want, "float INTEGERs ($mode): every number as docs/behaviour.md says"
         or diag explain { got => $j, expected => $want };
 }
 

@@ -1,4 +1,4 @@
-# What a hostile test found (issue 11): a user name that is not UTF-8, TRACE
+# What a hostile review of the module found: a user name that is not UTF-8, TRACE
 # on the dashboard Locations, a token endpoint answering a token that must
 # not be stored, a database error that must be logged as itself, a bad mode
 # logged as what it is, and an account removed while a request runs.

@@ -1,8 +1,8 @@
 # docs/behaviour.md#cache: a cached value is validated element by element (every item of
 # monthlyData, dailyData, topContent, ageGroups, topRegions with its fields
 # and their types); one that fails is a miss. A valid value written by
-# another writer is served in §5.8's own form: integers as integers
-# (17422.0 -> 17422), fields §5.8 does not define dropped.
+# another writer is served in the form of docs/behaviour.md#response:
+# integers as integers (17422.0 -> 17422), fields it does not define dropped.
 use strict;
 use warnings FATAL => 'all';
 
@@ -84,9 +84,9 @@ for my $b (@bad) {
     is_deeply $j, $good{$mode}, "$tag: the full, correct response";
 }
 
-# ---- valid values from another writer: served in §5.8's form ------------------
+# ---- valid values from another writer: served in the response's form -----------
 
-# Integers written as reals, and fields §5.8 does not have.
+# Integers written as reals, and fields the response does not have.
 my $other = $codec->encode($good_val{month});
 $other =~ s/("(?:value|views|thisYear|lastYear)":)(-?\d+)(?=[,}])/$1$2.0/g;
 my $reals = () = $other =~ /"(?:value|views|thisYear|lastYear)":-?\d+\.0[,}]/g;
@@ -108,12 +108,12 @@ my ($res, $j) = stats($u, 'month');
 is $res->code, 200, "another writer's value: 200";
 is $res->header('X-Dashboard-Cache'), 'hit', "another writer's value: a hit";
 is counters()->{reports}, 0, "another writer's value: Google not called";
-is_deeply $j, $good{month}, "another writer's value: exactly the §5.8 response, extra fields dropped";
+is_deeply $j, $good{month}, "another writer's value: exactly the response of docs/behaviour.md, extra fields dropped";
 my $body = $res->content;
 unlike $body, qr/"(?:value|views|thisYear|lastYear)":-?\d+\.0[,}]/,
     "another writer's value: integers served as integers";
 like $body, qr/"views":\d+[,}]/, "another writer's value: views as a JSON integer";
 unlike $body, qr/"(?:writer|note|comment|channel|source|other|raw)"|Korea/,
-    "another writer's value: no field §5.8 does not define";
+    "another writer's value: no field the response does not define";
 
 done_testing();

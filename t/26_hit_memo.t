@@ -56,7 +56,7 @@ is $j3->{contentMetrics}[0]{value}, $new_views, 'changed value: the new number i
 isnt $res->content, $body2, 'changed value: not the memo\'s body';
 
 # The same response written by another writer (other key order, a float
-# in an integer field, a member the contract does not define): valid, so
+# in an integer field, a member the response does not define): valid, so
 # a hit, and what it says is served.
 my $foreign = $codec->decode($stored);
 $foreign->{response}{contentMetrics}[0]{value} = $views + 5;

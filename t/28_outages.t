@@ -2,7 +2,7 @@
 # for stats and accounts, Redis is killed and restarted, Postgres is
 # stopped and started, Postgres is frozen and thawed, and httpd is
 # restarted gracefully twice. Every answer is counted by outcome: only the
-# answers the contract allows for that fault may appear (a 200 carrying
+# answers docs/behaviour.md allows for that fault may appear (a 200 carrying
 # exactly the right data, or the specified 503), no request may hang, and
 # once the fault is over every answer is right again.
 use strict;

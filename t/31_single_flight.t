@@ -90,7 +90,8 @@ sub flight_ok {
 # ---- without single flight, the harness's requests overlap at Google -----
 
 # (8, not 64: 448 calls at once are more than the stand-in answers within
-# DashboardUpstreamTimeout on a loaded machine — the stampede of issue 7.)
+# DashboardUpstreamTimeout on a loaded machine: the very stampede single
+# flight prevents.)
 {
     my $n = 8;
     cold($DELAY);

@@ -90,8 +90,8 @@ int dash_dates_cmp(dash_date_t a, dash_date_t b)
 }
 
 /*
- * Writes v as exactly width decimal digits. The formats are fixed-width by
- * contract (Google's startDate pattern, the chart keys), so a year outside
+ * Writes v as exactly width decimal digits. The formats are fixed-width
+ * (Google's startDate pattern, the chart keys of docs/behaviour.md), so a year outside
  * 0..9999 — which a clock-derived date never has — is clamped rather than
  * allowed to overrun the caller's buffer.
  */

@@ -1,5 +1,5 @@
 /*
- * jansson bound to APR pools, and the number formatting the contract pins
+ * jansson bound to APR pools, and the number formatting the response pins
  * (docs/behaviour.md#response: 81.3, never 81.29999999999999; 1520, never 1520.0).
  */
 #include <float.h>
@@ -290,7 +290,7 @@ double dash_json_round1(double v)
         return v;
     }
     /* glibc's printf rounds the exact binary value, ties to even: the
-     * rounding the contract's Python original did with round(v, 1). */
+     * rounding the original Python service did with round(v, 1). */
     snprintf(buf, sizeof(buf), "%.1f", v);
     r = strtod(buf, NULL);
     return r == 0 ? 0.0 : r;

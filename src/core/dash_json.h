@@ -41,7 +41,7 @@ char *dash_json_dump_split(apr_pool_t *p, const json_t *j,
                            apr_size_t *offsets, apr_size_t *plen);
 
 /*
- * A JSON number for a value already rounded as the contract wants:
+ * A JSON number for a value already rounded (docs/behaviour.md#response):
  * an integer when v is integral (so 1520, not 1520.0), else a real
  * printed with the shortest digits that round-trip (81.3, not 81.29999…).
  * Negative zero becomes 0.

@@ -1,7 +1,7 @@
 /*
  * The shortest decimal that reads back as the same double (see
  * dash_num.h), without a loop of snprintf calls on the values the
- * contract produces.
+ * response holds (docs/behaviour.md#response).
  *
  * Fast path: for k = 0, 1, 2, … the candidate with k decimals is
  * m = round(v * 10^k). While m < 2^53 and k <= 22, m and 10^k are exact

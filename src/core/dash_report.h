@@ -7,7 +7,7 @@
 #ifndef DASH_REPORT_H
 #define DASH_REPORT_H
 
-/* The seven Analytics calls of docs/behaviour.md#analytics-calls, in the contract's order. */
+/* The seven Analytics calls of docs/behaviour.md#analytics-calls, in its order. */
 typedef enum {
     DASH_Q_KPI = 0,
     DASH_Q_KPI_PREVIOUS,

@@ -1,6 +1,6 @@
 /*
  * youtubeAnalytics#resultTable reading. Google orders columns as requested
- * (dimensions, then metrics) but the contract reads them by name anyway, so
+ * (dimensions, then metrics) but the module reads them by name anyway, so
  * a reordered or extended answer still lands in the right fields.
  */
 #include <limits.h>

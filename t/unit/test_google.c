@@ -77,7 +77,7 @@ static int setup(void **state)
 /*
  * The query of a URL as a table of name -> value, decoded the way Google
  * reads it ('+' is a space). A name given twice, a part without '=' or
- * an empty part fails the test: Google's contract is a set of parameters,
+ * an empty part fails the test: what Google reads is a set of parameters,
  * not an order, so that is what the tests compare.
  */
 static apr_table_t *url_params(apr_pool_t *p, const char *url,

@@ -1,4 +1,4 @@
-/* Pool-bound jansson and the contract's number formatting. */
+/* Pool-bound jansson and the response's number formatting. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -79,7 +79,7 @@ static uint64_t next64(void)
     return rng * 0x2545f4914f6cdd1dULL;
 }
 
-static void test_contract_values(void **state)
+static void test_response_values(void **state)
 {
     char buf[DASH_NUM_BUFSIZE];
 
@@ -140,7 +140,7 @@ static void test_edges(void **state)
     }
 }
 
-/* What the contract makes: counts, and values rounded to 1 decimal. */
+/* What the response holds: counts, and values rounded to 1 decimal. */
 static void test_random_decimals(void **state)
 {
     char text[64];
@@ -179,7 +179,7 @@ static void test_random_bits(void **state)
     }
 }
 
-/* Doubles near the magnitudes of the contract (1e-4 .. 1e15) in full. */
+/* Doubles near the magnitudes of the response (1e-4 .. 1e15) in full. */
 static void test_random_range(void **state)
 {
     int i;
@@ -195,7 +195,7 @@ static void test_random_range(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_contract_values),
+        cmocka_unit_test(test_response_values),
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_random_decimals),
         cmocka_unit_test(test_random_bits),

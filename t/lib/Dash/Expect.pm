@@ -79,7 +79,7 @@ sub seven_queries {
 }
 
 # Half to even on the exact binary value, as printf does: the rounding
-# the contract's "1 decimal" means (Python's round() agrees).
+# docs/behaviour.md's "1 decimal" means (Python's round() agrees).
 sub round1 {
     my $v = sprintf '%.1f', $_[0];
     $v = 0 if $v == 0;
