@@ -394,7 +394,8 @@ const command_rec dashboard_cmds[] = {
         "redis://[[user]:password@]host[:port][/db], unix:/path[?db=N], or Off"),
     AP_INIT_TAKE1("DashboardRedisTimeout", cmd_number,
         (void *)&num_redis_timeout, RSRC_CONF,
-        "Redis connect and command timeout, in milliseconds (default 200)"),
+        "Redis connect, command and pooled-connection wait timeout, in "
+        "milliseconds (default 200)"),
     AP_INIT_TAKE1("DashboardCacheTTL", cmd_number, (void *)&num_cache_ttl,
         RSRC_CONF, "Lifetime of a cached stats response, in seconds (default 43200)"),
     AP_INIT_TAKE1("DashboardAnalyticsURL", cmd_url, NULL, RSRC_CONF,
@@ -405,27 +406,28 @@ const command_rec dashboard_cmds[] = {
         "OAuth client ID and secret (or file:/path holding the secret)"),
     AP_INIT_TAKE1("DashboardUpstreamTimeout", cmd_number,
         (void *)&num_upstream_timeout, RSRC_CONF,
-        "Whole-call timeout of each upstream request, in milliseconds (default 10000)"),
+        "Deadline of the token refresh, and of the Analytics calls "
+        "together, in milliseconds (default 10000)"),
     AP_INIT_TAKE1("DashboardMaxVideos", cmd_number, (void *)&num_max_videos,
         RSRC_CONF, "Most recent uploads passed to the Analytics API, 1-50 (default 30)"),
     AP_INIT_FLAG("DashboardCacheAdmin", cmd_cache_admin, NULL, ACCESS_CONF,
         "Whether DELETE of the cache here may purge other users' entries"),
     AP_INIT_TAKE1("DashboardStaleTTL", cmd_number, (void *)&num_stale_ttl,
-        RSRC_CONF, "Seconds past DashboardCacheTTL a response is to be kept for "
-        "stale-if-error, 0 = never (default 604800); validated, not used yet"),
+        RSRC_CONF, "Seconds past DashboardCacheTTL a stored response is kept "
+        "and may be answered stale, 0 = never (default 604800)"),
     AP_INIT_TAKE1("DashboardUpstreamCA", cmd_upstream_ca, NULL, RSRC_CONF,
-        "PEM file of trust anchors for the Google calls (default: the "
-        "system's trust store)"),
+        "PEM file of the only trust anchors for the Google calls, instead "
+        "of the system's trust store (default: the system's)"),
     AP_INIT_TAKE1("DashboardLockWait", cmd_number, (void *)&num_lock_wait,
-        RSRC_CONF, "Milliseconds a request is to wait for another request's "
-        "fill of the same key (default DashboardUpstreamTimeout + 1000); "
-        "validated, not used yet"),
+        RSRC_CONF, "Longest wait for another request's fetch of the same "
+        "answer, in milliseconds, 0 = no wait (default "
+        "DashboardUpstreamTimeout + 1000)"),
     AP_INIT_FLAG("DashboardMetrics", cmd_metrics, NULL, RSRC_CONF,
         "Whether this server's requests are counted (docs/metrics.md; "
         "default On)"),
     AP_INIT_TAKE1("DashboardDBTimeout", cmd_number, (void *)&num_db_timeout,
-        RSRC_CONF, "Longest wait for one database statement, in milliseconds "
-        "(default 3000)"),
+        RSRC_CONF, "Longest wait for one database statement, and for another "
+        "request opening a connection, in milliseconds (default 3000)"),
     AP_INIT_TAKE1("DashboardMaxUpstream", cmd_number,
         (void *)&num_max_upstream, RSRC_CONF, "Most requests of one child "
         "waiting on Google at once (default half the child's threads, at "
