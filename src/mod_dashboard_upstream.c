@@ -60,15 +60,30 @@ void dashboard_upstream_busy_stale(request_rec *r,
                   "channel %s as stale", cfg->max_upstream, channel);
 }
 
+/*
+ * A holder keeps its slot for the token refresh (one
+ * DashboardUpstreamTimeout), the write of the new token (one statement,
+ * DashboardDBTimeout) and the Analytics calls (one more
+ * DashboardUpstreamTimeout): their sum, in whole seconds rounded up, is
+ * when a slot is surely free again unless the database stops accepting
+ * connections, whose attempts come on top
+ * (docs/behaviour.md#protecting-the-host-site).
+ */
+static long retry_after_secs(const dashboard_srv_cfg_t *cfg)
+{
+    long ms = 2 * cfg->upstream_timeout_ms + cfg->db_timeout_ms;
+
+    return ms > 0 ? (ms + 999) / 1000 : 1;
+}
+
 int dashboard_upstream_busy(request_rec *r, const dashboard_srv_cfg_t *cfg)
 {
-    long secs = (cfg->upstream_timeout_ms + 999) / 1000;
+    long secs = retry_after_secs(cfg);
 
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, DASHLOGNO(0801)
                   "%ld requests of this child already wait on Google "
                   "(DashboardMaxUpstream): answering 503",
                   cfg->max_upstream);
-    apr_table_setn(r->headers_out, "Retry-After",
-                   apr_ltoa(r->pool, secs > 0 ? secs : 1));
+    apr_table_setn(r->headers_out, "Retry-After", apr_ltoa(r->pool, secs));
     return dashboard_reply_error(r, DASH_ERR_UPSTREAM_BUSY);
 }

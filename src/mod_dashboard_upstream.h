@@ -27,8 +27,8 @@ void dashboard_upstream_busy_stale(request_rec *r,
                                    const dashboard_srv_cfg_t *cfg,
                                    const char *channel);
 
-/* Answers 503 UPSTREAM_BUSY with a Retry-After of the time by which a
- * slot is certainly free (DashboardUpstreamTimeout). */
+/* Answers 503 UPSTREAM_BUSY with a Retry-After of the longest a slot's
+ * holder takes while the database accepts connections. */
 int dashboard_upstream_busy(request_rec *r, const dashboard_srv_cfg_t *cfg);
 
 #endif

@@ -139,7 +139,9 @@ for my $b (@busy) {
     my $j = eval { JSON::PP->new->decode($b->{body}) } || {};
     is_deeply [ sort keys %$j ], [qw(code message)], 'UPSTREAM_BUSY: body is {code, message}';
     is $j->{code}, 'UPSTREAM_BUSY', 'UPSTREAM_BUSY: the code';
-    is $b->{retry_after}, 5, 'UPSTREAM_BUSY: Retry-After, DashboardUpstreamTimeout in seconds';
+    # dash_busy: DashboardUpstreamTimeout 5000, DashboardDBTimeout 3000 (the default).
+    is $b->{retry_after}, 13,
+        'UPSTREAM_BUSY: Retry-After, 2 x DashboardUpstreamTimeout + DashboardDBTimeout in seconds';
     # Without waiting for a slot or for Google: sooner than any request
     # that called Google (each waited $delay s there).
     cmp_ok $b->{took}, '<', $fastest // $delay,
