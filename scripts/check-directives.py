@@ -4,7 +4,8 @@
 Reads the directive table from the C sources (every AP_INIT_* entry in
 mod_dashboard*.c) and fails unless each directive has its own
 "### Name" section in docs/configuration.md and a line in
-conf/dashboard.conf (commented out or not), and unless every
+conf/mods-available/dashboard.conf or conf/conf-available/dashboard.conf
+(commented out or not), and unless every
 "### Dashboard…" section documents a directive that exists. If README.md
 keeps a directive table (rows starting with | `Dashboard…), it is held to
 the same rule.
@@ -37,7 +38,7 @@ def read(rel):
 
 config_md = read("docs/configuration.md")
 headings = set(re.findall(r"^### +(\S+) *$", config_md, re.M))
-conf = read("conf/dashboard.conf")
+conf = read("conf/mods-available/dashboard.conf") + read("conf/conf-available/dashboard.conf")
 readme = read("README.md")
 readme_rows = set(re.findall(r"^\| *`(Dashboard[A-Za-z0-9]+)", readme, re.M))
 
@@ -45,7 +46,7 @@ for d in sorted(directives):
     if d not in headings:
         problems.append(f"{d}: no '### {d}' section in docs/configuration.md")
     if not re.search(r"^[ \t]*#?[ \t]*" + d + r"\b", conf, re.M):
-        problems.append(f"{d}: not shown in conf/dashboard.conf")
+        problems.append(f"{d}: not shown in conf/mods-available/ or conf/conf-available/dashboard.conf")
     if readme_rows and d not in readme_rows:
         problems.append(f"{d}: missing from README.md's directive table")
 
@@ -62,4 +63,4 @@ if problems:
         print("check-directives: " + p, file=sys.stderr)
     sys.exit(1)
 print(f"check-directives: {len(directives)} directives documented in "
-      "docs/configuration.md and shown in conf/dashboard.conf")
+      "docs/configuration.md and shown in conf/*-available/dashboard.conf")
