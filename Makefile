@@ -14,6 +14,15 @@ PG_INC    := -I$(shell pg_config --includedir 2>/dev/null)
 DEP_LIBS  := -lcurl -lhiredis -ljansson -lpq -lm
 comma     := ,
 
+# The version lives in debian/changelog alone: its first entry names it,
+# the compiler hands it to the module (DASHBOARD_VERSION: the DASH0001
+# start-up line and the build_info metric), and `make version-check`
+# fails the package build when the built module says anything else.
+VERSION   := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+ifeq ($(VERSION),)
+$(error no version in the first line of debian/changelog)
+endif
+
 # The front door at the top, the rest of the glue in src/, the httpd-free
 # core in src/core/ (docs/architecture.md).
 GLUE_SRC  := mod_dashboard.c $(sort $(wildcard src/mod_dashboard_*.c))
@@ -26,8 +35,10 @@ CORE_INC  := -Isrc/core
 CORE_LIB  := build/libdash.a
 # The core is compiled once, position-independent, with httpd's own flags
 # (apxs -q), and linked both into the module and into every unit test.
+# CPPFLAGS, CFLAGS and LDFLAGS from the caller (dpkg-buildflags in the
+# package build: fortify, stack protector, relro and now) come on top.
 CORE_CFLAGS = $(shell $(APXS) -q CFLAGS 2>/dev/null) \
-	      $(shell $(APXS) -q EXTRA_CPPFLAGS 2>/dev/null) -fPIC $(WARN)
+	      $(shell $(APXS) -q EXTRA_CPPFLAGS 2>/dev/null) $(CPPFLAGS) $(CFLAGS) -fPIC $(WARN)
 UNIT_SRC  := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN  := $(patsubst t/unit/%.c,build/%,$(UNIT_SRC))
 # libFuzzer targets (make fuzz, with clang) and their replay under the
@@ -39,11 +50,15 @@ FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) $(APR_CPP) $(APR_INC) $(PG_INC) $(CORE_INC)
 FUZZ_OBJ  := $(patsubst src/core/%.c,build/fuzz/core/%.o,$(CORE_SRC))
 
-.PHONY: all install install-ui deps unit test check demo demo-stop bench clean boundary directives \
+.PHONY: all install install-ui version-check deb deps unit test check demo demo-stop bench clean boundary directives \
 	openapi doclinks test-asan valgrind fuzz fuzz-build fuzz-replay logtags
 
-UI_DIR    ?= /usr/local/share/mod_dashboard/ui
-UI_VENDOR := ui/vendor/chart.umd.js
+# make install: the module where httpd keeps its modules, the page under
+# PREFIX (the package puts it in /usr/share/mod_dashboard/ui). DESTDIR
+# stages either.
+PREFIX    ?= /usr/local
+UI_DIR    ?= $(PREFIX)/share/mod_dashboard/ui
+MOD_DIR   ?= $(shell $(APXS) -q LIBEXECDIR 2>/dev/null)
 
 all: .libs/mod_dashboard.so
 
@@ -55,30 +70,65 @@ $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@
 	@ar rcs $@ $(CORE_OBJ)
 
-.libs/mod_dashboard.so: $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(CORE_LIB) Makefile
+.libs/mod_dashboard.so: $(GLUE_SRC) $(GLUE_HDR) $(CORE_HDR) $(CORE_LIB) Makefile debian/changelog
 	@mkdir -p build
-	@$(APXS) -c -o mod_dashboard.la -Isrc $(CORE_INC) $(PG_INC) $(addprefix -Wc$(comma),$(WARN)) \
+	@$(APXS) -c -o mod_dashboard.la -Isrc $(CORE_INC) $(PG_INC) \
+	    '-DDASHBOARD_VERSION=\"$(VERSION)\"' \
+	    $(addprefix -Wc$(comma),$(CPPFLAGS) $(CFLAGS) $(WARN)) $(addprefix -Wl$(comma),$(LDFLAGS)) \
 	    $(GLUE_SRC) $(CORE_LIB) $(DEP_LIBS) >build/apxs.log 2>&1 \
 	    || { cat build/apxs.log; exit 1; }
-	@echo "built .libs/mod_dashboard.so (apxs output: build/apxs.log)"
+	@echo "built .libs/mod_dashboard.so $(VERSION) (apxs output: build/apxs.log)"
 
+# The module names its version in its start-up line (DASH0001,
+# "mod_dashboard/VERSION (hiredis"); it must be debian/changelog's.
+version-check: .libs/mod_dashboard.so
+	@built=$$(strings -a .libs/mod_dashboard.so | sed -n 's|.*mod_dashboard/\([^ ]*\) (hiredis.*|\1|p' | head -n 1); \
+	if [ "$$built" != "$(VERSION)" ]; then \
+	    echo "version mismatch: debian/changelog says $(VERSION)," \
+	         "the built .libs/mod_dashboard.so says '$$built'" >&2; exit 1; fi; \
+	echo "version-check: $(VERSION) in debian/changelog and in the module"
+
+# The module, its Debian configuration files and the page; neither apxs -i
+# (which ignores DESTDIR) nor Node is involved. a2enmod and the conf edits
+# stay the operator's (docs/operations.md).
 install: .libs/mod_dashboard.so install-ui
-	$(APXS) -i -n dashboard mod_dashboard.la
+	install -d $(DESTDIR)$(MOD_DIR) $(DESTDIR)/etc/apache2/mods-available $(DESTDIR)/etc/apache2/conf-available
+	install -m 644 .libs/mod_dashboard.so $(DESTDIR)$(MOD_DIR)/
+	install -m 644 conf/mods-available/dashboard.load $(DESTDIR)/etc/apache2/mods-available/
+	@# An operator's edited conf (with its passwords) is never overwritten.
+	@for f in mods-available/dashboard.conf:640 conf-available/dashboard.conf:644; do \
+	    if [ -e $(DESTDIR)/etc/apache2/$${f%:*} ]; then echo "kept /etc/apache2/$${f%:*}"; \
+	    else install -m $${f#*:} conf/$${f%:*} $(DESTDIR)/etc/apache2/$${f%:*}; fi; done
 
-# --- the dashboard page (ui/): Chart.js comes from npm, not from git ------
-# npm ci fills node_modules/ with exactly what package-lock.json pins (as
-# scripts/deps.sh does; again here when a checkout rewrote the lockfile).
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-
-$(UI_VENDOR): node_modules/.package-lock.json
-	@mkdir -p ui/vendor
-	cp node_modules/chart.js/dist/chart.umd.js $@
-
-install-ui: $(UI_VENDOR)
-	install -d $(DESTDIR)$(UI_DIR)/vendor
+# --- the dashboard page (ui/): plain files; its Chart.js is Debian's
+# libjs-chart.js, which the conf maps under the page (vendor/chart.js/).
+install-ui:
+	install -d $(DESTDIR)$(UI_DIR)
 	install -m 644 ui/index.html ui/dashboard.css ui/dashboard.js $(DESTDIR)$(UI_DIR)/
-	install -m 644 $(UI_VENDOR) $(DESTDIR)$(UI_DIR)/vendor/
+
+# --- the Debian package ----------------------------------------------------
+# libapache2-mod-dashboard_VERSION_ARCH.deb here, from Debian packages only
+# (debian/control's Build-Depends; no Node, no npm). dpkg-buildpackage runs
+# in a copy of the checkout under build/deb (what git tracks plus new files
+# it does not ignore), so its clean never touches this tree. lintian, when
+# installed, must report no error and no warning; LINTIAN=no skips it.
+DEB_ARCH  := $(shell dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null)
+DEB       := libapache2-mod-dashboard_$(VERSION)_$(DEB_ARCH).deb
+LINTIAN   ?= yes
+
+deb:
+	@rm -rf build/deb && mkdir -p build/deb/src
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	    git ls-files -z -co --exclude-standard | xargs -0 -r sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh; \
+	else find . -path ./build -prune -o -path ./.git -prune -o -path ./node_modules -prune \
+	    -o -type f -print0; fi | tar -c --null -T - | tar -x -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -b -us -uc >../build.log 2>&1 \
+	    || { tail -n 40 ../build.log; echo "make deb: dpkg-buildpackage failed (build/deb/build.log)"; exit 1; }
+	cp build/deb/$(DEB) .
+	@if [ "$(LINTIAN)" = yes ] && command -v lintian >/dev/null; then \
+	    lintian --fail-on error,warning $(DEB) || { echo "make deb: lintian found errors or warnings"; exit 1; }; \
+	    echo "lintian: no error, no warning"; fi
+	@echo "built $(DEB)"
 
 # --- core unit tests (cmocka), no httpd involved -------------------------
 build/%: t/unit/%.c $(CORE_LIB) $(CORE_HDR) $(wildcard t/unit/*.h)
@@ -122,7 +172,7 @@ boundary: $(CORE_LIB) .libs/mod_dashboard.so
 	@scripts/check-boundary.sh "$(CORE_OBJ)" "$(GLUE_OBJ)"
 
 # Every directive of the C table is in docs/configuration.md and in
-# conf/dashboard.conf.
+# conf/mods-available/ or conf/conf-available/dashboard.conf.
 directives:
 	@/usr/bin/python3 scripts/check-directives.py
 
@@ -141,13 +191,13 @@ logtags:
 	@perl scripts/check-log-tags.pl
 
 deps:
-	bash scripts/deps.sh
+	bash scripts/deps.sh test
 
 # Build, the unit tests, the fuzz corpora replayed, the boundary, naming
 # and log-tag checks, the directive, OpenAPI and documentation-link
 # checks, then Apache::Test under event and prefork (t/run.sh). Installs
 # nothing: for a workstation that has the packages of scripts/deps.sh.
-check: all $(UI_VENDOR) unit fuzz-replay boundary logtags directives openapi doclinks
+check: all unit fuzz-replay boundary logtags directives openapi doclinks
 	t/run.sh
 
 # Everything, from a bare Debian machine: the packages first, then check.
@@ -163,7 +213,7 @@ test-asan: deps
 # httpd -X under memcheck over a few hundred mixed requests: 0 errors and
 # 0 bytes definitely lost, or it fails. Uses the bench's ports.
 valgrind:
-	bash scripts/deps.sh valgrind
+	bash scripts/deps.sh test valgrind
 	$(MAKE) all
 	scripts/valgrind.sh
 
@@ -176,9 +226,10 @@ demo-stop:
 	scripts/demo.sh stop
 
 bench: deps
-	bash scripts/deps.sh valgrind
+	bash scripts/deps.sh bench valgrind
 	$(MAKE) all
 	scripts/bench.sh
 
 clean:
-	rm -rf build .libs *.la *.lo *.slo *.o src/*.la src/*.lo src/*.slo src/*.o src/.libs ui/vendor
+	rm -rf build .libs *.la *.lo *.slo *.o src/*.la src/*.lo src/*.slo src/*.o src/.libs \
+	    libapache2-mod-dashboard_*.deb libapache2-mod-dashboard_*.changes libapache2-mod-dashboard_*.buildinfo

@@ -1,38 +1,57 @@
 #!/usr/bin/env bash
-# Installs the Debian packages mod_dashboard needs to build, test and run
-# its demo (and, named as arguments, the extra groups below), then the npm
-# packages of package-lock.json (Chart.js for the dashboard page,
-# playwright-core for its browser test) into node_modules/; installs
-# nothing when they are all present. Debian 12, as root.
+# Installs the Debian packages of the groups named as arguments (Debian 12,
+# as root), only those missing. Each group is for one purpose, so that a
+# production host is never told to install what only the tests need:
+#   build     building the module from source (exactly what make needs)
+#   run       running a module built from source: Apache, mod_dbd's pgsql
+#             driver, the page's Chart.js (the package depends on these)
+#   deb       make deb: the build group and Debian's packaging tools
+#   test      make check: the throw-away Postgres, Redis and Google
+#             stand-in, Apache::Test, Chromium for the page's browser test,
+#             promtool, and the npm package of package-lock.json
+#             (playwright-core, test-only) into node_modules/
+#   package   make test-package: deb and test together
+#   valgrind, bench, fuzz   make valgrind, make bench, make fuzz
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-PACKAGES=(
-    # build
-    build-essential apache2-dev libhiredis-dev libjansson-dev
-    libcurl4-openssl-dev libcmocka-dev libpq-dev
-    # run: httpd with mod_dbd's pgsql driver
-    apache2 apache2-utils libaprutil1-dbd-pgsql
+BUILD=(build-essential apache2-dev libpq-dev libhiredis-dev libjansson-dev libcurl4-openssl-dev)
+RUN=(apache2 libaprutil1-dbd-pgsql libjs-chart.js)
+DEB=(debhelper dpkg-dev lintian libcmocka-dev)
+TEST=(
+    # the unit tests of the core
+    libcmocka-dev
+    # htpasswd, curl
+    apache2-utils curl
     # the throw-away stack of the tests and the demo
-    postgresql redis-server python3 curl
+    postgresql redis-server python3
     # the stand-in over TLS and HTTP/2, with a test CA made at start
     python3-h2 openssl
     # Apache::Test (shipped inside mod_perl) and the test helpers
     libapache2-mod-perl2 libwww-perl libdbd-pg-perl libredis-perl
     # docs/openapi.yaml and the responses checked against it
     python3-jsonschema python3-yaml
-    # make bench (wrk; pgrep from procps; callgrind: the valgrind group)
-    wrk procps
+    # pgrep
+    procps
     # the dashboard page's browser test: Debian's Chromium, a Korean font
     chromium fonts-nanum
 )
 
-# Tools of the targets outside `make test`: scripts/deps.sh GROUP...
+[ $# -gt 0 ] || { awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+PACKAGES=()
+want_test=0
 for group in "$@"; do
     case $group in
-        valgrind) PACKAGES+=(valgrind) ;;                 # make valgrind
-        fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;  # make fuzz (libFuzzer)
+        build) PACKAGES+=("${BUILD[@]}") ;;
+        run) PACKAGES+=("${RUN[@]}") ;;
+        deb) PACKAGES+=("${BUILD[@]}" "${DEB[@]}") ;;
+        test) PACKAGES+=("${BUILD[@]}" "${RUN[@]}" "${TEST[@]}"); want_test=1 ;;
+        package) PACKAGES+=("${BUILD[@]}" "${RUN[@]}" "${DEB[@]}" "${TEST[@]}"); want_test=1 ;;
+        valgrind) PACKAGES+=(valgrind) ;;
+        bench) PACKAGES+=(wrk procps) ;;
+        fuzz) PACKAGES+=("${BUILD[@]}" clang-14 libclang-rt-14-dev) ;;
         *) echo "deps: unknown group $group" >&2; exit 2 ;;
     esac
 done
@@ -49,12 +68,14 @@ for p in "${PACKAGES[@]}"; do
         missing+=("$p")
     fi
 done
-# Node.js may come from elsewhere than Debian (NodeSource ships npm inside
-# its nodejs): ask for the commands, not for the packages.
-command -v node >/dev/null || missing+=(nodejs)
-command -v npm >/dev/null || missing+=(npm)
 need_promtool=0
-[ -x "$PROMTOOL" ] || command -v promtool >/dev/null || need_promtool=1
+if [ $want_test -eq 1 ]; then
+    # Node.js may come from elsewhere than Debian (NodeSource ships npm
+    # inside its nodejs): ask for the commands, not for the packages.
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
+    [ -x "$PROMTOOL" ] || command -v promtool >/dev/null || need_promtool=1
+fi
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -80,8 +101,8 @@ fi
 # npm ci writes node_modules/.package-lock.json: older than the lockfile
 # (or absent) means node_modules/ is not what package-lock.json says.
 stamp=$top/node_modules/.package-lock.json
-if [ ! -f "$stamp" ] || [ "$top/package-lock.json" -nt "$stamp" ] \
-        || [ "$top/package.json" -nt "$stamp" ]; then
+if [ $want_test -eq 1 ] && { [ ! -f "$stamp" ] || [ "$top/package-lock.json" -nt "$stamp" ] \
+        || [ "$top/package.json" -nt "$stamp" ]; }; then
     echo "deps: npm ci"
     (cd "$top" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -13,8 +13,14 @@
 
 extern module AP_MODULE_DECLARE_DATA dashboard_module;
 
-/* The module's version (mod_dashboard_build_info, docs/metrics.md). */
-#define DASHBOARD_VERSION "0.1.0"
+/*
+ * The module's version (the DASH0001 start-up line, mod_dashboard_build_info
+ * of docs/metrics.md). It lives in the first line of debian/changelog
+ * alone, and the Makefile passes it to the compiler.
+ */
+#ifndef DASHBOARD_VERSION
+#error "DASHBOARD_VERSION comes from debian/changelog: build with make"
+#endif
 
 /*
  * The tag that starts every log message, the way httpd's APLOGNO does:
