@@ -3,7 +3,8 @@
 # once per MPM (event, then prefork). Called by `make test`; arguments are
 # passed to Apache::Test (e.g. t/run.sh t/20_stats.t). Then every response
 # the tests received is checked against docs/openapi.yaml.
-#   DASH_MPMS="event prefork"     which MPMs to run under
+#   DASH_MPMS="event prefork"     which MPMs to run under (event, worker,
+#                                 prefork: t/conf/inherit-MPM.conf each)
 #   DASH_HTTPD=/usr/sbin/apache2  the httpd binary (make test-asan: a wrapper)
 #   DASH_HTTPD_PORT=8529          httpd's first port (the test vhosts take the
 #                                 next ones); default: a random one whose
