@@ -45,6 +45,9 @@ DashboardUpstreamTimeout 5000
 DashboardMaxVideos 50
 DashboardStaleTTL 0
 DashboardLockWait 0
+DashboardMaxUpstream 1
+DashboardDBTimeout 1
+DashboardMetrics Off
 <VirtualHost 127.0.0.1:1>
     DashboardRedis Off
     DashboardMaxVideos 1
@@ -56,6 +59,9 @@ DashboardLockWait 0
 GOOD
 is $rc, 0, 'every directive with a good value passes' or diag $out;
 
+open my $ef, '>', "$dir/empty-secret" or die $!;
+print $ef "\nthe secret is not on the first line\n";
+close $ef;
 open my $sf, '>', "$dir/secret" or die $!;
 print $sf "from-a-file\nsecond line\n";
 close $sf;
@@ -72,6 +78,13 @@ print $noca "just text\n";
 close $noca;
 ($rc, $out) = configtest("DashboardUpstreamCA $dir/ca.pem\n");
 is $rc, 0, 'DashboardUpstreamCA with a PEM file passes' or diag $out;
+
+# The upper bounds of docs/configuration.md pass too.
+($rc, $out) = configtest("DashboardMaxUpstream 100000\nDashboardDBTimeout 600000\n"
+    . "DashboardMetrics On\n<VirtualHost 127.0.0.1:1>\n    DashboardMetrics Off\n"
+    . "    DashboardMaxUpstream 2\n    DashboardDBTimeout 250\n</VirtualHost>\n");
+is $rc, 0, 'DashboardMaxUpstream 100000, DashboardDBTimeout 600000, DashboardMetrics in a vhost pass'
+    or diag $out;
 
 my @bad = (
     [ 'DashboardCacheTTL abc',                 'DashboardCacheTTL' ],
@@ -96,6 +109,23 @@ my @bad = (
     [ 'DashboardTokenURL http://',             'DashboardTokenURL' ],
     [ "DashboardOAuthClient id file:$dir/none", 'DashboardOAuthClient' ],
     [ 'DashboardOAuthClient only-an-id',       'DashboardOAuthClient' ],
+    [ 'DashboardOAuthClient "" a-secret',      'DashboardOAuthClient' ],
+    [ 'DashboardOAuthClient an-id ""',         'DashboardOAuthClient' ],
+    [ "DashboardOAuthClient an-id file:$dir/empty-secret", 'DashboardOAuthClient' ],
+    [ 'DashboardMaxUpstream 0',                'DashboardMaxUpstream' ],
+    [ 'DashboardMaxUpstream 100001',           'DashboardMaxUpstream' ],
+    [ 'DashboardMaxUpstream -1',               'DashboardMaxUpstream' ],
+    [ 'DashboardMaxUpstream many',             'DashboardMaxUpstream' ],
+    [ 'DashboardMaxUpstream 2.5',              'DashboardMaxUpstream' ],
+    [ 'DashboardDBTimeout 0',                  'DashboardDBTimeout' ],
+    [ 'DashboardDBTimeout 600001',             'DashboardDBTimeout' ],
+    [ 'DashboardDBTimeout 3s',                 'DashboardDBTimeout' ],
+    [ 'DashboardDBTimeout -100',               'DashboardDBTimeout' ],
+    [ 'DashboardMetrics maybe',                'DashboardMetrics' ],
+    [ 'DashboardMetrics 1',                    'DashboardMetrics' ],
+    [ "<Location /x>\nDashboardMetrics Off\n</Location>", 'DashboardMetrics' ],
+    [ "<Location /x>\nDashboardMaxUpstream 2\n</Location>", 'DashboardMaxUpstream' ],
+    [ "<Location /x>\nDashboardDBTimeout 500\n</Location>", 'DashboardDBTimeout' ],
     [ 'DashboardStaleTTL -1',                  'DashboardStaleTTL' ],
     [ 'DashboardStaleTTL week',                'DashboardStaleTTL' ],
     [ 'DashboardLockWait -1',                  'DashboardLockWait' ],
