@@ -420,7 +420,11 @@ static apr_status_t setup_easy(apr_pool_t *p, const dash_batch_t *b,
         SETOPT(x, CURLOPT_MAXAGE_CONN, b->agents->max_age);
     }
     if (b->ca_file) {
+        /* The file replaces the system's store: libcurl keeps its built-in
+         * CA directory (Debian's /etc/ssl/certs) beside a CAINFO unless
+         * that is unset too, and would then trust every public CA. */
         SETOPT(x, CURLOPT_CAINFO, b->ca_file);
+        SETOPT(x, CURLOPT_CAPATH, (char *)NULL);
     }
 
     if ((rv = add_header(x, "Accept: application/json", perr)) != APR_SUCCESS) {

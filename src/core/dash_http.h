@@ -47,8 +47,9 @@ apr_status_t dash_http_perform(apr_pool_t *p, dash_http_req_t *reqs, int n,
  * dash_http_perform on warm connections: agents (dash_http_agents_create;
  * NULL = a multi handle of this batch alone, closed at the end) keeps the
  * connections open for the next batch and shares DNS and TLS sessions;
- * ca_file (NULL = the system's trust store) is the PEM file of trust
- * anchors for https.
+ * ca_file (NULL = the system's trust store) is the PEM file of the only
+ * trust anchors for https: the system's bundle and CA directory are not
+ * consulted beside it.
  */
 apr_status_t dash_http_perform_on(dash_http_agents_t *agents,
                                   const char *ca_file, apr_pool_t *p,

@@ -9,6 +9,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <curl/curl.h>
 #include <apr_general.h>
 #include <apr_strings.h>
@@ -377,6 +386,179 @@ static void test_global_init(void **state)
     apr_pool_destroy(conf);
 }
 
+/* ---- DashboardUpstreamCA: the given file is the only trust store -------- */
+
+/* Runs cmd under sh; 0 when it exited 0. */
+static int sh(apr_pool_t *p, const char *fmt, ...)
+{
+    va_list ap;
+    const char *cmd;
+
+    va_start(ap, fmt);
+    cmd = apr_pvsprintf(p, fmt, ap);
+    va_end(ap);
+    return system(apr_pstrcat(p, "(", cmd, ") >/dev/null 2>&1", NULL));
+}
+
+/* A self-signed CA named cn: dir/cn.pem, dir/cn.key. */
+static void make_ca(apr_pool_t *p, const char *dir, const char *cn)
+{
+    assert_int_equal(sh(p, "openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+                        "-subj /CN=%s -keyout %s/%s.key -out %s/%s.pem",
+                        cn, dir, cn, dir, cn), 0);
+}
+
+/* `openssl s_server -www` on a port of its choosing, with dir/server.pem;
+ * its pid in *pid, its port returned (0 if it did not come up). */
+static int start_tls_server(apr_pool_t *p, const char *dir, pid_t *pid)
+{
+    const char *out = apr_pstrcat(p, dir, "/s_server.out", NULL);
+    const char *cert = apr_pstrcat(p, dir, "/server.pem", NULL);
+    const char *key = apr_pstrcat(p, dir, "/server.key", NULL);
+    int i, port = 0;
+
+    *pid = fork();
+    if (*pid == 0) {
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+        if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+            _exit(127);
+        }
+        execlp("openssl", "openssl", "s_server", "-accept", "127.0.0.1:0",
+               "-cert", cert, "-key", key, "-www", (char *)NULL);
+        _exit(127);
+    }
+    for (i = 0; *pid > 0 && i < 100 && port == 0; i++) {
+        char line[256];
+        FILE *f;
+
+        usleep(50000);
+        if ((f = fopen(out, "r")) == NULL) {
+            continue;
+        }
+        while (fgets(line, sizeof(line), f)) {
+            if (sscanf(line, "ACCEPT 127.0.0.1:%d", &port) == 1) {
+                break;
+            }
+        }
+        fclose(f);
+    }
+    return port;
+}
+
+/* One GET of url trusting ca_file (NULL: the system's store): 1 when it
+ * got an answer, 0 when it did not; *why is curl's reason. */
+static int reaches(apr_pool_t *p, const char *url, const char *ca_file,
+                   const char **why)
+{
+    dash_http_req_t r;
+    const char *err = NULL;
+
+    memset(&r, 0, sizeof(r));
+    r.url = url;
+    if (dash_http_perform_on(NULL, ca_file, p, &r, 1, apr_time_from_sec(10),
+                             &err) != APR_SUCCESS) {
+        *why = err;
+        return 0;
+    }
+    *why = r.error;
+    return r.rv == APR_SUCCESS && r.status == 200;
+}
+
+/*
+ * In a process of its own with a mount namespace of its own, the
+ * system's CA directory (libcurl's CA path, /etc/ssl/certs on Debian) is
+ * replaced by sys, which trusts the server's CA. Exit status: bit 0 set
+ * when a request without a CA file got through (the system's store is
+ * what trusts the server), bit 1 when one with ca_file did; 77 when no
+ * namespace could be had.
+ */
+static int in_private_store(apr_pool_t *p, const char *sys, const char *url,
+                            const char *ca_file)
+{
+    pid_t pid = fork();
+    int status = 0;
+
+    if (pid == 0) {
+        apr_pool_t *cp;
+        const char *why;
+        int bits = 0;
+
+        if (unshare(CLONE_NEWNS) != 0
+            && unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+            _exit(77);
+        }
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0
+            || mount(sys, "/etc/ssl/certs", NULL, MS_BIND, NULL) != 0) {
+            _exit(77);
+        }
+        if (apr_pool_create(&cp, NULL) != APR_SUCCESS) {
+            _exit(76);
+        }
+        bits |= reaches(cp, url, NULL, &why) ? 1 : 0;
+        bits |= reaches(cp, url, ca_file, &why) ? 2 : 0;
+        _exit(bits);
+    }
+    assert_true(pid > 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    (void)p;
+    return WEXITSTATUS(status);
+}
+
+static void test_upstream_ca_replaces_system_store(void **state)
+{
+    apr_pool_t *p = *state;
+    char tmpl[] = "/tmp/dash-unit-ca.XXXXXX";
+    const char *dir = mkdtemp(tmpl), *sys, *url, *why = NULL;
+    char hash[64] = "";
+    FILE *f;
+    pid_t server = 0;
+    int port, bits;
+
+    assert_non_null(dir);
+    sys = apr_pstrcat(p, dir, "/sys", NULL);
+    /* The site's CA ("given"), and another ("public") that signed the
+     * server and that the system's CA directory trusts. */
+    make_ca(p, dir, "given");
+    make_ca(p, dir, "public");
+    assert_int_equal(sh(p, "cd %s && printf 'subjectAltName=IP:127.0.0.1\\n"
+                        "basicConstraints=CA:FALSE\\n' >ext && "
+                        "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 "
+                        "-keyout server.key -out server.csr && "
+                        "openssl x509 -req -in server.csr -CA public.pem "
+                        "-CAkey public.key -CAcreateserial -days 2 -extfile ext "
+                        "-out server.pem", dir), 0);
+    /* The system's store as libcurl reads it: a hashed directory with
+     * "public", and a bundle file (libcurl's default CA file) that has
+     * only "given", so that "public" is trusted through the path alone. */
+    f = popen(apr_psprintf(p, "openssl x509 -hash -noout -in %s/public.pem",
+                           dir), "r");
+    assert_non_null(f);
+    assert_non_null(fgets(hash, sizeof(hash), f));
+    pclose(f);
+    hash[strcspn(hash, "\n")] = '\0';
+    assert_int_equal(sh(p, "mkdir %s && cp %s/public.pem %s/%s.0 && "
+                        "cp %s/given.pem %s/ca-certificates.crt",
+                        sys, dir, sys, hash, dir, sys), 0);
+
+    port = start_tls_server(p, dir, &server);
+    assert_true(port > 0);
+    url = apr_psprintf(p, "https://127.0.0.1:%d/", port);
+    /* The server answers whoever trusts its CA. */
+    assert_true(reaches(p, url, apr_pstrcat(p, dir, "/public.pem", NULL), &why));
+
+    bits = in_private_store(p, sys, url, apr_pstrcat(p, dir, "/given.pem", NULL));
+    kill(server, SIGTERM);
+    waitpid(server, NULL, 0);
+    sh(p, "rm -rf %s", dir);
+    if (bits == 77) {
+        skip();   /* no mount namespace: neither root nor user namespaces */
+    }
+    assert_true(bits & 1);       /* without a CA file: the system's path */
+    assert_false(bits & 2);      /* with one: that file alone */
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -409,6 +591,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_repeated_batches, setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_global_init, setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_upstream_ca_replaces_system_store, setup,
+                                        unit_pool_teardown),
     };
     int rc;
 
