@@ -195,7 +195,7 @@ deps:
 
 # Build, the unit tests, the fuzz corpora replayed, the boundary, naming
 # and log-tag checks, the directive, OpenAPI and documentation-link
-# checks, then Apache::Test under event and prefork (t/run.sh). Installs
+# checks, then Apache::Test under event, worker and prefork (t/run.sh). Installs
 # nothing: for a workstation that has the packages of scripts/deps.sh.
 check: all unit fuzz-replay boundary logtags directives openapi doclinks
 	t/run.sh

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The Apache::Test suite against a real httpd and the throw-away stack,
-# once per MPM (event, then prefork). Called by `make test`; arguments are
+# once per MPM (event, worker, then prefork). Called by `make test`; arguments are
 # passed to Apache::Test (e.g. t/run.sh t/20_stats.t). Then every response
 # the tests received is checked against docs/openapi.yaml.
-#   DASH_MPMS="event prefork"     which MPMs to run under (event, worker,
+#   DASH_MPMS="event worker prefork"  which MPMs to run under (event, worker,
 #                                 prefork: t/conf/inherit-MPM.conf each)
 #   DASH_HTTPD=/usr/sbin/apache2  the httpd binary (make test-asan: a wrapper)
 #   DASH_HTTPD_PORT=8529          httpd's first port (the test vhosts take the
@@ -17,7 +17,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-mpms=${DASH_MPMS:-event prefork}
+mpms=${DASH_MPMS:-event worker prefork}
 
 # httpd's children run as 'nobody' and walk the DocumentRoot of every
 # request: keep it where they can, whatever the checkout's permissions.
