@@ -12,6 +12,7 @@
 #include "mod_dashboard_db.h"
 #include "mod_dashboard_handlers.h"
 #include "mod_dashboard_request.h"
+#include "dash_etag.h"
 #include "dash_json.h"
 #include "dash_text.h"
 
@@ -91,5 +92,7 @@ int dashboard_handle_accounts(request_rec *r)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   DASHLOGNO(0402) "accounts user=%s count=%d", r->user,
                   job.accounts->nelts);
-    return dashboard_reply_json(r, body, len, 1);
+    /* Made from the database at each request, so hashed at each one. */
+    return dashboard_reply_json(r, body, len,
+                                dash_etag_body(r->pool, body, len));
 }

@@ -92,5 +92,5 @@ int dashboard_handle_cache(request_rec *r)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   DASHLOGNO(0605) "cache purge by=%s user=%s mode=%s deleted=%ld",
                   r->user, target ? target : "*", mode, deleted);
-    return dashboard_reply_json(r, body, len, 0);
+    return dashboard_reply_json(r, body, len, NULL);
 }

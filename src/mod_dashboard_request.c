@@ -9,7 +9,6 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "apr_strings.h"
-#include "apr_md5.h"
 
 #include "mod_dashboard_request.h"
 #include "dash_json.h"
@@ -70,20 +69,6 @@ int dashboard_request_gate(request_rec *r, apr_int64_t methods,
     return 1;
 }
 
-/* Strong validator of the exact bytes: "<md5 hex>". */
-static const char *body_etag(apr_pool_t *p, const char *body, apr_size_t len)
-{
-    unsigned char digest[APR_MD5_DIGESTSIZE];
-    char hex[2 * APR_MD5_DIGESTSIZE + 1];
-    int i;
-
-    apr_md5(digest, body, len);
-    for (i = 0; i < APR_MD5_DIGESTSIZE; i++) {
-        apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    }
-    return apr_pstrcat(p, "\"", hex, "\"", NULL);
-}
-
 /*
  * docs/api.md#conditional-get: If-None-Match is httpd's to judge
  * (ap_meets_conditions: weak comparison, lists, "*"). Only that header
@@ -98,19 +83,24 @@ static int not_modified(request_rec *r)
            && ap_meets_conditions(r) == HTTP_NOT_MODIFIED;
 }
 
+int dashboard_reply_unchanged(request_rec *r, const char *etag)
+{
+    apr_table_setn(r->headers_out, "Cache-Control", "private, no-store");
+    apr_table_setn(r->headers_out, "ETag", etag);
+    if (not_modified(r)) {
+        r->status = HTTP_NOT_MODIFIED;
+        return 1;
+    }
+    return 0;
+}
+
 int dashboard_reply_json(request_rec *r, const char *body, apr_size_t len,
-                         int etag)
+                         const char *etag)
 {
     r->status = HTTP_OK;
     apr_table_setn(r->headers_out, "Cache-Control", "private, no-store");
-    if (etag) {
-        const char *tag = body_etag(r->pool, body, len);
-
-        apr_table_setn(r->headers_out, "ETag", tag);
-        if (not_modified(r)) {
-            r->status = HTTP_NOT_MODIFIED;
-            return OK;
-        }
+    if (etag && dashboard_reply_unchanged(r, etag)) {
+        return OK;
     }
     write_body(r, body, len);
     return OK;

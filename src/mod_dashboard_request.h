@@ -26,11 +26,19 @@ int dashboard_reply_error(request_rec *r, dash_err_e err);
 
 /*
  * Answers 200 with a JSON body, Cache-Control: private, no-store, and,
- * when etag is set, a strong ETag of the body (304 without a body when
- * If-None-Match carries it).
+ * unless etag is NULL, that ETag (dash_etag.h: a strong validator of the
+ * body; 304 without a body when If-None-Match carries it).
  */
 int dashboard_reply_json(request_rec *r, const char *body, apr_size_t len,
-                         int etag);
+                         const char *etag);
+
+/*
+ * For a caller that knows its body's ETag before it makes the body: sets
+ * Cache-Control and the ETag, and returns 1 when If-None-Match carries
+ * it (the answer is then 304 without a body: the body need not be made),
+ * else 0.
+ */
+int dashboard_reply_unchanged(request_rec *r, const char *etag);
 
 /* Parses r->args; on a malformed query answers 400 and returns NULL. */
 apr_table_t *dashboard_request_params(request_rec *r);

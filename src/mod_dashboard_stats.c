@@ -160,13 +160,21 @@ static int fail(dashboard_stats_req_t *st, dash_err_e err)
  * body (docs/behaviour.md#upload-counts). */
 static int reply_tpl(dashboard_stats_req_t *st, const dash_stats_tpl_t *tpl)
 {
+    /* The ETag from the template's digest and the counts
+     * (docs/api.md#conditional-get): known before the body, so a 304
+     * does not make one. */
+    const char *etag = dash_etag_counts(st->r->pool, tpl->digest,
+                                        st->current, st->previous);
     apr_size_t len;
-    char *body = dash_stats_fill(st->r->pool, tpl, st->current, st->previous,
-                                 &len);
+    char *body;
 
     apr_table_setn(st->r->headers_out, "X-Dashboard-Cache", st->cache_state);
     dash_metrics_served(st->cfg->metrics, st->cache_state);
-    return finish(st, dashboard_reply_json(st->r, body, len, 1));
+    if (dashboard_reply_unchanged(st->r, etag)) {
+        return finish(st, OK);
+    }
+    body = dash_stats_fill(st->r->pool, tpl, st->current, st->previous, &len);
+    return finish(st, dashboard_reply_json(st->r, body, len, etag));
 }
 
 static int reply(dashboard_stats_req_t *st, json_t *resp)

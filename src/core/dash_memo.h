@@ -1,9 +1,10 @@
 /*
  * The per-child memo of cache hits (docs/behaviour.md#cache): a stored
  * value's exact bytes -> the response body it validated into, as a
- * template with the uploaded-videos holes (dash_stats_tpl_t). A hit on
- * bytes seen before is then a Redis GET, a memcmp and a splice, not a
- * parse, a validation and a serialization. Thread-safe, LRU, bounded.
+ * template with the uploaded-videos holes and its digest
+ * (dash_stats_tpl_t). A hit on bytes seen before is then a Redis GET, a
+ * memcmp and a splice, not a parse, a validation and a serialization,
+ * and its ETag a hash of the digest and the counts, not of the body. Thread-safe, LRU, bounded.
  */
 #ifndef DASH_MEMO_H
 #define DASH_MEMO_H

@@ -171,7 +171,11 @@ apr_status_t dash_stats_template(dash_stats_tpl_t *t, apr_pool_t *p,
     holes[HOLE_DIRECTION] = json_object_get(m, "trendDirection");
     t->text = dash_json_dump_split(p, resp, holes, DASH_STATS_HOLES, t->at,
                                    &t->len);
-    return t->text ? APR_SUCCESS : APR_ENOMEM;
+    if (t->text == NULL) {
+        return APR_ENOMEM;
+    }
+    dash_etag_digest(t->digest, t->text, t->len, t->at, DASH_STATS_HOLES);
+    return APR_SUCCESS;
 }
 
 char *dash_stats_fill(apr_pool_t *p, const dash_stats_tpl_t *t,

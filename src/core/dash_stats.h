@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include "dash_dates.h"
+#include "dash_etag.h"
 #include "dash_mode.h"
 #include "dash_report.h"
 #include "dash_table.h"
@@ -39,16 +40,20 @@ void dash_stats_set_uploads(json_t *resp, long current, long previous);
 /*
  * A response body with those three left out: text, and where each goes
  * (at[0] value, at[1] trend, at[2] trendDirection). What a cache hit
- * keeps, so that serving it again is a splice, not a serialization.
+ * keeps, so that serving it again is a splice, not a serialization; and
+ * the digest of text and at (dash_etag_digest), so that the body's ETag
+ * is not a pass over the body either (dash_etag_counts).
  */
 typedef struct {
     const char *text;
     apr_size_t len;
     apr_size_t at[DASH_STATS_HOLES];
+    unsigned char digest[DASH_ETAG_DIGEST];
 } dash_stats_tpl_t;
 
 /* The template of resp, into p (resp's uploaded-videos members are
- * replaced in the process). APR_EINVAL when resp has no such metric. */
+ * replaced in the process), its digest taken. APR_EINVAL when resp has
+ * no such metric. */
 apr_status_t dash_stats_template(dash_stats_tpl_t *t, apr_pool_t *p,
                                  json_t *resp);
 

@@ -1,0 +1,68 @@
+/*
+ * Strong validators (see dash_etag.h).
+ */
+#include <string.h>
+
+#include <apr_md5.h>
+
+#include "dash_etag.h"
+
+/* '"' + the digest in lowercase hex + '"', into p. apr_snprintf per
+ * byte would cost more than the MD5 of a counts tag itself. */
+static const char *quoted_hex(apr_pool_t *p,
+                              const unsigned char d[APR_MD5_DIGESTSIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+    char *s = apr_palloc(p, DASH_ETAG_LEN + 1);
+    int i;
+
+    s[0] = '"';
+    for (i = 0; i < APR_MD5_DIGESTSIZE; i++) {
+        s[1 + 2 * i] = hex[d[i] >> 4];
+        s[2 + 2 * i] = hex[d[i] & 0x0f];
+    }
+    s[DASH_ETAG_LEN - 1] = '"';
+    s[DASH_ETAG_LEN] = '\0';
+    return s;
+}
+
+void dash_etag_digest(unsigned char out[DASH_ETAG_DIGEST], const char *text,
+                      apr_size_t len, const apr_size_t *at, int nat)
+{
+    apr_md5_ctx_t ctx;
+    apr_uint64_t off;
+    int i;
+
+    apr_md5_init(&ctx);
+    /* The offsets first, each as 8 bytes: the text's length then marks
+     * where they end, so no two inputs run together. */
+    for (i = 0; i < nat; i++) {
+        off = at[i];
+        apr_md5_update(&ctx, &off, sizeof(off));
+    }
+    apr_md5_update(&ctx, text, len);
+    apr_md5_final(out, &ctx);
+}
+
+const char *dash_etag_counts(apr_pool_t *p,
+                             const unsigned char digest[DASH_ETAG_DIGEST],
+                             long current, long previous)
+{
+    unsigned char in[DASH_ETAG_DIGEST + 2 * sizeof(apr_int64_t)];
+    unsigned char d[APR_MD5_DIGESTSIZE];
+    apr_int64_t c = current, v = previous;
+
+    memcpy(in, digest, DASH_ETAG_DIGEST);
+    memcpy(in + DASH_ETAG_DIGEST, &c, sizeof(c));
+    memcpy(in + DASH_ETAG_DIGEST + sizeof(c), &v, sizeof(v));
+    apr_md5(d, in, sizeof(in));
+    return quoted_hex(p, d);
+}
+
+const char *dash_etag_body(apr_pool_t *p, const char *body, apr_size_t len)
+{
+    unsigned char d[APR_MD5_DIGESTSIZE];
+
+    apr_md5(d, body, len);
+    return quoted_hex(p, d);
+}
