@@ -143,15 +143,16 @@ static int dashboard_handler(request_rec *r)
 /*
  * httpd's core answers TRACE itself (ap_send_http_trace, a map_to_storage
  * hook) before any handler runs, echoing the request, Authorization
- * included. On our Locations TRACE gets the JSON 405 of every other
- * method (docs/api.md#errors). The handler is not known yet at this
- * stage: it is what the <Location> sections say.
+ * included. On our Locations, the metrics' included, TRACE gets the JSON
+ * 405 of every other method (docs/api.md#errors, docs/metrics.md). The
+ * handler is not known yet at this stage: it is what the <Location>
+ * sections say.
  */
 static int dashboard_trace(request_rec *r)
 {
     const core_dir_config *d;
     const endpoint_t *e = NULL;
-    const char *err = NULL;
+    const char *err = NULL, *name = NULL;
 
     if (r->method_number != M_TRACE) {
         return DECLINED;
@@ -159,17 +160,23 @@ static int dashboard_trace(request_rec *r)
     if (ap_location_walk(r) == OK && ap_if_walk(r) == OK) {
         d = ap_get_core_module_config(r->per_dir_config);
         if (d->expr_handler) {
-            e = endpoint_named(ap_expr_str_exec(r, d->expr_handler, &err));
+            name = ap_expr_str_exec(r, d->expr_handler, &err);
+            e = endpoint_named(name);
         }
     }
-    if (!e) {
-        /* Not ours: the next hooks see the request as they expect it. */
-        r->per_dir_config = r->server->lookup_defaults;
-        return DECLINED;
+    if (e) {
+        r->handler = e->name;
+        dashboard_request_gate(r, e->methods, e->allow);
+        return DONE;
     }
-    r->handler = e->name;
-    dashboard_request_gate(r, e->methods, e->allow);
-    return DONE;
+    if (name && !strcmp(name, "dashboard-metrics")) {
+        r->handler = "dashboard-metrics";
+        dashboard_handle_metrics(r);
+        return DONE;
+    }
+    /* Not ours: the next hooks see the request as they expect it. */
+    r->per_dir_config = r->server->lookup_defaults;
+    return DECLINED;
 }
 
 static void dashboard_register_hooks(apr_pool_t *p)

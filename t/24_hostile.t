@@ -54,10 +54,11 @@ for my $module ('default', 'dash_nodb') {
 }
 
 # ---- TRACE on the dashboard Locations --------------------------------------
+# (the metrics' too: httpd's own TRACE would echo whatever the scraper sent)
 
 for my $t (['/dashboard/accounts', 'GET, HEAD'], ['/dashboard/stats', 'GET, HEAD'],
            ['/dashboard/cache', 'DELETE'], ['/open/stats', 'GET, HEAD'],
-           ['/admin/cache', 'DELETE']) {
+           ['/admin/cache', 'DELETE'], ['/dashboard-metrics', 'GET, HEAD']) {
     my ($path, $allow) = @$t;
     for my $who ('with credentials', 'without credentials') {
         my %o = $who eq 'with credentials' ? (user => 'trace-user', password => 'trace-secret-pw') : ();
