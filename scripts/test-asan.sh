@@ -64,6 +64,10 @@ trap 'rm -rf "$logs"' EXIT
 common="log_path=$logs/report:log_exe_name=1:print_stacktrace=1"
 export ASAN_OPTIONS="$common:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="$common:halt_on_error=1"
+# Sanitized code runs two to three times slower: the tests' timing bounds
+# allow three times their slack (t/lib/Dash/Test.pm, t/unit/unit.h), never
+# past the time the wrong behaviour would take.
+export DASH_TIME_FACTOR=${DASH_TIME_FACTOR:-3}
 
 echo "== test-asan: sanitized build in $tree"
 rm -rf "$tree"

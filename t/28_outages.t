@@ -166,7 +166,10 @@ sub under_load {
         . sprintf('; slowest %.2f s', slowest(\@rec));
     cmp_ok scalar(@rec), '>=', 40, "$s{tag}: the load ran (" . scalar(@rec) . ' requests)';
     is_deeply unexpected(\@rec, @{ $s{allowed} }), {}, "$s{tag}: only " . join(' or ', @{ $s{allowed} });
-    cmp_ok slowest(\@rec), '<', $s{bound}, "$s{tag}: no request took $s{bound} s or more";
+    # The bound is slack for a loaded machine (DASH_TIME_FACTOR), never
+    # past the outage itself (ceiling: a request that waited it out).
+    my $bound = time_bound(0, $s{bound}, $s{ceiling});
+    cmp_ok slowest(\@rec), '<', $bound, "$s{tag}: no request took $bound s or more";
     return @rec;
 }
 
@@ -234,6 +237,7 @@ sub under_load {
         repair => sub { stack('pg-thaw'); $pg_frozen = 0 },
         allowed => ['200', '503 DATABASE_UNAVAILABLE'],
         bound => 18,
+        ceiling => 23,
     );
     kill 'KILL', $guard;
     waitpid $guard, 0;

@@ -77,7 +77,9 @@ for my $case (['/dashboard/accounts', 'accounts', 12], ['/dashboard/stats', 'sta
         or diag $res->status_line;
     my $j = eval { JSON::PP->new->decode($res->content) } || {};
     is $j->{code}, 'DATABASE_UNAVAILABLE', "$tag: DATABASE_UNAVAILABLE";
-    cmp_ok $took, '<', $bound, sprintf('%s: answered within %d s (%.2f s)', $tag, $bound, $took);
+    # Two attempts of 2 s each, the rest slack for a loaded machine.
+    $bound = time_bound(4, $bound - 4);
+    cmp_ok $took, '<', $bound, sprintf('%s: answered within %.1f s (%.2f s)', $tag, $bound, $took);
 }
 $h->{stop}->();
 

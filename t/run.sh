@@ -10,6 +10,8 @@
 #                                 next ones); default: a random one whose
 #                                 next 40 are free, so that two runs side by
 #                                 side do not pick the same
+#   DASH_TIME_FACTOR=1            multiplies the slack of the tests' timing
+#                                 bounds (scripts/test-asan.sh: 3)
 #   DASH_KEEP_LOGS=DIR            copy each MPM's error_log there (as
 #                                 error_log.MPM) before the next run cleans it
 # Ports of the stack: see t/stack.sh.

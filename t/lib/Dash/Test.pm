@@ -25,10 +25,29 @@ our @EXPORT = qw(
     redis google google_reset counters requests report_requests
     stand_in_raw stand_in_answer stack today_local add_days flush_redis
     is_error is_json_string $JSON_TYPE error_log log_since url_of simultaneous
-    metrics metric_delta
+    metrics metric_delta time_bound $TIME_FACTOR
 );
 
 my $json = JSON::PP->new->utf8->canonical;
+
+# Timing bounds scale with the machine. DASH_TIME_FACTOR (default 1;
+# scripts/test-asan.sh sets 3: sanitized code and a loaded machine are
+# slower) multiplies the slack a test allows, never the time the behaviour
+# itself takes (a configured timeout runs on the wall clock whatever the
+# build).
+our $TIME_FACTOR = $ENV{DASH_TIME_FACTOR} // 1;
+die "DASH_TIME_FACTOR must be a number of at least 1, not '$TIME_FACTOR'\n"
+    unless $TIME_FACTOR =~ /^\d+(?:\.\d+)?$/ && $TIME_FACTOR >= 1;
+
+# time_bound(NOMINAL, SLACK[, CEILING]): NOMINAL seconds (what the
+# behaviour takes) plus SLACK x DASH_TIME_FACTOR, but below CEILING when
+# given: the time the wrong behaviour would take (waiting for a delay the
+# module should have cut short), which no factor may hide.
+sub time_bound {
+    my ($nominal, $slack, $ceiling) = @_;
+    my $b = $nominal + $slack * $TIME_FACTOR;
+    return defined $ceiling && $b > $ceiling ? $ceiling : $b;
+}
 our $JSON_TYPE = 'application/json; charset=utf-8';
 
 sub json_of {
