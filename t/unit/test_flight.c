@@ -75,6 +75,8 @@ static dash_flight_cfg_t cfg_for(long cache_ttl, long stale_ttl,
 {
     dash_flight_cfg_t c;
 
+    /* decode and baton NULL: dash_cache_value_decode reads the values. */
+    memset(&c, 0, sizeof(c));
     c.redis = redis_main;
     c.key = KEY;
     c.cache_ttl = cache_ttl;
@@ -271,6 +273,50 @@ static void test_fresh_is_hit(void **state)
         assert_null(f.lock);
         assert_int_equal(exists(LOCK), 0);
     }
+}
+
+/* The caller's own decoder (the glue's memo of hits) is what reads the
+ * bytes: its value is the answer, and what it refuses is a miss. */
+typedef struct {
+    int calls;
+    int accept;
+} decoder_t;
+
+static int counting_decode(void *baton, apr_pool_t *p, const char *val,
+                           apr_size_t len, void **value, apr_int64_t *fetched_at)
+{
+    decoder_t *d = baton;
+
+    d->calls++;
+    if (!d->accept) {
+        return 0;
+    }
+    *value = dash_cache_value_decode(p, val, len, fetched_at);
+    return *value != NULL;
+}
+
+static void test_own_decoder(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
+    dash_flight_t f;
+    decoder_t d = { 0, 1 };
+
+    c.decode = counting_decode;
+    c.baton = &d;
+    flushall();
+    plant(p, 10);
+    dash_flight_begin(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_HIT);
+    assert_int_equal(d.calls, 1);
+    assert_true(dash_shape_valid(f.resp));
+
+    d.accept = 0;
+    dash_flight_begin(&f, p, &c);
+    assert_true(d.calls >= 2);      /* before the lock, and again after */
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_null(f.stale);
+    assert_int_equal(dash_flight_release(&f, p, NULL), APR_SUCCESS);
 }
 
 static void test_expired_fetches_keeping_stale(void **state)
@@ -531,6 +577,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_lock_released_with_pool, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_cold_fetches_with_lock, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_fresh_is_hit, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_own_decoder, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_expired_fetches_keeping_stale, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_is_cold, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_expired_while_locked_is_stale, unit_pool_setup, unit_pool_teardown),
