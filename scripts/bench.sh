@@ -100,6 +100,8 @@ MaxRequestWorkers 1"
         conf_head "$mpm" warn authn_anon mime
         cat <<CONF
 TypesConfig /etc/mime.types
+# The bench's users refetch on purpose, far past any fetch budget.
+DashboardUserFetchLimit 0
 # One child, so its resident size can be followed.
 StartServers 1
 ServerLimit 1

@@ -26,6 +26,8 @@ APLOG_USE_MODULE(dashboard);
 #define DASHBOARD_DEFAULT_MAX_VIDEOS          30
 #define DASHBOARD_DEFAULT_STALE_TTL           604800
 #define DASHBOARD_DEFAULT_DB_TIMEOUT_MS       3000
+#define DASHBOARD_DEFAULT_FETCH_LIMIT         20
+#define DASHBOARD_DEFAULT_FETCH_WINDOW        3600
 
 dashboard_srv_cfg_t *dashboard_srv_cfg(const server_rec *s)
 {
@@ -53,6 +55,8 @@ void *dashboard_create_srv_cfg(apr_pool_t *p, server_rec *s)
     cfg->metrics_on = -1;
     cfg->db_timeout_ms = -1;
     cfg->max_upstream = -1;
+    cfg->fetch_limit = -1;
+    cfg->fetch_window = -1;
     return cfg;
 }
 
@@ -95,6 +99,16 @@ void *dashboard_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(metrics_on);
     MERGE_NUM(db_timeout_ms);
     MERGE_NUM(max_upstream);
+    /* N and SECONDS are one setting: a vhost that gives N alone gets the
+     * default window, not its parent's. */
+    if (add->fetch_limit != -1) {
+        cfg->fetch_limit = add->fetch_limit;
+        cfg->fetch_window = add->fetch_window;
+    }
+    else {
+        cfg->fetch_limit = base->fetch_limit;
+        cfg->fetch_window = base->fetch_window;
+    }
     return cfg;
 }
 
@@ -150,6 +164,12 @@ static void resolve_defaults(dashboard_srv_cfg_t *cfg)
     if (cfg->db_timeout_ms < 0) {
         cfg->db_timeout_ms = DASHBOARD_DEFAULT_DB_TIMEOUT_MS;
     }
+    if (cfg->fetch_limit < 0) {
+        cfg->fetch_limit = DASHBOARD_DEFAULT_FETCH_LIMIT;
+    }
+    if (cfg->fetch_window < 0) {
+        cfg->fetch_window = DASHBOARD_DEFAULT_FETCH_WINDOW;
+    }
 }
 
 void dashboard_config_resolve(server_rec *s)
@@ -202,6 +222,9 @@ static const dashboard_num_directive_t num_lock_wait = NUM_DIRECTIVE(lock_wait_m
 static const dashboard_num_directive_t num_db_timeout = NUM_DIRECTIVE(db_timeout_ms, 1, 600000);
 static const dashboard_num_directive_t num_max_upstream = NUM_DIRECTIVE(max_upstream, 1, 100000);
 
+#define FETCH_LIMIT_MAX  1000000
+#define FETCH_WINDOW_MAX 2678400           /* 31 days */
+
 static const char *cmd_number(cmd_parms *cmd, void *dconf, const char *arg)
 {
     const dashboard_num_directive_t *d = cmd->info;
@@ -216,6 +239,31 @@ static const char *cmd_number(cmd_parms *cmd, void *dconf, const char *arg)
                          d->min, d->max));
     }
     *(long *)((char *)cfg + d->offset) = v;
+    return NULL;
+}
+
+/* DashboardUserFetchLimit N [SECONDS]. */
+static const char *cmd_fetch_limit(cmd_parms *cmd, void *dconf,
+                                   const char *n, const char *secs)
+{
+    dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(cmd->server);
+    long limit, window = DASHBOARD_DEFAULT_FETCH_WINDOW;
+
+    (void)dconf;
+    if (dash_text_number(&limit, n, strlen(n), 0, FETCH_LIMIT_MAX)
+        != APR_SUCCESS) {
+        return bad_value(cmd, n, apr_psprintf(cmd->temp_pool,
+                         "expected a number of fetches from 0 (unlimited) "
+                         "to %d", FETCH_LIMIT_MAX));
+    }
+    if (secs && dash_text_number(&window, secs, strlen(secs), 1,
+                                 FETCH_WINDOW_MAX) != APR_SUCCESS) {
+        return bad_value(cmd, secs, apr_psprintf(cmd->temp_pool,
+                         "expected a window in seconds from 1 to %d",
+                         FETCH_WINDOW_MAX));
+    }
+    cfg->fetch_limit = limit;
+    cfg->fetch_window = window;
     return NULL;
 }
 
@@ -432,8 +480,42 @@ const command_rec dashboard_cmds[] = {
         (void *)&num_max_upstream, RSRC_CONF, "Most requests of one child "
         "waiting on Google at once (default half the child's threads, at "
         "least 1)"),
+    AP_INIT_TAKE12("DashboardUserFetchLimit", cmd_fetch_limit, NULL,
+        RSRC_CONF, "Google fetches one user may cause per window, across "
+        "every host sharing the Redis, and the window in seconds; 0 = "
+        "unlimited (default 20 3600)"),
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };
+
+/* The child's fetch budget table for sp: shared with an earlier vhost of
+ * the same window, so that a user's count is one per child, whichever
+ * vhost the requests reach. */
+static void budget_child_init(apr_pool_t *pchild, server_rec *s,
+                              server_rec *sp, dashboard_srv_cfg_t *cfg)
+{
+    server_rec *prev;
+    apr_status_t rv;
+
+    cfg->budget = NULL;
+    if (cfg->fetch_limit == 0) {
+        return;
+    }
+    for (prev = s; prev != sp; prev = prev->next) {
+        dashboard_srv_cfg_t *other = dashboard_srv_cfg(prev);
+
+        if (other->budget && other->fetch_window == cfg->fetch_window) {
+            cfg->budget = other->budget;
+            return;
+        }
+    }
+    rv = dash_budget_create(&cfg->budget, pchild, cfg->fetch_window);
+    if (rv != APR_SUCCESS) {
+        cfg->budget = NULL;
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, sp, DASHLOGNO(0150)
+                     "cannot set up the fetch budget's counts for when Redis "
+                     "is off or down; without Redis, users are not limited");
+    }
+}
 
 /*
  * One Redis connection pool per child and per distinct Redis, on a
@@ -483,6 +565,7 @@ void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
 
         cfg->memo = memo;
         cfg->http = http;
+        budget_child_init(pchild, s, sp, cfg);
         /* Half the workers: the other half keeps serving the site while
          * Google is slow (docs/behaviour.md#protecting-the-host-site). */
         if (cfg->max_upstream < 1) {

@@ -9,6 +9,7 @@
 #include "mod_dashboard_private.h"
 #include "apr_thread_mutex.h"
 
+#include "dash_budget.h"
 #include "dash_google.h"
 #include "dash_http.h"
 #include "dash_memo.h"
@@ -40,6 +41,8 @@ typedef struct {
     const char *upstream_ca;       /* DashboardUpstreamCA, absolute; NULL = system */
     long db_timeout_ms;
     long max_upstream;             /* resolved in dashboard_config_child_init */
+    long fetch_limit;              /* DashboardUserFetchLimit N; 0 = unlimited */
+    long fetch_window;             /* ... and its SECONDS */
 
     /* Per child process, set in dashboard_config_child_init; shared by the
      * vhosts that use the same Redis. NULL when caching is off. */
@@ -51,6 +54,10 @@ typedef struct {
     /* Per child, one per distinct mod_dbd configuration, set in
      * dashboard_db_child_init: NULL without threads. */
     apr_thread_mutex_t *db_gate;
+    /* Per child, shared by the vhosts with the same window: the fetch
+     * budget's counts while Redis is off or failing. NULL when the limit
+     * is 0 or the table could not be made. */
+    dash_budget_t *budget;
 } dashboard_srv_cfg_t;
 
 /* Per directory (Location). */

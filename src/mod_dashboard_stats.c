@@ -14,6 +14,7 @@
 #include "mod_dashboard_handlers.h"
 #include "mod_dashboard_request.h"
 #include "mod_dashboard_upstream.h"
+#include "dash_budget.h"
 #include "dash_cache.h"
 #include "dash_flight.h"
 #include "dash_json.h"
@@ -360,6 +361,72 @@ static int fail_upstream(dashboard_stats_req_t *st, dash_err_e e)
     return fail(st, e);
 }
 
+/*
+ * docs/behaviour.md#fetch-budget: takes one of the user's fetches. 1 when
+ * this request may call Google; 0 with *retry when the budget is spent.
+ * Counted in Redis when it answers, else in the child.
+ */
+static int budget_take(dashboard_stats_req_t *st, apr_interval_time_t *retry)
+{
+    request_rec *r = st->r;
+    const dashboard_srv_cfg_t *cfg = st->cfg;
+    const char *err = NULL;
+    int allowed = 1;
+    apr_status_t rv;
+
+    if (cfg->fetch_limit == 0) {
+        return 1;
+    }
+    /* A lookup that just failed on Redis would most likely fail again,
+     * after another DashboardRedisTimeout. */
+    if (cfg->redis && st->flight.what != DASH_FLIGHT_BYPASS) {
+        rv = dash_budget_take_redis(&allowed, retry, cfg->redis, r->pool,
+                                    dash_cache_budget_key(r->pool, st->user),
+                                    cfg->fetch_limit, cfg->fetch_window,
+                                    &err);
+        if (rv == APR_SUCCESS) {
+            return allowed;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
+                      DASHLOGNO(0541) "fetch budget: Redis %s failed (%s): "
+                      "counting in this child", cfg->redis_display,
+                      err ? err : "?");
+    }
+    if (!cfg->budget) {
+        return 1;
+    }
+    dash_budget_take_local(&allowed, retry, cfg->budget, st->user,
+                           cfg->fetch_limit, apr_time_now());
+    return allowed;
+}
+
+/* The budget is spent: the expired value if there is one, else 429. Info,
+ * not warn: every further click of that user comes here, and the log is
+ * not theirs to fill. */
+static int budget_refused(dashboard_stats_req_t *st, apr_interval_time_t retry)
+{
+    request_rec *r = st->r;
+    apr_int64_t secs = apr_time_sec(retry + apr_time_from_sec(1) - 1);
+
+    dashboard_upstream_leave(r);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  DASHLOGNO(0540) "user %s spent the fetch budget (%ld per "
+                  "%ld s): answering channel %s %s", st->user,
+                  st->cfg->fetch_limit, st->cfg->fetch_window,
+                  st->account->platform_user_id,
+                  st->flight.stale ? "stale" : "429");
+    if (st->flight.stale) {
+        dash_metrics_budget_refused(st->cfg->metrics,
+                                    DASH_METRICS_BUDGET_STALE);
+        return reply_stale(st);
+    }
+    dash_metrics_budget_refused(st->cfg->metrics, DASH_METRICS_BUDGET_429);
+    apr_table_setn(r->headers_out, "Retry-After",
+                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                                secs > 0 ? secs : 1));
+    return fail(st, DASH_ERR_RATE_LIMITED);
+}
+
 /* docs/behaviour.md#no-uploads says "miss" when Redis is up, so ask it. */
 static const char *cache_probe(dashboard_stats_req_t *st)
 {
@@ -438,6 +505,7 @@ static int fetch_and_reply(dashboard_stats_req_t *st)
     dash_stats_tpl_t tpl;
     const dash_stats_tpl_t *cached;
     json_t *resp;
+    apr_interval_time_t retry = 0;
     dash_err_e e;
     int i;
 
@@ -470,6 +538,9 @@ static int fetch_and_reply(dashboard_stats_req_t *st)
             return reply_stale(st);
         }
         return finish(st, dashboard_upstream_busy(r, st->cfg));
+    }
+    if (!budget_take(st, &retry)) {
+        return budget_refused(st, retry);
     }
     e = ensure_token(st, &token);
     if (e != DASH_OK) {

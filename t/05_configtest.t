@@ -48,9 +48,14 @@ DashboardLockWait 0
 DashboardMaxUpstream 1
 DashboardDBTimeout 1
 DashboardMetrics Off
+DashboardUserFetchLimit 0
 <VirtualHost 127.0.0.1:1>
     DashboardRedis Off
     DashboardMaxVideos 1
+    DashboardUserFetchLimit 5 60
+</VirtualHost>
+<VirtualHost 127.0.0.1:2>
+    DashboardUserFetchLimit 1000000
 </VirtualHost>
 <Location /ops/cache>
     SetHandler dashboard-cache
@@ -129,6 +134,14 @@ my @bad = (
     [ 'DashboardStaleTTL -1',                  'DashboardStaleTTL' ],
     [ 'DashboardStaleTTL week',                'DashboardStaleTTL' ],
     [ 'DashboardLockWait -1',                  'DashboardLockWait' ],
+    [ 'DashboardUserFetchLimit -1',            'DashboardUserFetchLimit' ],
+    [ 'DashboardUserFetchLimit many',          'DashboardUserFetchLimit' ],
+    [ 'DashboardUserFetchLimit 1000001',       'DashboardUserFetchLimit' ],
+    [ 'DashboardUserFetchLimit 20 0',          'DashboardUserFetchLimit' ],
+    [ 'DashboardUserFetchLimit 20 1h',         'DashboardUserFetchLimit' ],
+    [ 'DashboardUserFetchLimit 20 2678401',    'DashboardUserFetchLimit' ],
+    [ 'DashboardUserFetchLimit 20 60 7',       'DashboardUserFetchLimit' ],
+    [ 'DashboardUserFetchLimit',               'DashboardUserFetchLimit' ],
     [ "DashboardUpstreamCA $dir/none.pem",     'DashboardUpstreamCA' ],
     [ "DashboardUpstreamCA $dir/not-a-ca.pem", 'DashboardUpstreamCA' ],
     [ "DashboardUpstreamCA $dir",              'DashboardUpstreamCA' ],

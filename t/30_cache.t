@@ -34,7 +34,9 @@ my @all_users = (@users, 'cache-bulk');
 # Keys that no DELETE may remove.
 my @never = ('dashboard:other', 'dashboard:cache-u1',
              'other:cache-u1:UCcacheOne:month', 'Dashboard:cache-u1:UCcacheOne:day',
-             (map { ("dashboard:$_:UCcacheOne:month:lock", "dashboard:$_:UCcacheTwo:day:lock") } @all_users));
+             (map { ("dashboard:$_:UCcacheOne:month:lock", "dashboard:$_:UCcacheTwo:day:lock") } @all_users),
+             # The fetch budgets (docs/behaviour.md#fetch-budget): a purge never resets them.
+             (map { "dashboard:$_:fetches" } @all_users));
 
 my %seeded;
 sub seed {

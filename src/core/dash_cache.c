@@ -136,6 +136,13 @@ const char *dash_cache_lock_key(apr_pool_t *p, const char *key)
     return apr_pstrcat(p, key, ":lock", NULL);
 }
 
+const char *dash_cache_budget_key(apr_pool_t *p, const char *user)
+{
+    /* key_split finds no {channel}:{mode} in it for a user without ':',
+     * and a mode "fetches" for one with ':': no purge ever matches. */
+    return apr_pstrcat(p, KEY_PREFIX, user, ":fetches", NULL);
+}
+
 char *dash_cache_value_encode(apr_pool_t *p, json_t *resp,
                               apr_int64_t fetched_at, apr_size_t *len)
 {

@@ -38,6 +38,11 @@ apr_status_t dash_cache_purge(dash_redis_t *r, apr_pool_t *p,
  * {key}:lock, which no purge ever matches. */
 const char *dash_cache_lock_key(apr_pool_t *p, const char *key);
 
+/* A user's fetch budget (docs/behaviour.md#fetch-budget):
+ * dashboard:{user}:fetches, the user written as in the cache keys; no
+ * purge ever matches it, so purging does not reset the budget. */
+const char *dash_cache_budget_key(apr_pool_t *p, const char *user);
+
 /* The stored form of a stats response: {"response": resp, "fetchedAt":
  * fetched_at (Unix seconds)}, serialized into p. NULL when it cannot be
  * serialized. */

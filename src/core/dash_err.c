@@ -30,6 +30,8 @@ static const dash_err_row_t err_rows[] = {
     { 503, "CACHE_UNAVAILABLE", "The cache is unavailable." },
     { 503, "UPSTREAM_BUSY",
       "Too many requests are waiting on YouTube here: try again shortly." },
+    { 429, "RATE_LIMITED",
+      "You have refreshed your dashboards too often: try again later." },
     { 504, "YOUTUBE_API_TIMEOUT", "The YouTube Analytics API did not answer in time." },
     { 500, "INTERNAL_ERROR", "Internal error." }
 };

@@ -24,6 +24,7 @@ typedef enum {
     DASH_ERR_DATABASE_UNAVAILABLE,       /* 503 */
     DASH_ERR_CACHE_UNAVAILABLE,          /* 503 */
     DASH_ERR_UPSTREAM_BUSY,              /* 503, with Retry-After */
+    DASH_ERR_RATE_LIMITED,               /* 429, with Retry-After */
     DASH_ERR_API_TIMEOUT,                /* 504 */
     DASH_ERR_INTERNAL                    /* 500: a bug or out of memory */
 } dash_err_e;

@@ -22,7 +22,7 @@
 /* The statuses the three handlers answer (docs/api.md#errors, and 304 of
  * docs/api.md#conditional-get). */
 static const int statuses[] = {
-    200, 304, 400, 401, 403, 404, 405, 500, 502, 503, 504
+    200, 304, 400, 401, 403, 404, 405, 429, 500, 502, 503, 504
 };
 #define NSTATUS (int)(sizeof(statuses) / sizeof(statuses[0]))
 
@@ -38,6 +38,9 @@ static const char *const outcome_names[DASH_OUTCOME_N] = {
 };
 static const char *const wait_names[DASH_METRICS_WAIT_N] = {
     "filled", "taken", "timeout", "error"
+};
+static const char *const budget_names[DASH_METRICS_BUDGET_N] = {
+    "stale", "rate_limited"
 };
 
 /* Upper bounds, in microseconds and as the `le` label. From a Redis hit
@@ -66,6 +69,7 @@ struct dash_metrics_t {
     volatile apr_uint64_t reports[DASH_OUTCOME_N];
     volatile apr_uint64_t refreshes[DASH_OUTCOME_N];
     volatile apr_uint64_t waits[DASH_METRICS_WAIT_N];
+    volatile apr_uint64_t budget[DASH_METRICS_BUDGET_N];
     volatile apr_uint64_t redis_errors;
     volatile apr_uint64_t db_errors;
     volatile apr_uint64_t upstream_in_flight;
@@ -137,6 +141,14 @@ void dash_metrics_wait(dash_metrics_t *m, dash_metrics_wait_e how)
 {
     if (m && (unsigned)how < DASH_METRICS_WAIT_N) {
         apr_atomic_inc64(&m->waits[how]);
+    }
+}
+
+void dash_metrics_budget_refused(dash_metrics_t *m,
+                                 dash_metrics_budget_e answer)
+{
+    if (m && (unsigned)answer < DASH_METRICS_BUDGET_N) {
+        apr_atomic_inc64(&m->budget[answer]);
     }
 }
 
@@ -379,6 +391,10 @@ void dash_metrics_visit(const dash_metrics_t *m, const char *version,
              "Waits for another request's fill of the same cache key, by how "
              "they ended.",
              "outcome", wait_names, m->waits, 0, DASH_METRICS_WAIT_N);
+    labelled(&w, "mod_dashboard_fetch_budget_refusals_total",
+             "Stats misses refused a Google fetch because the user's fetch "
+             "budget was spent, by what they answered instead.",
+             "answer", budget_names, m->budget, 0, DASH_METRICS_BUDGET_N);
     family(&w, "mod_dashboard_redis_errors_total", "counter",
            "Redis operations that failed (the request went on uncached).");
     sample(&w, "mod_dashboard_redis_errors_total", "", get(&m->redis_errors));

@@ -62,6 +62,14 @@ typedef enum {
     DASH_METRICS_WAIT_N
 } dash_metrics_wait_e;
 
+/* What a miss refused by the user's fetch budget answered
+ * (docs/behaviour.md#fetch-budget). */
+typedef enum {
+    DASH_METRICS_BUDGET_STALE = 0, /* the expired value, as stale */
+    DASH_METRICS_BUDGET_429,       /* 429 RATE_LIMITED */
+    DASH_METRICS_BUDGET_N
+} dash_metrics_budget_e;
+
 typedef enum {
     DASH_HIST_STATS = 0,       /* the stats handler, first to last byte */
     DASH_HIST_UPSTREAM,        /* one HTTP call to Google */
@@ -85,6 +93,8 @@ void dash_metrics_served(dash_metrics_t *m, const char *how);
 void dash_metrics_report(dash_metrics_t *m, dash_metrics_outcome_e outcome);
 void dash_metrics_refresh(dash_metrics_t *m, dash_metrics_outcome_e outcome);
 void dash_metrics_wait(dash_metrics_t *m, dash_metrics_wait_e how);
+void dash_metrics_budget_refused(dash_metrics_t *m,
+                                 dash_metrics_budget_e answer);
 void dash_metrics_redis_error(dash_metrics_t *m);
 void dash_metrics_db_error(dash_metrics_t *m);
 /* A request starts / stops waiting on Google (a gauge). */

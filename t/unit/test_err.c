@@ -41,6 +41,8 @@ static void test_busy(void **state)
     assert_int_equal(dash_err_status(DASH_ERR_UPSTREAM_BUSY), 503);
     assert_string_equal(dash_err_code(DASH_ERR_UPSTREAM_BUSY), "UPSTREAM_BUSY");
     assert_int_equal(dash_err_status(DASH_ERR_API_TIMEOUT), 504);
+    assert_int_equal(dash_err_status(DASH_ERR_RATE_LIMITED), 429);
+    assert_string_equal(dash_err_code(DASH_ERR_RATE_LIMITED), "RATE_LIMITED");
     assert_string_equal(dash_err_code(DASH_ERR_INTERNAL), "INTERNAL_ERROR");
 }
 

@@ -84,6 +84,10 @@ static void test_counts(void **state)
     dash_metrics_refresh(m, DASH_OUTCOME_RATE_LIMITED);
     dash_metrics_refresh(m, DASH_OUTCOME_CONNECT);
     dash_metrics_wait(m, DASH_METRICS_WAIT_TIMEOUT);
+    dash_metrics_request(m, DASH_METRICS_STATS, 429);
+    dash_metrics_budget_refused(m, DASH_METRICS_BUDGET_429);
+    dash_metrics_budget_refused(m, DASH_METRICS_BUDGET_STALE);
+    dash_metrics_budget_refused(m, DASH_METRICS_BUDGET_STALE);
     dash_metrics_redis_error(m);
     dash_metrics_redis_error(m);
     dash_metrics_db_error(m);
@@ -112,6 +116,9 @@ static void test_counts(void **state)
     assert_sample(p, t, "mod_dashboard_google_token_refreshes_total{outcome=\"ok\"}", "0");
     assert_sample(p, t, "mod_dashboard_singleflight_waits_total{outcome=\"timeout\"}", "1");
     assert_sample(p, t, "mod_dashboard_singleflight_waits_total{outcome=\"filled\"}", "0");
+    assert_sample(p, t, "mod_dashboard_requests_total{endpoint=\"stats\",status=\"429\"}", "1");
+    assert_sample(p, t, "mod_dashboard_fetch_budget_refusals_total{answer=\"rate_limited\"}", "1");
+    assert_sample(p, t, "mod_dashboard_fetch_budget_refusals_total{answer=\"stale\"}", "2");
     assert_sample(p, t, "mod_dashboard_redis_errors_total", "2");
     assert_sample(p, t, "mod_dashboard_database_errors_total", "1");
     assert_sample(p, t, "mod_dashboard_upstream_in_flight", "1");
@@ -185,10 +192,10 @@ static void test_format(void **state)
         samples++;
     }
     /* build_info, requests, stats cache, reports, refreshes, waits,
-     * redis, database, in flight, two histograms. */
-    assert_int_equal(families, 11);
-    /* 1 + 3*12 + 4 + 8 + 8 + 4 + 1 + 1 + 1 + 2*(13 + 2) */
-    assert_int_equal(samples, 94);
+     * budget refusals, redis, database, in flight, two histograms. */
+    assert_int_equal(families, 12);
+    /* 1 + 3*13 + 4 + 8 + 8 + 4 + 2 + 1 + 1 + 1 + 2*(13 + 2) */
+    assert_int_equal(samples, 99);
 }
 
 static void test_off(void **state)
