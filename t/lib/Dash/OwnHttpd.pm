@@ -8,6 +8,8 @@ package Dash::OwnHttpd;
 #       servername => 'main.test',             # default NAME.test
 #       server => "DBDriver pgsql\n...",       # the main server's directives
 #       extra => "<VirtualHost ...>...",       # after the Locations
+#       workers => "ThreadsPerChild 4\n...", # the MPM's settings (default: one
+#                                              # child of 8 threads; prefork: 2-4)
 #       env => { PGCONNECT_TIMEOUT => 3 });    # httpd's environment (undef: unset)
 #   $h->{base}    "http://127.0.0.1:PORT" (the first port)
 #   $h->{log}     its error_log
@@ -55,9 +57,9 @@ sub start {
     for my $try (1 .. 5) {
         @ports = @{ $o{ports} // [ free_port() ] };
         my $listen = join '', map { "Listen 127.0.0.1:$_\n" } @ports;
-        my $workers = $mpm eq 'prefork'
+        my $workers = $o{workers} // ($mpm eq 'prefork'
             ? "StartServers 2\nMinSpareServers 2\nMaxSpareServers 4\nMaxRequestWorkers 8"
-            : "StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMaxRequestWorkers 8";
+            : "StartServers 1\nServerLimit 1\nThreadsPerChild 8\nMaxRequestWorkers 8");
         open my $fh, '>', "$dir/httpd.conf" or die "$dir/httpd.conf: $!";
         print $fh <<"CONF";
 ServerRoot "$dir"
