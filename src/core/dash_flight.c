@@ -140,33 +140,16 @@ static apr_status_t lock_new(dash_lock_t **pl, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
-apr_status_t dash_flight_lock(dash_lock_t **pl, apr_pool_t *p,
-                              dash_redis_t *redis, const char *lock_key,
-                              apr_interval_time_t ttl, const char **perr)
-{
-    dash_lock_t *l;
-    apr_status_t rv = lock_new(&l, p, redis, lock_key, perr);
-
-    *pl = NULL;
-    if (rv == APR_SUCCESS && (rv = lock_try(l, p, ttl, perr)) == APR_SUCCESS) {
-        *pl = l;
-    }
-    return rv;
-}
-
-apr_status_t dash_flight_unlock(dash_lock_t *l, apr_pool_t *p,
-                                const char **perr)
+/* Deletes the lock if it still holds our token (compare-and-delete in one
+ * script), so a holder whose lock expired never deletes its successor's.
+ * Idempotent. */
+static apr_status_t unlock(dash_lock_t *l, apr_pool_t *p, const char **perr)
 {
     if (!l || !l->held) {
         return APR_SUCCESS;
     }
     apr_pool_cleanup_kill(l->pool, l, lock_cleanup);
     return unlock_with(l, p, perr);
-}
-
-const char *dash_flight_lock_token(const dash_lock_t *l)
-{
-    return l->token;
 }
 
 /* ------------------------------------------------------------------ */
@@ -251,13 +234,13 @@ static void took_lock(dash_flight_t *f, apr_pool_t *p,
     age_e age;
 
     if (look(f, p, c, &resp, &age) != APR_SUCCESS) {
-        dash_flight_unlock(f->lock, p, NULL);
+        unlock(f->lock, p, NULL);
         f->lock = NULL;
         bypass(f);
         return;
     }
     if (age == AGE_FRESH) {
-        dash_flight_unlock(f->lock, p, NULL);
+        unlock(f->lock, p, NULL);
         f->lock = NULL;
         hit(f, resp);
         return;
@@ -337,7 +320,7 @@ void dash_flight_look(dash_flight_t *f, apr_pool_t *p,
 void dash_flight_claim(dash_flight_t *f, apr_pool_t *p,
                        const dash_flight_cfg_t *c)
 {
-    dash_lock_t *l;
+    dash_lock_t *l = NULL;
     apr_status_t rv;
 
     if (f->what != DASH_FLIGHT_FETCH || f->lock != NULL) {
@@ -366,13 +349,6 @@ void dash_flight_claim(dash_flight_t *f, apr_pool_t *p,
     wait_for_holder(f, p, c, l);
 }
 
-void dash_flight_begin(dash_flight_t *f, apr_pool_t *p,
-                       const dash_flight_cfg_t *c)
-{
-    dash_flight_look(f, p, c);
-    dash_flight_claim(f, p, c);
-}
-
 apr_status_t dash_flight_store(dash_flight_t *f, apr_pool_t *p,
                                const dash_flight_cfg_t *c, const char *val,
                                apr_size_t len, const char **perr)
@@ -391,7 +367,7 @@ apr_status_t dash_flight_store(dash_flight_t *f, apr_pool_t *p,
 apr_status_t dash_flight_release(dash_flight_t *f, apr_pool_t *p,
                                  const char **perr)
 {
-    apr_status_t rv = dash_flight_unlock(f->lock, p, perr);
+    apr_status_t rv = unlock(f->lock, p, perr);
 
     f->lock = NULL;
     return rv;

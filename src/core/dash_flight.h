@@ -57,26 +57,10 @@ typedef enum {
     DASH_FLIGHT_WAIT_ERROR       /* Redis failed meanwhile: a bypass */
 } dash_flight_wait_e;
 
-/*
- * The lock of one key: SET lock_key <random token> NX PX ttl. APR_SUCCESS
- * with *pl when taken, APR_EBUSY when another request holds it, another
- * status with *perr when Redis failed. A taken lock is released by
- * dash_flight_unlock or when p is cleaned up.
- */
+/* The lock of one key (SET lock_key <random token> NX PX ttl), held by a
+ * request that fetches; released by dash_flight_store or
+ * dash_flight_release, or when the request's pool is cleaned up. */
 typedef struct dash_lock_t dash_lock_t;
-
-apr_status_t dash_flight_lock(dash_lock_t **pl, apr_pool_t *p,
-                              dash_redis_t *redis, const char *lock_key,
-                              apr_interval_time_t ttl, const char **perr);
-
-/* Deletes the lock if it still holds our token (compare-and-delete in one
- * script), so a holder whose lock expired never deletes its successor's.
- * Idempotent. */
-apr_status_t dash_flight_unlock(dash_lock_t *l, apr_pool_t *p,
-                                const char **perr);
-
-/* The lock's random token (hex). */
-const char *dash_flight_lock_token(const dash_lock_t *l);
 
 typedef struct {
     dash_flight_e what;
@@ -92,24 +76,18 @@ typedef struct {
 } dash_flight_t;
 
 /*
- * Looks the key up and decides (see dash_flight_e). A lock taken here is
- * released by dash_flight_store or dash_flight_release, or at the latest
- * when p is cleaned up, so no return path can leave it behind. The same
- * as dash_flight_look then dash_flight_claim.
- */
-void dash_flight_begin(dash_flight_t *f, apr_pool_t *p,
-                       const dash_flight_cfg_t *cfg);
-
-/*
- * dash_flight_begin in two steps, for a caller with work of its own to do
- * between the lookup and the lock (work that must not be done while
- * holding the key, where every waiter would pay for it in turn).
+ * Looking the key up and deciding (see dash_flight_e), in two steps, for a
+ * caller with work of its own to do between the lookup and the lock (work
+ * that must not be done while holding the key, where every waiter would
+ * pay for it in turn).
  * dash_flight_look: one GET. HIT, BYPASS, or FETCH without the lock yet
- * (f->stale set as dash_flight_begin sets it).
+ * (f->stale set when the expired value may still be answered stale).
  * dash_flight_claim: for a FETCH without the lock, the rest: takes the
  * lock (FETCH), or answers the expired value while another request holds
- * it (STALE), or waits for that request (HIT, FETCH or BYPASS, as
- * dash_flight_begin). Nothing for any other outcome.
+ * it (STALE), or waits for that request (HIT, FETCH or BYPASS). Nothing
+ * for any other outcome. A lock taken here is released by
+ * dash_flight_store or dash_flight_release, or at the latest when p is
+ * cleaned up, so no return path can leave it behind.
  */
 void dash_flight_look(dash_flight_t *f, apr_pool_t *p,
                       const dash_flight_cfg_t *cfg);

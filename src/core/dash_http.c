@@ -634,12 +634,6 @@ static apr_status_t run_batch(apr_pool_t *p, apr_pool_t *bp, dash_batch_t *b,
     return APR_SUCCESS;
 }
 
-apr_status_t dash_http_perform(apr_pool_t *p, dash_http_req_t *reqs, int n,
-                               apr_interval_time_t timeout, const char **perr)
-{
-    return dash_http_perform_on(NULL, NULL, p, reqs, n, timeout, perr);
-}
-
 apr_status_t dash_http_perform_on(dash_http_agents_t *agents,
                                   const char *ca_file, apr_pool_t *p,
                                   dash_http_req_t *reqs, int n,
@@ -655,7 +649,7 @@ apr_status_t dash_http_perform_on(dash_http_agents_t *agents,
 
     if (n < 0 || (n > 0 && reqs == NULL) || timeout <= 0) {
         if (perr) {
-            *perr = "dash_http_perform: bad arguments";
+            *perr = "dash_http_perform_on: bad arguments";
         }
         return APR_EINVAL;
     }

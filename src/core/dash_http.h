@@ -39,17 +39,12 @@ typedef struct {
  * request's rv), or an error when curl could not be set up at all (then
  * *perr says why). Everything, curl handles included, is released before
  * it returns; results live in p.
- */
-apr_status_t dash_http_perform(apr_pool_t *p, dash_http_req_t *reqs, int n,
-                               apr_interval_time_t timeout, const char **perr);
-
-/*
- * dash_http_perform on warm connections: agents (dash_http_agents_create;
- * NULL = a multi handle of this batch alone, closed at the end) keeps the
- * connections open for the next batch and shares DNS and TLS sessions;
- * ca_file (NULL = the system's trust store) is the PEM file of the only
- * trust anchors for https: the system's bundle and CA directory are not
- * consulted beside it.
+ *
+ * agents (dash_http_agents_create; NULL = a multi handle of this batch
+ * alone, closed at the end) keeps the connections open for the next batch
+ * and shares DNS and TLS sessions; ca_file (NULL = the system's trust
+ * store) is the PEM file of the only trust anchors for https: the
+ * system's bundle and CA directory are not consulted beside it.
  */
 apr_status_t dash_http_perform_on(dash_http_agents_t *agents,
                                   const char *ca_file, apr_pool_t *p,

@@ -243,14 +243,6 @@ dash_metrics_outcome_e dash_metrics_outcome_of(apr_status_t rv, int status,
     return status >= 500 ? DASH_OUTCOME_HTTP_5XX : DASH_OUTCOME_HTTP_4XX;
 }
 
-const char *dash_metrics_outcome_name(dash_metrics_outcome_e outcome)
-{
-    if ((unsigned)outcome >= DASH_OUTCOME_N) {
-        outcome = DASH_OUTCOME_NONE;
-    }
-    return outcome_names[outcome];
-}
-
 /* ---- reading ----------------------------------------------------------- */
 
 /* apr_atomic_read64 takes a non-const pointer; reading never writes. */

@@ -115,9 +115,6 @@ void dash_metrics_observe(dash_metrics_t *m, dash_metrics_hist_e h,
 dash_metrics_outcome_e dash_metrics_outcome_of(apr_status_t rv, int status,
                                const char *reason, int readable);
 
-/* The label value of an outcome ("ok", "quota", ...), "none" for NONE. */
-const char *dash_metrics_outcome_name(dash_metrics_outcome_e outcome);
-
 /*
  * Reading the figures: each family (its name, type, help) and then its
  * samples (full sample name, labels without braces or "", value). The

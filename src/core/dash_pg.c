@@ -205,12 +205,35 @@ static void abandon(PGconn *conn)
     }
 }
 
+/* apr_dbd's %s placeholders as PostgreSQL's $1, $2, ...; *nargs is how
+ * many there are. */
+static const char *placeholders(apr_pool_t *p, const char *sql, int *nargs)
+{
+    apr_size_t n = strlen(sql);
+    /* "%s" (2 bytes) becomes at most "$NNN..." : room for 10 digits each. */
+    char *out = apr_palloc(p, n * 6 + 1), *o = out;
+    const char *s;
+
+    *nargs = 0;
+    for (s = sql; *s; s++) {
+        if (s[0] == '%' && s[1] == 's') {
+            o += apr_snprintf(o, 12, "$%d", ++*nargs);
+            s++;
+        }
+        else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 static apr_status_t prepare(PGconn *conn, apr_pool_t *p, const char *label,
                             const char *sql, apr_time_t deadline,
                             const char **perr)
 {
     int nargs, i;
-    const char *pgsql = dash_pg_placeholders(p, sql, &nargs);
+    const char *pgsql = placeholders(p, sql, &nargs);
     Oid *types = apr_palloc(p, sizeof(*types) * (nargs > 0 ? nargs : 1));
     PGresult *res;
     apr_status_t rv;
@@ -365,11 +388,6 @@ int dash_pg_nrows(const dash_pg_result_t *res)
     return res ? PQntuples(res->res) : 0;
 }
 
-int dash_pg_ncols(const dash_pg_result_t *res)
-{
-    return res ? PQnfields(res->res) : 0;
-}
-
 long dash_pg_affected(const dash_pg_result_t *res)
 {
     const char *n = res ? PQcmdTuples(res->res) : "";
@@ -391,25 +409,4 @@ const char *dash_pg_value(const dash_pg_result_t *res, int row, int col)
 int dash_pg_broken(PGconn *conn)
 {
     return conn == NULL || PQstatus(conn) == CONNECTION_BAD;
-}
-
-const char *dash_pg_placeholders(apr_pool_t *p, const char *sql, int *nargs)
-{
-    apr_size_t n = strlen(sql);
-    /* "%s" (2 bytes) becomes at most "$NNN..." : room for 10 digits each. */
-    char *out = apr_palloc(p, n * 6 + 1), *o = out;
-    const char *s;
-
-    *nargs = 0;
-    for (s = sql; *s; s++) {
-        if (s[0] == '%' && s[1] == 's') {
-            o += apr_snprintf(o, 12, "$%d", ++*nargs);
-            s++;
-        }
-        else {
-            *o++ = *s;
-        }
-    }
-    *o = '\0';
-    return out;
 }

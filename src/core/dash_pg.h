@@ -53,7 +53,6 @@ apr_status_t dash_pg_exec(dash_pg_result_t **res, apr_pool_t *p, PGconn *conn,
                           apr_interval_time_t timeout, const char **perr);
 
 int dash_pg_nrows(const dash_pg_result_t *res);
-int dash_pg_ncols(const dash_pg_result_t *res);
 
 /* Rows an UPDATE touched. */
 long dash_pg_affected(const dash_pg_result_t *res);
@@ -64,11 +63,5 @@ const char *dash_pg_value(const dash_pg_result_t *res, int row, int col);
 
 /* Whether the connection is gone (libpq noticed a failure). */
 int dash_pg_broken(PGconn *conn);
-
-/*
- * apr_dbd's %s placeholders as PostgreSQL's $1, $2, ...; *nargs is how
- * many there are.
- */
-const char *dash_pg_placeholders(apr_pool_t *p, const char *sql, int *nargs);
 
 #endif

@@ -193,11 +193,3 @@ json_t *dash_shape_copy(apr_pool_t *p, const json_t *resp)
 {
     return dash_json_pool(p, copy_response(resp));
 }
-
-int dash_shape_valid(const json_t *resp)
-{
-    json_t *o = copy_response(resp);
-
-    json_decref(o);
-    return o != NULL;
-}

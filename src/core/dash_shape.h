@@ -19,7 +19,4 @@
  */
 json_t *dash_shape_copy(apr_pool_t *p, const json_t *resp);
 
-/* Whether dash_shape_copy would accept resp. */
-int dash_shape_valid(const json_t *resp);
-
 #endif

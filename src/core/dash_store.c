@@ -17,7 +17,13 @@
 #define STMT_CREDENTIALS "dashboard_credentials"
 #define STMT_SAVE_TOKEN  "dashboard_save_token"
 
-const dash_stmt_def_t dash_store_statements[] = {
+typedef struct {
+    const char *label;
+    const char *sql;
+} stmt_def_t;
+
+/* Terminated by { NULL, NULL }. */
+static const stmt_def_t statements[] = {
     /* docs/api.md#accounts: newest connected_at first (NULL last, ties by id descending),
      * then only the first row per platform_user_id. channelTitle is null
      * unless platform_data is a JSON object. */
@@ -69,14 +75,14 @@ const dash_stmt_def_t dash_store_statements[] = {
 typedef apr_status_t (*row_cb)(void *ctx, apr_pool_t *p,
                                const dash_pg_result_t *res, int row);
 
-/* The statement's place in dash_store_statements: its bit in the
+/* The statement's place in statements: its bit in the
  * session's record of what it has prepared. */
 static unsigned slot_of(const char *label)
 {
     unsigned i;
 
-    for (i = 0; dash_store_statements[i].label; i++) {
-        if (!strcmp(dash_store_statements[i].label, label)) {
+    for (i = 0; statements[i].label; i++) {
+        if (!strcmp(statements[i].label, label)) {
             break;
         }
     }
@@ -90,7 +96,7 @@ static apr_status_t exec(dash_pg_result_t **res, dash_db_t *db,
     unsigned slot = slot_of(label);
 
     return dash_pg_exec(res, p, db->conn, db->session, slot, label,
-                        dash_store_statements[slot].sql, nargs, args,
+                        statements[slot].sql, nargs, args,
                         db->timeout, perr);
 }
 

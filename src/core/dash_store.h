@@ -14,16 +14,6 @@
 #include "dash_pg.h"
 #include "dash_report.h"
 
-
-
-typedef struct {
-    const char *label;
-    const char *sql;
-} dash_stmt_def_t;
-
-/* Terminated by { NULL, NULL }. */
-extern const dash_stmt_def_t dash_store_statements[];
-
 /*
  * A connection of mod_dbd's pgsql driver (apr_dbd_native_handle), what its
  * session has prepared (kept with the connection), and the longest any

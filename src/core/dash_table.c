@@ -156,18 +156,3 @@ const char *dash_table_str(const dash_table_t *t, int row, int col)
 {
     return json_string_value(table_cell(t, row, col));
 }
-
-double dash_table_sum(const dash_table_t *t, const char *name)
-{
-    int col = dash_table_col(t, name);
-    double sum = 0;
-    int i;
-
-    if (col < 0) {
-        return 0;
-    }
-    for (i = 0; i < t->nrows; i++) {
-        sum += dash_table_num(t, i, col);
-    }
-    return sum;
-}

@@ -29,7 +29,5 @@ int dash_table_col(const dash_table_t *t, const char *name);
 double dash_table_num(const dash_table_t *t, int row, int col);
 /* The cell as a string, or NULL when col < 0 or it is not a string. */
 const char *dash_table_str(const dash_table_t *t, int row, int col);
-/* Sum of column name over all rows (0 when the column is absent). */
-double dash_table_sum(const dash_table_t *t, const char *name);
 
 #endif

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     resp = dash_cache_value_decode(p, (const char *)data, size, &at);
     if (resp != NULL) {
-        FUZZ_CHECK(dash_shape_valid(resp));
+        FUZZ_CHECK(dash_shape_copy(p, resp) != NULL);
         first = dash_json_dump(p, resp, NULL);
         FUZZ_CHECK(first != NULL);
 
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         check_template(p, resp);
         dash_stats_set_uploads(resp, 12, 4);
-        FUZZ_CHECK(dash_shape_valid(resp));
+        FUZZ_CHECK(dash_shape_copy(p, resp) != NULL);
     }
     apr_pool_destroy(p);
     return 0;

@@ -132,64 +132,85 @@ static apr_interval_time_t since(apr_time_t t0)
     return apr_time_now() - t0;
 }
 
+/* Lookup and decision in one go, as a caller without work of its own
+ * between the two steps. */
+static void begin(dash_flight_t *f, apr_pool_t *p, const dash_flight_cfg_t *c)
+{
+    dash_flight_look(f, p, c);
+    dash_flight_claim(f, p, c);
+}
+
 /* ---- the lock ------------------------------------------------------------- */
 
-static void test_lock_take_and_release(void **state)
+/* The lock's token as Redis holds it: 32 hex digits. */
+static const char *lock_token(apr_pool_t *p)
 {
-    apr_pool_t *p = *state;
-    dash_redis_t *r = redis_main;
-    dash_lock_t *l, *l2;
-    const char *err = NULL, *tok;
-    long long pttl;
+    const char *tok = raw_str(p, "GET %s", LOCK);
     int i;
 
-    flushall();
-    assert_int_equal(dash_flight_lock(&l, p, r, LOCK, apr_time_from_msec(4000),
-                                      &err), APR_SUCCESS);
-    tok = dash_flight_lock_token(l);
+    assert_non_null(tok);
     assert_int_equal(strlen(tok), 32);
     for (i = 0; tok[i]; i++) {
         assert_non_null(strchr("0123456789abcdef", tok[i]));
     }
-    assert_lock_is(p, tok);
+    return tok;
+}
+
+static void test_lock_take_and_release(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 0);
+    dash_flight_t f, f2;
+    const char *err = NULL, *tok;
+    long long pttl;
+
+    flushall();
+    begin(&f, p, &c);
+    assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+    assert_non_null(f.lock);
+    tok = lock_token(p);
     pttl = raw_int(&srv_main, "PTTL %s", LOCK);
     assert_true(pttl > 3900 && pttl <= 4000);
 
-    /* NX: a second taker is turned away, and its token differs. */
-    assert_int_equal(dash_flight_lock(&l2, p, r, LOCK, apr_time_from_msec(4000),
-                                      &err), APR_EBUSY);
-    assert_null(l2);
+    /* NX: a second taker is turned away (and, not waiting, fetches
+     * without the lock); the lock stays the first one's. */
+    begin(&f2, p, &c);
+    assert_int_equal(f2.what, DASH_FLIGHT_FETCH);
+    assert_null(f2.lock);
     assert_lock_is(p, tok);
 
-    assert_int_equal(dash_flight_unlock(l, p, &err), APR_SUCCESS);
+    assert_int_equal(dash_flight_release(&f, p, &err), APR_SUCCESS);
     assert_int_equal(exists(LOCK), 0);
-    assert_int_equal(dash_flight_unlock(l, p, &err), APR_SUCCESS);
-    assert_int_equal(dash_flight_lock(&l2, p, r, LOCK, apr_time_from_msec(4000),
-                                      &err), APR_SUCCESS);
-    assert_string_not_equal(dash_flight_lock_token(l2), tok);
-    assert_int_equal(dash_flight_unlock(l2, p, &err), APR_SUCCESS);
+    assert_int_equal(dash_flight_release(&f, p, &err), APR_SUCCESS);
+    begin(&f2, p, &c);
+    assert_non_null(f2.lock);
+    assert_string_not_equal(lock_token(p), tok);
+    assert_int_equal(dash_flight_release(&f2, p, &err), APR_SUCCESS);
 }
 
 /* A holder whose lock expired must not delete its successor's. */
 static void test_lock_compare_and_delete(void **state)
 {
     apr_pool_t *p = *state;
-    dash_redis_t *r = redis_main;
-    dash_lock_t *old, *next;
-    const char *err = NULL;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 0);
+    dash_flight_t old, next;
+    const char *err = NULL, *tok;
 
     flushall();
-    assert_int_equal(dash_flight_lock(&old, p, r, LOCK, apr_time_from_msec(30),
-                                      &err), APR_SUCCESS);
+    c.lock_ttl = apr_time_from_msec(30);
+    begin(&old, p, &c);
+    assert_non_null(old.lock);
     apr_sleep(apr_time_from_msec(80));
     assert_int_equal(exists(LOCK), 0);
-    assert_int_equal(dash_flight_lock(&next, p, r, LOCK, apr_time_from_sec(10),
-                                      &err), APR_SUCCESS);
-    assert_int_equal(dash_flight_unlock(old, p, &err), APR_SUCCESS);
-    assert_lock_is(p, dash_flight_lock_token(next));
+    c.lock_ttl = apr_time_from_sec(10);
+    begin(&next, p, &c);
+    assert_non_null(next.lock);
+    tok = lock_token(p);
+    assert_int_equal(dash_flight_release(&old, p, &err), APR_SUCCESS);
+    assert_lock_is(p, tok);
     /* Without the script cached (a restarted Redis): EVAL instead. */
     assert_int_equal(raw_int(&srv_main, "SCRIPT FLUSH"), 0);
-    assert_int_equal(dash_flight_unlock(next, p, &err), APR_SUCCESS);
+    assert_int_equal(dash_flight_release(&next, p, &err), APR_SUCCESS);
     assert_int_equal(exists(LOCK), 0);
 }
 
@@ -197,14 +218,14 @@ static void test_lock_compare_and_delete(void **state)
 static void test_lock_released_with_pool(void **state)
 {
     apr_pool_t *p = *state, *req;
-    dash_redis_t *r = redis_main;
-    dash_lock_t *l;
-    const char *err = NULL;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 0);
+    dash_flight_t f;
 
     flushall();
+    c.lock_ttl = apr_time_from_sec(10);
     assert_int_equal(apr_pool_create(&req, p), APR_SUCCESS);
-    assert_int_equal(dash_flight_lock(&l, req, r, LOCK, apr_time_from_sec(10),
-                                      &err), APR_SUCCESS);
+    begin(&f, req, &c);
+    assert_non_null(f.lock);
     assert_int_equal(exists(LOCK), 1);
     apr_pool_destroy(req);
     assert_int_equal(exists(LOCK), 0);
@@ -212,8 +233,8 @@ static void test_lock_released_with_pool(void **state)
     /* ... but never somebody else's. */
     plant_lock("somebody-else");
     assert_int_equal(apr_pool_create(&req, p), APR_SUCCESS);
-    assert_int_equal(dash_flight_lock(&l, req, r, LOCK, apr_time_from_sec(10),
-                                      &err), APR_EBUSY);
+    begin(&f, req, &c);
+    assert_null(f.lock);
     apr_pool_destroy(req);
     assert_lock_is(p, "somebody-else");
 }
@@ -232,13 +253,13 @@ static void test_cold_fetches_with_lock(void **state)
     long long ttl;
 
     flushall();
-    dash_flight_begin(&f, p, &c);
+    begin(&f, p, &c);
     assert_int_equal(f.what, DASH_FLIGHT_FETCH);
     assert_string_equal(dash_flight_name(f.what), "miss");
     assert_null(f.stale);
     assert_int_equal(f.waited, DASH_FLIGHT_WAIT_NONE);
     assert_non_null(f.lock);
-    assert_lock_is(p, dash_flight_lock_token(f.lock));
+    (void)lock_token(p);   /* ours: released below, compare-and-delete */
 
     assert_int_equal(store(&f, p, &c, now, &err),
                      APR_SUCCESS);
@@ -267,9 +288,9 @@ static void test_fresh_is_hit(void **state)
     for (i = 0; i < sizeof(ages) / sizeof(ages[0]); i++) {
         flushall();
         plant(p, ages[i]);
-        dash_flight_begin(&f, p, &c);
+        begin(&f, p, &c);
         assert_int_equal(f.what, DASH_FLIGHT_HIT);
-        assert_true(dash_shape_valid(f.resp));
+        assert_true(dash_shape_copy(p, f.resp) != NULL);
         assert_null(f.lock);
         assert_int_equal(exists(LOCK), 0);
     }
@@ -306,13 +327,13 @@ static void test_own_decoder(void **state)
     c.baton = &d;
     flushall();
     plant(p, 10);
-    dash_flight_begin(&f, p, &c);
+    begin(&f, p, &c);
     assert_int_equal(f.what, DASH_FLIGHT_HIT);
     assert_int_equal(d.calls, 1);
-    assert_true(dash_shape_valid(f.resp));
+    assert_true(dash_shape_copy(p, f.resp) != NULL);
 
     d.accept = 0;
-    dash_flight_begin(&f, p, &c);
+    begin(&f, p, &c);
     assert_true(d.calls >= 2);      /* before the lock, and again after */
     assert_int_equal(f.what, DASH_FLIGHT_FETCH);
     assert_null(f.stale);
@@ -327,18 +348,18 @@ static void test_expired_fetches_keeping_stale(void **state)
 
     flushall();
     plant(p, 600);
-    dash_flight_begin(&f, p, &c);
+    begin(&f, p, &c);
     assert_int_equal(f.what, DASH_FLIGHT_FETCH);
     assert_non_null(f.lock);
     assert_non_null(f.stale);
-    assert_true(dash_shape_valid(f.stale));
+    assert_true(dash_shape_copy(p, f.stale) != NULL);
     assert_int_equal(dash_flight_release(&f, p, NULL), APR_SUCCESS);
     assert_int_equal(exists(LOCK), 0);
     assert_non_null(raw_str(p, "GET %s", KEY));   /* a failure keeps it */
 
     /* Past DashboardCacheTTL + DashboardStaleTTL: no longer answerable. */
     plant(p, 1600);
-    dash_flight_begin(&f, p, &c);
+    begin(&f, p, &c);
     assert_int_equal(f.what, DASH_FLIGHT_FETCH);
     assert_null(f.stale);
     dash_flight_release(&f, p, NULL);
@@ -346,7 +367,7 @@ static void test_expired_fetches_keeping_stale(void **state)
     /* DashboardStaleTTL 0: never. */
     c.stale_ttl = 0;
     plant(p, 601);
-    dash_flight_begin(&f, p, &c);
+    begin(&f, p, &c);
     assert_int_equal(f.what, DASH_FLIGHT_FETCH);
     assert_null(f.stale);
     dash_flight_release(&f, p, NULL);
@@ -361,7 +382,7 @@ static void test_invalid_is_cold(void **state)
     flushall();
     assert_int_equal(raw_int(&srv_main, "SET %s %s", KEY,
                              "{\"response\":{},\"fetchedAt\":1}"), 0);
-    dash_flight_begin(&f, p, &c);
+    begin(&f, p, &c);
     assert_int_equal(f.what, DASH_FLIGHT_FETCH);
     assert_true(f.invalid);
     assert_null(f.stale);
@@ -381,11 +402,11 @@ static void test_expired_while_locked_is_stale(void **state)
     plant(p, 700);
     plant_lock("holder");
     t0 = apr_time_now();
-    dash_flight_begin(&f, p, &c);
+    begin(&f, p, &c);
     assert_true(since(t0) < apr_time_from_msec(100));
     assert_int_equal(f.what, DASH_FLIGHT_STALE);
     assert_string_equal(dash_flight_name(f.what), "stale");
-    assert_true(dash_shape_valid(f.resp));
+    assert_true(dash_shape_copy(p, f.resp) != NULL);
     assert_null(f.lock);
     assert_int_equal(f.waited, DASH_FLIGHT_WAIT_NONE);
     assert_lock_is(p, "holder");
@@ -398,6 +419,7 @@ static void test_look_then_claim(void **state)
     apr_pool_t *p = *state;
     dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
     dash_flight_t f;
+    const char *tok;
 
     flushall();
     dash_flight_look(&f, p, &c);
@@ -407,10 +429,10 @@ static void test_look_then_claim(void **state)
     dash_flight_claim(&f, p, &c);
     assert_int_equal(f.what, DASH_FLIGHT_FETCH);
     assert_non_null(f.lock);
-    assert_lock_is(p, dash_flight_lock_token(f.lock));
+    tok = lock_token(p);
     /* A second claim changes nothing. */
     dash_flight_claim(&f, p, &c);
-    assert_lock_is(p, dash_flight_lock_token(f.lock));
+    assert_lock_is(p, tok);
     assert_int_equal(dash_flight_release(&f, p, NULL), APR_SUCCESS);
     assert_int_equal(exists(LOCK), 0);
 
@@ -423,7 +445,7 @@ static void test_look_then_claim(void **state)
     plant_lock("holder");
     dash_flight_claim(&f, p, &c);
     assert_int_equal(f.what, DASH_FLIGHT_STALE);
-    assert_true(dash_shape_valid(f.resp));
+    assert_true(dash_shape_copy(p, f.resp) != NULL);
     assert_null(f.lock);
     assert_lock_is(p, "holder");
 
@@ -447,7 +469,7 @@ static void test_dead_holder_waits_then_fetches(void **state)
     flushall();
     plant_lock("dead");
     t0 = apr_time_now();
-    dash_flight_begin(&f, p, &c);
+    begin(&f, p, &c);
     assert_true(since(t0) >= apr_time_from_msec(300));
     assert_true(since(t0) < apr_time_from_msec(600));
     assert_int_equal(f.what, DASH_FLIGHT_FETCH);
@@ -462,7 +484,7 @@ static void test_dead_holder_waits_then_fetches(void **state)
     /* With stale answers off, an expired value waits like no value. */
     c.stale_ttl = 0;
     plant(p, 700);
-    dash_flight_begin(&f, p, &c);
+    begin(&f, p, &c);
     assert_int_equal(f.what, DASH_FLIGHT_FETCH);
     assert_int_equal(f.waited, DASH_FLIGHT_WAIT_TIMEOUT);
 }
@@ -513,7 +535,7 @@ static void begin_beside_holder(dash_flight_t *f, apr_pool_t *p,
     h.delay_ms = delay_ms;
     h.fill = fill;
     assert_int_equal(pthread_create(&t, NULL, holder_main, &h), 0);
-    dash_flight_begin(f, p, c);
+    begin(f, p, c);
     pthread_join(t, NULL);
 }
 
@@ -527,7 +549,7 @@ static void test_waiter_gets_the_fill(void **state)
     begin_beside_holder(&f, p, &c, 150, 1);
     assert_int_equal(f.what, DASH_FLIGHT_HIT);
     assert_int_equal(f.waited, DASH_FLIGHT_WAIT_FILLED);
-    assert_true(dash_shape_valid(f.resp));
+    assert_true(dash_shape_copy(p, f.resp) != NULL);
     /* Polled, not slept through to DashboardLockWait (3 s). */
     assert_true(since(t0) >= apr_time_from_msec(150));
     assert_true(since(t0) < apr_time_from_msec(1000));
@@ -545,7 +567,7 @@ static void test_waiter_takes_over(void **state)
     assert_int_equal(f.waited, DASH_FLIGHT_WAIT_TAKEN);
     assert_non_null(f.lock);
     assert_true(f.wait_time < apr_time_from_msec(1000));
-    assert_lock_is(p, dash_flight_lock_token(f.lock));
+    (void)lock_token(p);   /* ours: released below, compare-and-delete */
     dash_flight_release(&f, p, NULL);
     assert_int_equal(exists(LOCK), 0);
 }
@@ -560,7 +582,7 @@ static void test_redis_down_is_bypass(void **state)
 
     c.redis = cache_for(p, apr_psprintf(p, "redis://127.0.0.1:%d",
                                         unit_free_port()), 2);
-    dash_flight_begin(&f, p, &c);
+    begin(&f, p, &c);
     assert_int_equal(f.what, DASH_FLIGHT_BYPASS);
     assert_string_equal(dash_flight_name(f.what), "bypass");
     assert_non_null(f.err);

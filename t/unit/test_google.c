@@ -27,6 +27,19 @@
 #define FILT "filters=video%3D%3DvidA%2CvidB"
 #define IDS "?ids=channel%3D%3DMINE"
 
+/* Column name summed over every row through the reading calls (0 when
+ * the column is absent). */
+static double table_sum(const dash_table_t *t, const char *name)
+{
+    int col = dash_table_col(t, name), i;
+    double sum = 0;
+
+    for (i = 0; col >= 0 && i < dash_table_nrows(t); i++) {
+        sum += dash_table_num(t, i, col);
+    }
+    return sum;
+}
+
 static stub_server_t srv;
 
 static dash_date_t D(int y, int m, int d)
@@ -580,7 +593,7 @@ static void run_all_fine(apr_pool_t *p, dash_mode_e mode, dash_windows_t w)
     for (q = 0; q < DASH_NQ; q++) {
         assert_non_null(out.tables[q]);
         /* Each table is the answer to its own call. */
-        assert_true(dash_table_sum(out.tables[q], "views") == 1000 + q);
+        assert_true(table_sum(out.tables[q], "views") == 1000 + q);
     }
     assert_true(out.elapsed > 0);
     check_auth_of_all_hits();

@@ -1,5 +1,5 @@
 /*
- * dash_http_perform against a real HTTP server on loopback (stub_server.h):
+ * dash_http_perform_on against a real HTTP server on loopback (stub_server.h):
  * bodies, statuses, headers sent, the deadline, connection errors and the
  * body cap.
  */
@@ -28,6 +28,13 @@
 
 static stub_server_t srv;
 
+/* One batch on a multi handle of its own, trusting the system's store. */
+static apr_status_t perform(apr_pool_t *p, dash_http_req_t *reqs, int n,
+                            apr_interval_time_t timeout, const char **perr)
+{
+    return dash_http_perform_on(NULL, NULL, p, reqs, n, timeout, perr);
+}
+
 static const char *url(apr_pool_t *p, const char *target)
 {
     return apr_psprintf(p, "http://127.0.0.1:%d%s", srv.port, target);
@@ -49,7 +56,7 @@ static void test_get_200_body(void **state)
     stub_route(&srv, "/hello", 200, "{\"ok\": true}");
     memset(&r, 0, sizeof(r));
     r.url = url(p, "/hello?x=1");
-    assert_int_equal(dash_http_perform(p, &r, 1, apr_time_from_sec(5), &err),
+    assert_int_equal(perform(p, &r, 1, apr_time_from_sec(5), &err),
                      APR_SUCCESS);
     assert_int_equal(r.rv, APR_SUCCESS);
     assert_int_equal(r.status, 200);
@@ -77,7 +84,7 @@ static void test_bearer_header(void **state)
     memset(&r, 0, sizeof(r));
     r.url = url(p, "/auth");
     r.bearer = "ya29.a0AfB_secret-token";
-    assert_int_equal(dash_http_perform(p, &r, 1, apr_time_from_sec(5), &err),
+    assert_int_equal(perform(p, &r, 1, apr_time_from_sec(5), &err),
                      APR_SUCCESS);
     assert_int_equal(r.rv, APR_SUCCESS);
     assert_true(stub_find_hit(&srv, "/auth", &hit));
@@ -95,7 +102,7 @@ static void test_post_form(void **state)
     memset(&r, 0, sizeof(r));
     r.url = url(p, "/token");
     r.form = "grant_type=refresh_token&refresh_token=a%2Fb";
-    assert_int_equal(dash_http_perform(p, &r, 1, apr_time_from_sec(5), &err),
+    assert_int_equal(perform(p, &r, 1, apr_time_from_sec(5), &err),
                      APR_SUCCESS);
     assert_int_equal(r.rv, APR_SUCCESS);
     assert_int_equal(r.status, 200);
@@ -119,7 +126,7 @@ static void test_non_2xx_passed_through(void **state)
     r[0].url = url(p, "/e500");
     r[1].url = url(p, "/e404");
     r[2].url = url(p, "/empty");
-    assert_int_equal(dash_http_perform(p, r, 3, apr_time_from_sec(5), &err),
+    assert_int_equal(perform(p, r, 3, apr_time_from_sec(5), &err),
                      APR_SUCCESS);
     assert_int_equal(r[0].rv, APR_SUCCESS);
     assert_int_equal(r[0].status, 500);
@@ -144,7 +151,7 @@ static void test_no_redirect(void **state)
     memset(&r, 0, sizeof(r));
     r.url = url(p, "/moved");
     r.bearer = "tok";
-    assert_int_equal(dash_http_perform(p, &r, 1, apr_time_from_sec(5), &err),
+    assert_int_equal(perform(p, &r, 1, apr_time_from_sec(5), &err),
                      APR_SUCCESS);
     assert_int_equal(r.rv, APR_SUCCESS);
     assert_int_equal(r.status, 302);
@@ -165,7 +172,7 @@ static void test_timeout(void **state)
     r[0].url = url(p, "/slow");
     r[1].url = url(p, "/fast");
     t0 = apr_time_now();
-    assert_int_equal(dash_http_perform(p, r, 2, apr_time_from_msec(500), &err),
+    assert_int_equal(perform(p, r, 2, apr_time_from_msec(500), &err),
                      APR_SUCCESS);
     took = apr_time_now() - t0;
     assert_int_equal(r[0].rv, APR_TIMEUP);
@@ -194,7 +201,7 @@ static void test_parallel(void **state)
         r[i].url = url(p, apr_psprintf(p, "/d400?i=%d", i));
     }
     t0 = apr_time_now();
-    assert_int_equal(dash_http_perform(p, r, 5, apr_time_from_sec(10), &err),
+    assert_int_equal(perform(p, r, 5, apr_time_from_sec(10), &err),
                      APR_SUCCESS);
     took = apr_time_now() - t0;
     for (i = 0; i < 5; i++) {
@@ -216,7 +223,7 @@ static void test_connection_refused(void **state)
     memset(&r, 0, sizeof(r));
     r.url = apr_psprintf(p, "http://127.0.0.1:%d/x", port);
     r.bearer = "secret-token";
-    assert_int_equal(dash_http_perform(p, &r, 1, apr_time_from_sec(5), &err),
+    assert_int_equal(perform(p, &r, 1, apr_time_from_sec(5), &err),
                      APR_SUCCESS);
     assert_int_not_equal(r.rv, APR_SUCCESS);
     assert_int_not_equal(r.rv, APR_TIMEUP);
@@ -243,7 +250,7 @@ static void test_body_cap_content_length(void **state)
     r[0].max_body = 100;
     r[1].url = url(p, "/big");
     r[1].max_body = 1000;              /* exactly the cap is fine */
-    assert_int_equal(dash_http_perform(p, r, 2, apr_time_from_sec(5), &err),
+    assert_int_equal(perform(p, r, 2, apr_time_from_sec(5), &err),
                      APR_SUCCESS);
     assert_int_equal(r[0].rv, APR_ENOSPC);
     assert_non_null(r[0].error);
@@ -267,7 +274,7 @@ static void test_body_cap_streamed(void **state)
     r[0].url = url(p, "/stream");
     r[0].max_body = 50000;
     r[1].url = url(p, "/stream");      /* default cap (4 MiB): fits */
-    assert_int_equal(dash_http_perform(p, r, 2, apr_time_from_sec(5), &err),
+    assert_int_equal(perform(p, r, 2, apr_time_from_sec(5), &err),
                      APR_SUCCESS);
     assert_int_equal(r[0].rv, APR_ENOSPC);
     assert_int_equal(r[1].rv, APR_SUCCESS);
@@ -283,7 +290,7 @@ static void test_protocols_limited(void **state)
 
     memset(&r, 0, sizeof(r));
     r.url = "file:///etc/passwd";
-    assert_int_equal(dash_http_perform(p, &r, 1, apr_time_from_sec(5), &err),
+    assert_int_equal(perform(p, &r, 1, apr_time_from_sec(5), &err),
                      APR_SUCCESS);
     /* curl: "Protocol "file" not supported or disabled in libcurl" */
     assert_int_equal(r.rv, APR_ENOTIMPL);
@@ -300,7 +307,7 @@ static void test_bad_bearer_rejected(void **state)
     memset(&r, 0, sizeof(r));
     r.url = url(p, "/hello");
     r.bearer = "zzsecret\r\nX-Evil: 1";
-    assert_int_equal(dash_http_perform(p, &r, 1, apr_time_from_sec(5), &err),
+    assert_int_equal(perform(p, &r, 1, apr_time_from_sec(5), &err),
                      APR_EINVAL);
     assert_non_null(err);
     assert_null(strstr(err, "zzsecret"));
@@ -324,7 +331,7 @@ static void test_setup_failure_mid_batch(void **state)
         r[i].bearer = "ok-token";
     }
     r[1].bearer = "bad\ntoken";
-    assert_int_equal(dash_http_perform(p, r, 3, apr_time_from_sec(5), &err),
+    assert_int_equal(perform(p, r, 3, apr_time_from_sec(5), &err),
                      APR_EINVAL);
     assert_non_null(strstr(err, "request 1"));
     for (i = 0; i < 3; i++) {
@@ -343,9 +350,9 @@ static void test_bad_arguments(void **state)
 
     memset(&r, 0, sizeof(r));
     r.url = url(p, "/hello");
-    assert_int_equal(dash_http_perform(p, &r, 1, 0, &err), APR_EINVAL);
-    assert_int_equal(dash_http_perform(p, NULL, 1, 1000, &err), APR_EINVAL);
-    assert_int_equal(dash_http_perform(p, NULL, 0, 1000, &err), APR_SUCCESS);
+    assert_int_equal(perform(p, &r, 1, 0, &err), APR_EINVAL);
+    assert_int_equal(perform(p, NULL, 1, 1000, &err), APR_EINVAL);
+    assert_int_equal(perform(p, NULL, 0, 1000, &err), APR_SUCCESS);
 }
 
 /* Many batches in a row: nothing accumulates (valgrind checks the rest). */
@@ -365,7 +372,7 @@ static void test_repeated_batches(void **state)
         for (j = 0; j < 3; j++) {
             r[j].url = url(sub, "/hello");
         }
-        assert_int_equal(dash_http_perform(sub, r, 3, apr_time_from_sec(5), &err),
+        assert_int_equal(perform(sub, r, 3, apr_time_from_sec(5), &err),
                          APR_SUCCESS);
         for (j = 0; j < 3; j++) {
             assert_int_equal(r[j].status, 200);

@@ -220,16 +220,6 @@ static void test_label_escaping(void **state)
     assert_non_null(strstr(t, "mod_dashboard_build_info{version=\"a\\\"b\\\\c\\nd\"} 1\n"));
 }
 
-static void test_outcome_names(void **state)
-{
-    (void)state;
-    assert_string_equal(dash_metrics_outcome_name(DASH_OUTCOME_OK), "ok");
-    assert_string_equal(dash_metrics_outcome_name(DASH_OUTCOME_HTTP_4XX), "http_4xx");
-    assert_string_equal(dash_metrics_outcome_name(DASH_OUTCOME_RATE_LIMITED), "rate_limited");
-    assert_string_equal(dash_metrics_outcome_name(DASH_OUTCOME_CONNECT), "connect");
-    assert_string_equal(dash_metrics_outcome_name(DASH_OUTCOME_N), "none");
-}
-
 static void test_outcome_of(void **state)
 {
     (void)state;
@@ -338,7 +328,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_format, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_off, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_label_escaping, unit_pool_setup, unit_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_outcome_names, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_outcome_of, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_shared_processes, unit_pool_setup, unit_pool_teardown),
     };

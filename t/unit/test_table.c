@@ -11,6 +11,19 @@
 #include "dash_table.h"
 #include "unit.h"
 
+/* Column name summed over every row through the reading calls (0 when
+ * the column is absent). */
+static double table_sum(const dash_table_t *t, const char *name)
+{
+    int col = dash_table_col(t, name), i;
+    double sum = 0;
+
+    for (i = 0; col >= 0 && i < dash_table_nrows(t); i++) {
+        sum += dash_table_num(t, i, col);
+    }
+    return sum;
+}
+
 static dash_table_t *read_ok(apr_pool_t *p, const char *body)
 {
     dash_table_t *t = NULL;
@@ -57,9 +70,9 @@ static void test_read_day_report(void **state)
     assert_string_equal(dash_table_str(t, 6, 0), "2022-06-26");
     assert_double_eq(dash_table_num(t, 3, dash_table_col(t, "views")), 5107);
     assert_double_eq(dash_table_num(t, 2, dash_table_col(t, "grossRevenue")), 2.91);
-    assert_double_eq(dash_table_sum(t, "views"), 778 + 1062 + 946 + 5107 + 2137 + 1005 + 888);
-    assert_double_eq(dash_table_sum(t, "comments"), 38);
-    assert_double_eq(dash_table_sum(t, "absent"), 0);
+    assert_double_eq(table_sum(t, "views"), 778 + 1062 + 946 + 5107 + 2137 + 1005 + 888);
+    assert_double_eq(table_sum(t, "comments"), 38);
+    assert_double_eq(table_sum(t, "absent"), 0);
 }
 
 /* Sample A: an INTEGER column carrying 0.0 (and here 12.0). */
@@ -74,7 +87,7 @@ static void test_integer_as_real(void **state)
 
     assert_double_eq(dash_table_num(t, 0, 1), 0);
     assert_double_eq(dash_table_num(t, 1, 1), 12);
-    assert_double_eq(dash_table_sum(t, "views"), 12);
+    assert_double_eq(table_sum(t, "views"), 12);
 }
 
 /* Columns are found by name, whatever order Google sends them in. */
@@ -113,7 +126,7 @@ static void test_no_rows(void **state)
         assert_int_equal(dash_table_nrows(t), 0);
         assert_double_eq(dash_table_num(t, 0, 0), 0);
         assert_null(dash_table_str(t, 0, 0));
-        assert_double_eq(dash_table_sum(t, "views"), 0);
+        assert_double_eq(table_sum(t, "views"), 0);
     }
 }
 
@@ -134,7 +147,7 @@ static void test_out_of_range(void **state)
     assert_null(dash_table_str(t, 0, 1));
     assert_null(dash_table_str(t, 1, 0));
     assert_double_eq(dash_table_num(t, 1, 1), 0);
-    assert_double_eq(dash_table_sum(t, "views"), 7);
+    assert_double_eq(table_sum(t, "views"), 7);
 }
 
 static void test_null_table(void **state)
@@ -144,7 +157,7 @@ static void test_null_table(void **state)
     assert_int_equal(dash_table_col(NULL, "views"), -1);
     assert_double_eq(dash_table_num(NULL, 0, 0), 0);
     assert_null(dash_table_str(NULL, 0, 0));
-    assert_double_eq(dash_table_sum(NULL, "views"), 0);
+    assert_double_eq(table_sum(NULL, "views"), 0);
 }
 
 typedef struct {
