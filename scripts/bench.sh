@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: the performance targets, measured on this machine, written to
-# docs/benchmarks.md (appended, with the machine and the date).
+# docs/benchmarks.md (appended, with the machine and the date; elsewhere
+# with DASH_BENCH_OUT=FILE).
 #   1. cache hit against httpd serving the same bytes as a static file, side
 #      by side: instructions per request inside httpd (callgrind over
-#      apache2 -X: stable on a loaded machine) and requests/s (wrk);
+#      apache2 -X: stable on a loaded machine), where they go, and, at 16
+#      and 64 connections (wrk), requests/s, p50 and p99 latency and the
+#      CPU time per request of httpd, Postgres and Redis together (their
+#      processes' counters); DASH_BENCH_HIT_ONLY=1 stops after this part;
 #   2. cache miss with every upstream call delayed by D ms, over TLS and
 #      HTTP/2 (the stand-in's h2 front): a cold child's first miss and a
 #      warm one, as a ratio to D, and the connections a warm miss opens;
@@ -15,17 +19,18 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-# Under /tmp: the children (www-data) serve the static file from here.
-run=${DASH_BENCH_DIR:-/tmp/mod_dashboard-bench-${DASH_BENCH_PORT:-8090}}
-port=${DASH_BENCH_PORT:-8090}
-# The second instance of step 4 (its own server root under $run).
-port2=${DASH_BENCH_PORT2:-$((port + 10))}
-export DASH_CLIENT_ID=bench-client.apps.googleusercontent.com
-export DASH_CLIENT_SECRET=bench-secret
 # shellcheck source=scripts/lib.sh
 . "$top/scripts/lib.sh"
+# httpd's ports: DASH_BENCH_PORT, and DASH_BENCH_PORT2 for the second
+# instance of step 4 (its own server root under $run); free ones where not
+# given. The stack's: DASH_BENCH_PG_PORT and the like, or free ones.
+port=${DASH_BENCH_PORT:-$(free_port)}
+port2=${DASH_BENCH_PORT2:-$(free_port)}
+# Under /tmp: the children (www-data) serve the static file from here.
+run=${DASH_BENCH_DIR:-/tmp/mod_dashboard-bench-$port}
+export DASH_CLIENT_ID=bench-client.apps.googleusercontent.com
+export DASH_CLIENT_SECRET=bench-secret
 use_bench_stack
-google=http://127.0.0.1:$DASH_GOOGLE_PORT
 base=http://127.0.0.1:$port
 user=bench-user
 chan=UCbenchChannel00000001
@@ -68,7 +73,9 @@ trap cleanup EXIT
 rm -rf "$run"
 mkdir -p "$run/htdocs"
 "$top/t/stack.sh" start
-ca=$(. "$DASH_STACK_DIR/env" && echo "$DASH_UPSTREAM_CA")
+stack_ports
+google=http://127.0.0.1:$DASH_GOOGLE_PORT
+ca=$DASH_UPSTREAM_CA
 front() { # the h2 front's counter NAME
     curl -sf --http2 --cacert "$ca" "https://127.0.0.1:$DASH_GOOGLE_TLS_PORT/_front/stats" \
         | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
@@ -174,23 +181,79 @@ cg_marker=$(cg_total 3)
 cg_hit=$(( ($(cg_total 4) - cg_marker) / cg_n ))
 cg_static=$(( ($(cg_total 5) - cg_marker) / cg_n ))
 cg_ratio=$(awk -v h="$cg_hit" -v s="$cg_static" 'BEGIN {printf "%.2f", h / s}')
-# Where the hit spends, for docs/benchmarks.md: the module's functions, inclusive.
-callgrind_annotate --inclusive=yes "$run/callgrind/cg.out.4" 2>/dev/null \
-    | awk -v n="$cg_n" '$NF ~ /^\[.*\]$/ && $(NF-1) ~ /dashboard|PQexec|redisvCommand|apr_md5$|json_|dash_/ {
-        v = $1; gsub(",", "", v); f = $(NF-1); sub(/.*\//, "", f)
-        if (v / n >= 1000 && !seen[f]++) printf "%-50s %8d\n", f, v / n }' \
-    | head -n 12 >"$run/cg-profile.txt"
+# Where the hit spends, for docs/benchmarks.md, as instructions per hit
+# and a share of the hit: the module's entry points and libraries,
+# inclusive; then every function of the process by its own cost
+# (exclusive), the largest first.
+cg_profile() { # inclusive yes|no, awk filter on the function name, rows
+    callgrind_annotate --inclusive="$1" --threshold=100 "$run/callgrind/cg.out.4" 2>/dev/null \
+        | awk -v n="$cg_n" -v hit="$cg_hit" -v want="$2" '
+            /^ *[0-9,]+ +\(/ && $NF ~ /^\[.*\]$/ {
+                v = $1; gsub(",", "", v); f = $(NF-1); sub(/.*\//, "", f)
+                if (f ~ want && v / n >= 500 && !seen[f]++)
+                    printf "%-52s %8d %5.1f%%\n", f, v / n, 100 * v / n / hit }' \
+        | head -n "$3"
+}
+cg_profile yes 'dashboard|PQ|redis|apr_md5|json_|dash_' 16 >"$run/cg-profile.txt"
+cg_profile no '.' 20 >"$run/cg-self.txt"
 
-# ---- 1b. requests/s (wrk) ----------------------------------------------
+# ---- 1b. the whole machine: requests/s, latency, CPU (wrk) -------------
+# Hits and the static file in turn, at 16 and 64 connections. Over each
+# run, the CPU time (user + system) the processes of httpd, Postgres and
+# Redis used, read from /proc: each server's process and its live
+# descendants, and through the root's cutime/cstime the children it
+# reaped during the run. wrk and the stand-in are the client, not counted.
 httpd_start
 curl -sf -H "$auth" -D - -o /dev/null "$base/dashboard/stats" | grep -qi '^X-Dashboard-Cache: hit'
-rps() { # url -> requests/s
-    wrk -t2 -c16 -d"${duration}s" -H "$auth" "$1" | awk '/^Requests\/sec/ {print $2}'
+hz=$(getconf CLK_TCK)
+pg_pid=$(head -n 1 "$( (. "$DASH_STACK_DIR/state" && echo "$pgdir"))/data/postmaster.pid")
+redis_pid=$(cat "$DASH_STACK_DIR/redis/redis.pid")
+tree_ticks() { # pid -> ticks of the process, its reaped children, its descendants
+    local k
+    awk '{sub(/.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+    for k in $(pgrep -P "$1" || true); do
+        tree_ticks "$k"
+    done
 }
-hit_rps=$(rps "$base/dashboard/stats")
-static_rps=$(rps "$base/stats.json")
-rps_ratio=$(awk -v h="$hit_rps" -v s="$static_rps" 'BEGIN {printf "%.2f", h / s}')
+sum_ticks() { tree_ticks "$1" | awk '{s += $1} END {print s + 0}'; }
+cpu_now() { echo "$(sum_ticks "$(cat "$run/httpd.pid")") $(sum_ticks "$pg_pid") $(sum_ticks "$redis_pid")"; }
+to_ms() { # wrk's 1.23ms / 850.00us / 1.02s -> milliseconds
+    awk -v t="$1" 'BEGIN { v = t + 0
+        if (t ~ /us$/) v /= 1000; else if (t ~ /ms$/) v += 0; else if (t ~ /s$/) v *= 1000
+        printf "%.2f", v }'
+}
+load() { # url connections -> "req/s p50_ms p99_ms requests httpd_us pg_us redis_us" (CPU per request)
+    local h0 p0 r0 h1 p1 r1 out n bad
+    read -r h0 p0 r0 <<<"$(cpu_now)"
+    out=$(wrk -t2 -c"$2" -d"${duration}s" --latency -H "$auth" "$1")
+    read -r h1 p1 r1 <<<"$(cpu_now)"
+    bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+    [ -z "$bad" ] || { echo "bench: $bad answers other than 2xx from $1" >&2; exit 1; }
+    n=$(awk '/requests in/ {print $1}' <<<"$out")
+    echo "$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" \
+         "$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")" \
+         "$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")" "$n" \
+         "$(awk -v a="$h0" -v b="$h1" -v p="$p0" -v q="$p1" -v r="$r0" -v s="$r1" -v n="$n" -v hz="$hz" \
+             'BEGIN {u = 1e6 / hz / n; printf "%.1f %.1f %.1f", (b - a) * u, (q - p) * u, (s - r) * u}')"
+}
+declare -A W
+for c in 16 64; do
+    W[hit$c]=$(load "$base/dashboard/stats" "$c")
+    W[static$c]=$(load "$base/stats.json" "$c")
+done
+curl -sf -H "$auth" -D - -o /dev/null "$base/dashboard/stats" | grep -qi '^X-Dashboard-Cache: hit'
+w() { # run field(1-7)
+    awk -v f="$2" '{print $f}' <<<"${W[$1]}"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+cpu_us() { # run -> whole-machine CPU per request, microseconds
+    awk -v a="$(w "$1" 5)" -v b="$(w "$1" 6)" -v c="$(w "$1" 7)" 'BEGIN {printf "%.1f", a + b + c}'
+}
+hit_rps=$(w hit16 1)
+static_rps=$(w static16 1)
+rps_ratio=$(ratio "$hit_rps" "$static_rps")
 
+if [ "${DASH_BENCH_HIT_ONLY:-0}" = 0 ]; then
 # ---- 2. misses over TLS + HTTP/2, every call delayed by D ms -----------
 # Cold: the first miss of a freshly started child (no connection, no TLS
 # session). Warm: the next miss of the same child.
@@ -259,33 +322,55 @@ flight_row() { # label line
     echo "| $1 | $(field "$2" calls) report calls (7 × $flight_n would be $((7 * flight_n))); $(field "$2" miss) miss, $(field "$2" hit) hit, $(field "$2" other) other; at most $(field "$2" max_in_flight) calls at once at the stand-in; $(field "$2" wall_ms) ms for all | 7 calls |"
 }
 
+fi
+
 machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+load_avg=$(cut -d' ' -f1-3 /proc/loadavg)
+wrk_row() { # what field unit target
+    local c
+    for c in 16 64; do
+        echo "| $1, $c connections | hit $(w "hit$c" "$2") $3, static $(w "static$c" "$2") $3 ($(ratio "$(w "hit$c" "$2")" "$(w "static$c" "$2")")×) | $4 |"
+    done
+}
 {
     echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — $machine"
     echo
-    echo "httpd $($httpd -v | awk -F'[/ ]' '/version/ {print $4}'), one child (event: 32 threads); Postgres, Redis, the stand-in and the client on the same machine; wrk -t2 -c16, ${duration}s per run; Basic auth on both paths."
+    echo "httpd $($httpd -v | awk -F'[/ ]' '/version/ {print $4}'), one child (event: 32 threads); Postgres, Redis, the stand-in and the client on the same machine; wrk -t2, ${duration}s per run, hit and static in turn; Basic auth on both paths; load average $load_avg at the end of the run."
     echo
     echo "| measure | result | target |"
     echo "|---|---|---|"
     echo "| instructions per request, cache hit (callgrind, apache2 -X, $cg_n requests) | $cg_hit | |"
     echo "| instructions per request, same bytes static | $cg_static | |"
-    echo "| hit / static, instructions | ${cg_ratio}× | ≤ 3× |"
-    echo "| cache hit, /dashboard/stats (wrk) | $hit_rps req/s | |"
-    echo "| same bytes as a static file (wrk) | $static_rps req/s | |"
-    echo "| hit / static, req/s | $rps_ratio | ≥ 0.5 |"
-    echo "| cold miss over TLS+h2, each of the 7 calls delayed D = ${D} ms (median of 5) | ${cold_ms} ms = $(awk -v m="$cold_ms" -v d="$D" 'BEGIN {printf "%.2f", m / d}') D | |"
-    echo "| warm miss, same child (median of 5) | ${warm_ms} ms = $(awk -v m="$warm_ms" -v d="$D" 'BEGIN {printf "%.2f", m / d}') D | ≤ 1.2 D |"
-    echo "| connections opened per warm miss (h2 front's count, mean of 5) | $conns_per_warm | 0 |"
-    echo "| event child (32 threads) RSS after $((mem_requests / 5)) warm-up requests → after $ev_served more hits (ab -k -c16; $ev_failed failed) | ${ev_before} kB → ${ev_after} kB ($((ev_after - ev_before)) kB) | < 1024 kB growth |"
-    echo "| prefork child RSS after $((mem_requests / 5)) warm-up requests → after $pf_served more hits (ab -k -c1; $pf_failed failed) | ${pf_before} kB → ${pf_after} kB ($((pf_after - pf_before)) kB) | < 1024 kB growth |"
-    flight_row "$flight_n simultaneous cold requests, one instance (event), each report call held ${flight_delay} ms" "$one"
-    flight_row "$flight_n simultaneous cold requests split over two instances sharing Redis and Postgres" "$two"
-    echo "| a lock waiter's answer after the holder's ($flight_rounds rounds, report calls held ${flight_delay} ms) | median $(field "$wait_line" median_ms) ms, p90 $(field "$wait_line" p90_ms) ms, max $(field "$wait_line" max_ms) ms; $(field "$wait_line" hits) answered hit | median < 50 ms |"
+    echo "| hit / static, instructions | ${cg_ratio}× | ≤ 1.6× |"
+    wrk_row "requests/s (wrk)" 1 "req/s" "hit ≥ 0.5× static"
+    wrk_row "latency p50" 2 ms ""
+    wrk_row "latency p99" 3 ms ""
+    for c in 16 64; do
+        echo "| CPU time per request of httpd + Postgres + Redis, $c connections (their processes' counters over the run) | hit $(cpu_us "hit$c") µs (httpd $(w "hit$c" 5), Postgres $(w "hit$c" 6), Redis $(w "hit$c" 7)), static $(cpu_us "static$c") µs (httpd $(w "static$c" 5), Postgres $(w "static$c" 6), Redis $(w "static$c" 7)) ($(ratio "$(cpu_us "hit$c")" "$(cpu_us "static$c")")×) | |"
+    done
+    if [ "${DASH_BENCH_HIT_ONLY:-0}" = 0 ]; then
+        echo "| cold miss over TLS+h2, each of the 7 calls delayed D = ${D} ms (median of 5) | ${cold_ms} ms = $(awk -v m="$cold_ms" -v d="$D" 'BEGIN {printf "%.2f", m / d}') D | |"
+        echo "| warm miss, same child (median of 5) | ${warm_ms} ms = $(awk -v m="$warm_ms" -v d="$D" 'BEGIN {printf "%.2f", m / d}') D | ≤ 1.2 D |"
+        echo "| connections opened per warm miss (h2 front's count, mean of 5) | $conns_per_warm | 0 |"
+        echo "| event child (32 threads) RSS after $((mem_requests / 5)) warm-up requests → after $ev_served more hits (ab -k -c16; $ev_failed failed) | ${ev_before} kB → ${ev_after} kB ($((ev_after - ev_before)) kB) | < 1024 kB growth |"
+        echo "| prefork child RSS after $((mem_requests / 5)) warm-up requests → after $pf_served more hits (ab -k -c1; $pf_failed failed) | ${pf_before} kB → ${pf_after} kB ($((pf_after - pf_before)) kB) | < 1024 kB growth |"
+        flight_row "$flight_n simultaneous cold requests, one instance (event), each report call held ${flight_delay} ms" "$one"
+        flight_row "$flight_n simultaneous cold requests split over two instances sharing Redis and Postgres" "$two"
+        echo "| a lock waiter's answer after the holder's ($flight_rounds rounds, report calls held ${flight_delay} ms) | median $(field "$wait_line" median_ms) ms, p90 $(field "$wait_line" p90_ms) ms, max $(field "$wait_line" max_ms) ms; $(field "$wait_line" hits) answered hit | median < 50 ms |"
+    else
+        echo "| misses, memory, single flight | not run (DASH_BENCH_HIT_ONLY) | |"
+    fi
     echo
-    echo "Where a hit spends (callgrind, inclusive instructions per request, the module's own and its libraries' entry points):"
+    echo "Where a hit spends (callgrind, instructions per hit and share of the hit): the module's own and its libraries' entry points, inclusive:"
     echo
     echo '```'
     cat "$run/cg-profile.txt"
     echo '```'
     echo
-} | tee -a "$top/docs/benchmarks.md"
+    echo "Every function of the httpd process by its own cost (exclusive), the largest first:"
+    echo
+    echo '```'
+    cat "$run/cg-self.txt"
+    echo '```'
+    echo
+} | tee -a "${DASH_BENCH_OUT:-$top/docs/benchmarks.md}"

@@ -6,15 +6,29 @@
 httpd=/usr/sbin/apache2
 mods=/usr/lib/apache2/modules
 
-# The bench's throw-away stack (make bench, make valgrind: one at a time),
-# under $run/stack, on the DASH_BENCH_* ports.
+# A TCP port free on 127.0.0.1 at the time of asking.
+free_port() {
+    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# The bench's throw-away stack (make bench, make valgrind), under
+# $run/stack, on the DASH_BENCH_* ports where they are given and on free
+# ones (t/stack.sh draws them) where not, so that runs on a shared machine
+# never meet. Call stack_ports once t/stack.sh has started it.
 use_bench_stack() {
+    local v
     export DASH_STACK_DIR=$run/stack
-    export DASH_PG_PORT=${DASH_BENCH_PG_PORT:-54349}
-    export DASH_REDIS_PORT=${DASH_BENCH_REDIS_PORT:-63819}
-    export DASH_GOOGLE_PORT=${DASH_BENCH_GOOGLE_PORT:-18109}
-    export DASH_GOOGLE_TLS_PORT=${DASH_BENCH_GOOGLE_TLS_PORT:-$((DASH_GOOGLE_PORT + 200))}
+    for v in PG REDIS GOOGLE GOOGLE_TLS; do
+        unset "DASH_${v}_PORT"
+        eval "[ -z \"\${DASH_BENCH_${v}_PORT:-}\" ] || export DASH_${v}_PORT=\$DASH_BENCH_${v}_PORT"
+    done
     unset DASH_TLS_DIR
+}
+
+# The started stack's ports, CA and the rest of t/stack.sh env.
+stack_ports() {
+    # shellcheck disable=SC1091
+    . "$DASH_STACK_DIR/env"
 }
 
 # The three handlers under PREFIX (e.g. /dashboard), behind whatever

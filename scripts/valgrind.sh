@@ -4,17 +4,19 @@
 # then stopped cleanly. Fails unless memcheck reports 0 errors and 0 bytes
 # definitely lost, and every request got the status docs/api.md gives it.
 #
-# It uses the bench's ports (DASH_BENCH_*): run one of them at a time.
+# Ports: the DASH_BENCH_* ones where given (then run it and make bench one
+# at a time), free ones otherwise.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-run=${DASH_VALGRIND_DIR:-/tmp/mod_dashboard-valgrind-${DASH_BENCH_PORT:-8090}}
-port=${DASH_BENCH_PORT:-8090}
-short_port=$((port + 1))
-export DASH_CLIENT_ID=valgrind-client.apps.googleusercontent.com
-export DASH_CLIENT_SECRET=valgrind-secret
 # shellcheck source=scripts/lib.sh
 . "$top/scripts/lib.sh"
+# The two httpd ports: DASH_BENCH_PORT and DASH_BENCH_PORT2, or free ones.
+port=${DASH_BENCH_PORT:-$(free_port)}
+short_port=${DASH_BENCH_PORT2:-$(free_port)}
+run=${DASH_VALGRIND_DIR:-/tmp/mod_dashboard-valgrind-$port}
+export DASH_CLIENT_ID=valgrind-client.apps.googleusercontent.com
+export DASH_CLIENT_SECRET=valgrind-secret
 use_bench_stack
 
 vg_pid=
@@ -30,6 +32,7 @@ trap cleanup EXIT
 rm -rf "$run"
 mkdir -p "$run/htdocs"
 "$top/t/stack.sh" start
+stack_ports
 
 {
     conf_head event warn authn_anon
