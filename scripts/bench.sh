@@ -184,12 +184,15 @@ cg_ratio=$(awk -v h="$cg_hit" -v s="$cg_static" 'BEGIN {printf "%.2f", h / s}')
 # Where the hit spends, for docs/benchmarks.md, as instructions per hit
 # and a share of the hit: the module's entry points and libraries,
 # inclusive; then every function of the process by its own cost
-# (exclusive), the largest first.
+# (exclusive), the largest first. callgrind_annotate also lists the
+# thread's entry chain (clone, start_thread, ...) with the whole segment
+# as its own cost when asked for exclusive costs: those lines are left out.
 cg_profile() { # inclusive yes|no, awk filter on the function name, rows
     callgrind_annotate --inclusive="$1" --threshold=100 "$run/callgrind/cg.out.4" 2>/dev/null \
-        | awk -v n="$cg_n" -v hit="$cg_hit" -v want="$2" '
+        | awk -v n="$cg_n" -v hit="$cg_hit" -v want="$2" -v excl="$1" '
             /^ *[0-9,]+ +\(/ && $NF ~ /^\[.*\]$/ {
                 v = $1; gsub(",", "", v); f = $(NF-1); sub(/.*\//, "", f)
+                if (excl == "no" && v / n >= 0.99 * hit) next
                 if (f ~ want && v / n >= 500 && !seen[f]++)
                     printf "%-52s %8d %5.1f%%\n", f, v / n, 100 * v / n / hit }' \
         | head -n "$3"
