@@ -24,8 +24,9 @@ TEST=(
     libcmocka-dev
     # htpasswd, curl
     apache2-utils curl
-    # the throw-away stack of the tests and the demo
-    postgresql redis-server python3
+    # the throw-away stack of the tests and the demo (redis-sentinel: the
+    # Sentinel failover test)
+    postgresql redis-server redis-sentinel python3
     # the stand-in over TLS and HTTP/2, with a test CA made at start
     python3-h2 openssl
     # Apache::Test (shipped inside mod_perl) and the test helpers

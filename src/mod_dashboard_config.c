@@ -79,6 +79,14 @@ void *dashboard_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
         cfg->redis_url = base->redis_url;
         cfg->redis_display = base->redis_display;
     }
+    if (add->sentinel_password) {
+        cfg->sentinel_user = add->sentinel_user;
+        cfg->sentinel_password = add->sentinel_password;
+    }
+    else {
+        cfg->sentinel_user = base->sentinel_user;
+        cfg->sentinel_password = base->sentinel_password;
+    }
     MERGE_NUM(redis_timeout_ms);
     MERGE_NUM(cache_ttl);
     MERGE_PTR(analytics_url);
@@ -421,6 +429,36 @@ static const char *cmd_oauth_client(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* DashboardRedisSentinelAuth [USER] PASSWORD: one argument is the
+ * password alone, as with a sentinel's requirepass. */
+static const char *cmd_sentinel_auth(cmd_parms *cmd, void *dconf,
+                                     const char *a1, const char *a2)
+{
+    dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(cmd->server);
+    const char *user = a2 ? a1 : NULL;
+    const char *password = a2 ? a2 : a1;
+    const char *err;
+
+    (void)dconf;
+    if (user && !*user) {
+        return apr_psprintf(cmd->pool, "%s: the user name is empty",
+                            cmd->cmd->name);
+    }
+    if (!strncmp(password, "file:", 5)) {
+        err = read_first_line(cmd, password + 5, &password);
+        if (err) {
+            return err;
+        }
+    }
+    else if (!*password) {
+        return apr_psprintf(cmd->pool, "%s: the password is empty",
+                            cmd->cmd->name);
+    }
+    cfg->sentinel_user = user;
+    cfg->sentinel_password = password;
+    return NULL;
+}
+
 static const char *cmd_cache_admin(cmd_parms *cmd, void *dconf, int flag)
 {
     dashboard_dir_cfg_t *cfg = dconf;
@@ -439,7 +477,12 @@ static const char *cmd_metrics(cmd_parms *cmd, void *dconf, int flag)
 
 const command_rec dashboard_cmds[] = {
     AP_INIT_TAKE1("DashboardRedis", cmd_redis, NULL, RSRC_CONF,
-        "redis://[[user]:password@]host[:port][/db], unix:/path[?db=N], or Off"),
+        "redis://[[user]:password@]host[:port][/db], unix:/path[?db=N], "
+        "redis-sentinel://[[user]:password@]host1[:port1][,host2[:port2]...]"
+        "/MASTER[/db], or Off"),
+    AP_INIT_TAKE12("DashboardRedisSentinelAuth", cmd_sentinel_auth, NULL,
+        RSRC_CONF, "[USER] PASSWORD (or file:/path holding it) for the "
+        "sentinels of a redis-sentinel:// DashboardRedis"),
     AP_INIT_TAKE1("DashboardRedisTimeout", cmd_number,
         (void *)&num_redis_timeout, RSRC_CONF,
         "Redis connect, command and pooled-connection wait timeout, in "
@@ -517,6 +560,31 @@ static void budget_child_init(apr_pool_t *pchild, server_rec *s,
     }
 }
 
+typedef struct {
+    server_rec *s;
+    const char *display;       /* the DashboardRedis URL, redacted */
+} redis_event_t;
+
+/* What the pool of a redis-sentinel:// DashboardRedis found or gave up:
+ * once per change and child, so a failover is a few lines per child. */
+static void redis_event(void *baton, int found, const char *host, int port,
+                        const char *why)
+{
+    const redis_event_t *ev = baton;
+
+    if (found) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, ev->s, DASHLOGNO(0140)
+                     "Redis master for %s is %s:%d (from the sentinels)",
+                     ev->display, host, port);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ev->s, DASHLOGNO(0141)
+                     "Redis master %s:%d for %s given up (%s); the next "
+                     "request asks the sentinels again",
+                     host, port, ev->display, why);
+    }
+}
+
 /*
  * One Redis connection pool per child and per distinct Redis, on a
  * sub-pool of the child pool; vhosts that inherit the same DashboardRedis
@@ -580,6 +648,8 @@ void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
 
             if (other->redis_url == cfg->redis_url
                 && other->redis_timeout_ms == cfg->redis_timeout_ms
+                && other->sentinel_password == cfg->sentinel_password
+                && other->sentinel_user == cfg->sentinel_user
                 && other->metrics == cfg->metrics) {
                 cfg->redis = other->redis;
                 break;
@@ -590,13 +660,24 @@ void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s)
         }
         rv = apr_pool_create(&pool, pchild);
         if (rv == APR_SUCCESS) {
+            dash_redis_url_t u = *cfg->redis_url;
+
             apr_pool_tag(pool, "dashboard_redis");
-            rv = dash_redis_create(&cfg->redis, pool, cfg->redis_url,
+            u.sentinel_username = cfg->sentinel_user;
+            u.sentinel_password = cfg->sentinel_password;
+            rv = dash_redis_create(&cfg->redis, pool, &u,
                                    apr_time_from_msec(cfg->redis_timeout_ms),
                                    threads);
         }
         if (rv == APR_SUCCESS) {
             dash_redis_set_metrics(cfg->redis, cfg->metrics);
+            if (cfg->redis_url->master) {
+                redis_event_t *ev = apr_palloc(pool, sizeof(*ev));
+
+                ev->s = sp;
+                ev->display = cfg->redis_display;
+                dash_redis_set_events(cfg->redis, redis_event, ev);
+            }
         }
         if (rv != APR_SUCCESS) {
             cfg->redis = NULL;

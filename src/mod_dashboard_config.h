@@ -22,6 +22,8 @@ typedef struct {
     int redis_set;                 /* DashboardRedis given (Off included) */
     dash_redis_url_t *redis_url;   /* NULL = Off */
     const char *redis_display;     /* the URL with the password redacted */
+    const char *sentinel_user;     /* DashboardRedisSentinelAuth, or NULL */
+    const char *sentinel_password; /* NULL: the sentinels take no AUTH */
     long redis_timeout_ms;
     long cache_ttl;
     const char *analytics_url;

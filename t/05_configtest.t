@@ -74,6 +74,15 @@ close $sf;
     . "DashboardOAuthClient id file:$dir/secret\n");
 is $rc, 0, 'unix socket URL and file: secret pass' or diag $out;
 
+($rc, $out) = configtest("DashboardRedis redis-sentinel://:pw\@127.0.0.1:26400,"
+    . "[::1],s3.example.org:26402/mymaster/2\n"
+    . "DashboardRedisSentinelAuth watcher file:$dir/secret\n");
+is $rc, 0, 'redis-sentinel URL and DashboardRedisSentinelAuth USER file: pass'
+    or diag $out;
+($rc, $out) = configtest("DashboardRedis redis-sentinel://s1/m\n"
+    . "DashboardRedisSentinelAuth only-a-password\n");
+is $rc, 0, 'DashboardRedisSentinelAuth with a password alone passes' or diag $out;
+
 # DashboardUpstreamCA: a readable PEM file with a certificate in it.
 open my $ca, '>', "$dir/ca.pem" or die $!;
 print $ca "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
@@ -102,6 +111,17 @@ my @bad = (
     [ 'DashboardRedis redis://h:70000',        'DashboardRedis' ],
     [ 'DashboardRedis redis://h/abc',          'DashboardRedis' ],
     [ 'DashboardRedis unix:relative.sock',     'DashboardRedis' ],
+    [ 'DashboardRedis redis-sentinel:///m',    'DashboardRedis: bad Redis URL: no sentinel host' ],
+    [ 'DashboardRedis redis-sentinel://h:0/m', 'DashboardRedis: bad Redis URL: sentinel 1: the port' ],
+    [ 'DashboardRedis redis-sentinel://h,h:99999/m', 'DashboardRedis: bad Redis URL: sentinel 2: the port' ],
+    [ 'DashboardRedis redis-sentinel://h1,h2', 'DashboardRedis: bad Redis URL: no master name' ],
+    [ 'DashboardRedis redis-sentinel://h1/',   'DashboardRedis: bad Redis URL: no master name' ],
+    [ 'DashboardRedis redis-sentinel://h1/m/-1', 'DashboardRedis: bad Redis URL: the database' ],
+    [ 'DashboardRedis redis-sentinel://h1/m/99999999999', 'DashboardRedis: bad Redis URL: the database' ],
+    [ 'DashboardRedisSentinelAuth',            'DashboardRedisSentinelAuth' ],
+    [ 'DashboardRedisSentinelAuth a b c',      'DashboardRedisSentinelAuth' ],
+    [ "DashboardRedisSentinelAuth u file:$dir/none", 'DashboardRedisSentinelAuth' ],
+    [ 'DashboardRedisSentinelAuth "" pw',      'DashboardRedisSentinelAuth' ],
     [ 'DashboardRedisTimeout 0',               'DashboardRedisTimeout' ],
     [ 'DashboardRedisTimeout fast',            'DashboardRedisTimeout' ],
     [ 'DashboardMaxVideos 99',                 'DashboardMaxVideos' ],
@@ -160,6 +180,9 @@ for my $case (@bad) {
 # A password in a rejected URL is never echoed.
 ($rc, $out) = configtest("DashboardRedis redis://:hunter2secret\@h:99999\n");
 isnt $rc, 0, 'bad port with a password: rejected';
+unlike $out, qr/hunter2secret/, 'the password is not in the message';
+($rc, $out) = configtest("DashboardRedis redis-sentinel://:hunter2secret\@h/m/x\n");
+isnt $rc, 0, 'sentinel URL, bad db, with a password: rejected';
 unlike $out, qr/hunter2secret/, 'the password is not in the message';
 
 # Without mod_dbd the module cannot work: say so at configtest.

@@ -32,6 +32,12 @@ void dash_redis_set_metrics(dash_redis_t *r, dash_metrics_t *m)
     dash_redis_pool_set_metrics(r, m);
 }
 
+void dash_redis_set_events(dash_redis_t *r, dash_redis_event_fn fn,
+                           void *baton)
+{
+    dash_redis_pool_set_events(r, fn, baton);
+}
+
 /* ------------------------------------------------------------------ */
 /* GET, SET, PING                                                      */
 /* ------------------------------------------------------------------ */

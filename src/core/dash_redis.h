@@ -20,7 +20,11 @@ typedef struct dash_redis_t dash_redis_t;
  * A pool of at most max_conns connections for one Redis, living in pool
  * (a sub-pool of the child pool). Connections are made lazily, with
  * timeout on connect and on every command, AUTH and SELECT as the URL says,
- * and dropped after any error. Safe to share between threads.
+ * and dropped after any error. Safe to share between threads. Behind
+ * sentinels (redis-sentinel://) the pool finds the master itself, checks
+ * its ROLE, and finds it again after a failed connection or a READONLY,
+ * MASTERDOWN or LOADING reply; while no master is known, operations fail
+ * as with Redis down.
  */
 apr_status_t dash_redis_create(dash_redis_t **pr, apr_pool_t *pool,
                                const dash_redis_url_t *u,
@@ -29,6 +33,18 @@ apr_status_t dash_redis_create(dash_redis_t **pr, apr_pool_t *pool,
 /* Counts every operation that fails from now on (docs/metrics.md);
  * NULL, the default, counts nothing. */
 void dash_redis_set_metrics(dash_redis_t *r, dash_metrics_t *m);
+
+/*
+ * Behind sentinels (redis-sentinel://): told when the pool finds a master
+ * (found = 1) or gives one up (found = 0, why says what failed), once per
+ * change, on the thread of the request that saw it. host is the address
+ * the sentinels gave.
+ */
+typedef void (*dash_redis_event_fn)(void *baton, int found, const char *host,
+                                    int port, const char *why);
+
+void dash_redis_set_events(dash_redis_t *r, dash_redis_event_fn fn,
+                           void *baton);
 
 /* GET: APR_SUCCESS with *val (NUL-terminated, from p), APR_NOTFOUND on a
  * miss, another status with *perr when Redis failed. */

@@ -20,9 +20,11 @@
 #include <apr_allocator.h>
 #include <apr_reslist.h>
 #include <apr_strings.h>
+#include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
 #include "dash_redis_pool.h"
+#include "dash_redis_sentinel.h"
 #include "dash_text.h"
 
 /* A pooled connection that sat idle longer than this is closed rather than
@@ -51,7 +53,45 @@ struct dash_redis_t {
 #if APR_HAS_THREADS
     apr_thread_mutex_t *slot_lock;
 #endif
+
+    /*
+     * redis-sentinel://: where the master is. All under mlock. gen counts
+     * every change (found, lost), and each connection remembers the gen
+     * it was made in, so that connections to a master that is gone are
+     * dropped at checkout instead of failing one request each. At most
+     * one thread discovers; the others wait for it (mcond) up to the
+     * timeout instead of asking the sentinels too.
+     */
+    dash_redis_sentinel_t *sentinel;   /* NULL: u.host or u.path */
+    dash_redis_sentinel_addr_t master;
+    int master_known;
+    int discovering;
+    unsigned int gen;
+    dash_redis_event_fn on_event;
+    void *event_baton;
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *mlock;
+    apr_thread_cond_t *mcond;
+#endif
 };
+
+static void master_lock(dash_redis_t *c)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(c->mlock);
+#else
+    (void)c;
+#endif
+}
+
+static void master_unlock(dash_redis_t *c)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(c->mlock);
+#else
+    (void)c;
+#endif
+}
 
 /*
  * apr-util 1.6 happens to call these with the list locked, but says
@@ -119,7 +159,8 @@ apr_status_t dash_redis_pool_create(dash_redis_t **pc, apr_pool_t *pool,
     *pc = NULL;
     /* A zero timeout would mean "block forever" to both hiredis and the
      * reslist, which is exactly what must never happen on a request. */
-    if (!u || (!u->host == !u->path) || timeout <= 0 || max_conns <= 0) {
+    if (!u || (u->host != NULL) + (u->path != NULL) + (u->master != NULL) != 1
+        || timeout <= 0 || max_conns <= 0) {
         return APR_EINVAL;
     }
 
@@ -167,7 +208,24 @@ apr_status_t dash_redis_pool_create(dash_redis_t **pc, apr_pool_t *pool,
     c->u.username = u->username ? apr_pstrdup(cp, u->username) : NULL;
     c->u.password = u->password ? apr_pstrdup(cp, u->password) : NULL;
     c->u.db = u->db;
-    if (c->u.path) {
+    if (u->master) {
+        rv = dash_redis_sentinel_create(&c->sentinel, cp, u, timeout);
+#if APR_HAS_THREADS
+        if (rv == APR_SUCCESS) {
+            rv = apr_thread_mutex_create(&c->mlock, APR_THREAD_MUTEX_DEFAULT,
+                                         cp);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = apr_thread_cond_create(&c->mcond, cp);
+        }
+#endif
+        if (rv != APR_SUCCESS) {
+            apr_pool_destroy(cp);
+            return rv;
+        }
+        c->where = "the Redis master";
+    }
+    else if (c->u.path) {
         c->where = c->u.path;
     }
     else if (strchr(c->u.host, ':')) {
@@ -313,6 +371,9 @@ apr_status_t dash_redis_pool_check(dash_redis_conn_t *cn, const char *what,
             && (ctx->err == REDIS_ERR_EOF || ctx->err == REDIS_ERR_IO)) {
             cn->stale = 1;
         }
+        /* Behind sentinels, a node that stops answering may be a master
+         * that died: ask them again before the next connect. */
+        cn->lost = 1;
         dash_redis_pool_set_err(cn->c, cn->p, cn->perr, "%s: %s", what,
                                 ctx_error(cn->p, ctx));
         return ctx_timed_out(ctx) ? APR_TIMEUP : APR_EGENERAL;
@@ -322,6 +383,16 @@ apr_status_t dash_redis_pool_check(dash_redis_conn_t *cn, const char *what,
         rv = (strncmp(text, "NOAUTH", 6) == 0
               || strncmp(text, "WRONGPASS", 9) == 0
               || strncmp(text, "NOPERM", 6) == 0) ? APR_EACCES : APR_EGENERAL;
+        if (cn->c->sentinel && dash_redis_sentinel_is_lost(r->str, r->len)) {
+            /* A demoted master (READONLY), one cut off from its replicas
+             * (MASTERDOWN) or one loading its data refused the command:
+             * nothing ran, so the first command may go again elsewhere. */
+            cn->lost = 1;
+            cn->broken = 1;
+            if (cn->sent == 1) {
+                cn->stale = 1;
+            }
+        }
         dash_redis_pool_set_err(cn->c, cn->p, cn->perr, "%s: %s", what, text);
         freeReplyObject(r);
         return rv;
@@ -389,26 +460,36 @@ apr_status_t dash_redis_pool_expect_status(dash_redis_conn_t *cn,
     return rv;
 }
 
-/* Connects the slot: timeouts, keepalive, AUTH, SELECT. On failure the
- * slot is left without a connection. */
-static apr_status_t conn_connect(dash_redis_conn_t *cn)
+/*
+ * Connects the slot to one node (host and port, or path): timeouts,
+ * keepalive, AUTH, SELECT, and behind sentinels ROLE, since a sentinel's
+ * answer can be out of date and a demoted master still accepts reads.
+ * On failure the slot is left without a connection.
+ */
+static apr_status_t conn_connect_node(dash_redis_conn_t *cn, const char *host,
+                                      int port, const char *path)
 {
     dash_redis_t *c = cn->c;
+    const char *where = c->where;
     redisContext *ctx;
     redisReply *r;
     apr_status_t rv;
 
-    ctx = c->u.path ? redisConnectUnixWithTimeout(c->u.path, c->tv)
-                    : redisConnectWithTimeout(c->u.host, c->u.port, c->tv);
+    if (c->sentinel) {
+        where = strchr(host, ':') ? apr_psprintf(cn->p, "[%s]:%d", host, port)
+                                  : apr_psprintf(cn->p, "%s:%d", host, port);
+    }
+    ctx = path ? redisConnectUnixWithTimeout(path, c->tv)
+               : redisConnectWithTimeout(host, port, c->tv);
     if (ctx == NULL) {
         dash_redis_pool_set_err(c, cn->p, cn->perr,
-                                "connect %s: out of memory", c->where);
+                                "connect %s: out of memory", where);
         return APR_ENOMEM;
     }
     if (ctx->err) {
         rv = ctx_timed_out(ctx) ? APR_TIMEUP : APR_EGENERAL;
         dash_redis_pool_set_err(c, cn->p, cn->perr, "connect %s: %s",
-                                c->where, ctx_error(cn->p, ctx));
+                                where, ctx_error(cn->p, ctx));
         redisFree(ctx);
         return rv;
     }
@@ -417,7 +498,7 @@ static apr_status_t conn_connect(dash_redis_conn_t *cn)
     if (redisSetTimeout(ctx, c->tv) != REDIS_OK) {
         dash_redis_pool_set_err(c, cn->p, cn->perr,
                                 "connect %s: setting the timeout: %s",
-                                c->where, ctx_error(cn->p, ctx));
+                                where, ctx_error(cn->p, ctx));
         redisFree(ctx);
         return APR_EGENERAL;
     }
@@ -426,7 +507,7 @@ static apr_status_t conn_connect(dash_redis_conn_t *cn)
     if (!c->u.path && redisEnableKeepAlive(ctx) != REDIS_OK) {
         dash_redis_pool_set_err(c, cn->p, cn->perr,
                                 "connect %s: enabling keepalive: %s",
-                                c->where, ctx_error(cn->p, ctx));
+                                where, ctx_error(cn->p, ctx));
         redisFree(ctx);
         return APR_EGENERAL;
     }
@@ -456,9 +537,28 @@ static apr_status_t conn_connect(dash_redis_conn_t *cn)
             goto fail;
         }
     }
+    if (c->sentinel) {
+        const char *why;
+
+        rv = dash_redis_pool_cmd(cn, "ROLE", REDIS_REPLY_ARRAY, &r, "ROLE");
+        if (rv == APR_SUCCESS) {
+            rv = dash_redis_sentinel_parse_role(r, &why);
+            freeReplyObject(r);
+            if (rv != APR_SUCCESS) {
+                dash_redis_pool_set_err(c, cn->p, cn->perr, "%s: %s", where,
+                                        why);
+            }
+        }
+        if (rv != APR_SUCCESS) {
+            goto fail;
+        }
+    }
     /* The set-up commands are not the operation's: a failure of its first
-     * real command is what marks a pooled connection stale. */
+     * real command is what marks a pooled connection stale (or, behind
+     * sentinels, its master lost). */
     cn->sent = 0;
+    cn->lost = 0;
+    cn->broken = 0;
     return APR_SUCCESS;
 
 fail:
@@ -467,7 +567,124 @@ fail:
     cn->slot->ctx = NULL;
     cn->stale = 0;
     cn->sent = 0;
+    cn->lost = 0;
+    cn->broken = 0;
     return rv;
+}
+
+/* Forgets the master of generation gen (a connection to it failed or was
+ * refused), unless another thread already did or found a new one. */
+static void master_lost(dash_redis_conn_t *cn, unsigned int gen,
+                        const char *why)
+{
+    dash_redis_t *c = cn->c;
+    dash_redis_sentinel_addr_t was;
+    int forgot = 0;
+
+    master_lock(c);
+    if (c->master_known && c->gen == gen) {
+        was = c->master;
+        c->master_known = 0;
+        c->gen++;
+        forgot = 1;
+    }
+    master_unlock(c);
+    if (forgot && c->on_event) {
+        c->on_event(c->event_baton, 0, was.host, was.port, why);
+    }
+}
+
+/* dash_redis_sentinel_discover's check of a candidate: the connection,
+ * ROLE included, made into the slot of the request that discovers. */
+static apr_status_t try_master(void *baton,
+                               const dash_redis_sentinel_addr_t *a,
+                               const char **perr)
+{
+    dash_redis_conn_t *cn = baton;
+    const char **mine = cn->perr;
+    apr_status_t rv;
+
+    cn->perr = perr;
+    rv = conn_connect_node(cn, a->host, a->port, NULL);
+    cn->perr = mine;
+    return rv;
+}
+
+/*
+ * Connects the slot to the master behind the sentinels: the one known, or
+ * a new one found by the single discovery of the moment, which others
+ * wait for up to the timeout rather than asking the sentinels themselves.
+ */
+static apr_status_t conn_connect_master(dash_redis_conn_t *cn)
+{
+    dash_redis_t *c = cn->c;
+    dash_redis_sentinel_addr_t a;
+    unsigned int gen;
+    apr_status_t rv;
+    int waited = 0;
+
+    master_lock(c);
+    while (!c->master_known && c->discovering && !waited) {
+#if APR_HAS_THREADS
+        apr_thread_cond_timedwait(c->mcond, c->mlock, c->timeout);
+#endif
+        waited = 1;
+    }
+    if (c->master_known) {
+        a = c->master;
+        gen = c->gen;
+        master_unlock(c);
+        rv = conn_connect_node(cn, a.host, a.port, NULL);
+        if (rv == APR_SUCCESS) {
+            cn->slot->gen = gen;
+        }
+        else {
+            master_lost(cn, gen, cn->perr && *cn->perr ? *cn->perr
+                                                        : "connect failed");
+        }
+        return rv;
+    }
+    if (waited) {
+        master_unlock(c);
+        dash_redis_pool_set_err(c, cn->p, cn->perr, "no Redis master known "
+                                "yet (another request is asking the "
+                                "sentinels)");
+        return APR_TIMEUP;
+    }
+    c->discovering = 1;
+    master_unlock(c);
+
+    rv = dash_redis_sentinel_discover(c->sentinel, cn->p, try_master, cn, &a,
+                                      cn->perr);
+    if (rv == APR_NOTFOUND) {
+        /* No sentinel knows the master: an error, not a cache miss. */
+        rv = APR_EGENERAL;
+    }
+
+    master_lock(c);
+    c->discovering = 0;
+    if (rv == APR_SUCCESS) {
+        c->master = a;
+        c->master_known = 1;
+        cn->slot->gen = ++c->gen;
+    }
+#if APR_HAS_THREADS
+    apr_thread_cond_broadcast(c->mcond);
+#endif
+    master_unlock(c);
+    if (rv == APR_SUCCESS && c->on_event) {
+        c->on_event(c->event_baton, 1, a.host, a.port, NULL);
+    }
+    return rv;
+}
+
+static apr_status_t conn_connect(dash_redis_conn_t *cn)
+{
+    dash_redis_t *c = cn->c;
+
+    return c->sentinel ? conn_connect_master(cn)
+                       : conn_connect_node(cn, c->u.host, c->u.port,
+                                           c->u.path);
 }
 
 /* Takes a slot and makes sure it holds a connection; fresh = close any
@@ -499,6 +716,14 @@ static apr_status_t conn_open(dash_redis_conn_t *cn, dash_redis_t *c,
         return rv;
     }
     cn->slot = res;
+    if (c->sentinel && cn->slot->ctx) {
+        master_lock(c);
+        if (cn->slot->gen != c->gen) {
+            /* Made to a master that is gone or demoted since. */
+            fresh = 1;
+        }
+        master_unlock(c);
+    }
     if (fresh && cn->slot->ctx) {
         redisFree(cn->slot->ctx);
         cn->slot->ctx = NULL;
@@ -521,6 +746,10 @@ static void conn_close(dash_redis_conn_t *cn)
 {
     if (!cn->slot) {
         return;
+    }
+    if (cn->lost && cn->c->sentinel) {
+        master_lost(cn, cn->slot->gen, cn->perr && *cn->perr ? *cn->perr
+                                                             : "lost");
     }
     if (cn->slot->ctx && (cn->slot->ctx->err || cn->broken)) {
         /* Its stream may hold half a reply: reusing it would hand the next
@@ -555,7 +784,10 @@ apr_status_t dash_redis_pool_run(dash_redis_t *c, apr_pool_t *p,
             break;
         }
         rv = op(&cn, baton);
-        retry = rv != APR_SUCCESS && cn.reused && cn.stale && !fresh;
+        /* Behind sentinels a fresh connection retries too: its master
+         * may have been demoted a moment ago, and the retry asks again. */
+        retry = rv != APR_SUCCESS && cn.stale && !fresh
+                && (cn.reused || (c->sentinel && cn.lost));
         conn_close(&cn);
         if (!retry) {
             break;
@@ -572,4 +804,11 @@ apr_status_t dash_redis_pool_run(dash_redis_t *c, apr_pool_t *p,
 void dash_redis_pool_set_metrics(dash_redis_t *c, dash_metrics_t *m)
 {
     c->metrics = m;
+}
+
+void dash_redis_pool_set_events(dash_redis_t *c, dash_redis_event_fn fn,
+                                void *baton)
+{
+    c->on_event = fn;
+    c->event_baton = baton;
 }

@@ -27,6 +27,7 @@
 typedef struct {
     redisContext *ctx;         /* NULL until connected, and after an error */
     int taken;                 /* owned by the reslist (idle or leased) */
+    unsigned int gen;          /* behind sentinels: the master's generation */
 } dash_redis_slot_t;
 
 /* One operation's hold on a connection. */
@@ -39,6 +40,8 @@ typedef struct {
     int sent;                  /* commands sent by this operation */
     int stale;                 /* its first command died of I/O or EOF */
     int broken;                /* state unknown: do not pool it */
+    int lost;                  /* its node may be no master (any I/O
+                                * error, READONLY, MASTERDOWN, LOADING) */
 } dash_redis_conn_t;
 
 /* What dash_redis_create promises (dash_redis.h). */
@@ -48,6 +51,9 @@ apr_status_t dash_redis_pool_create(dash_redis_t **pc, apr_pool_t *pool,
                                     int max_conns);
 
 void dash_redis_pool_set_metrics(dash_redis_t *c, dash_metrics_t *m);
+
+void dash_redis_pool_set_events(dash_redis_t *c, dash_redis_event_fn fn,
+                                void *baton);
 
 /* *perr = the formatted message with the password scrubbed (perr NULL:
  * nothing). */

@@ -2,7 +2,8 @@
  * The DashboardRedis URL parser (docs/configuration.md#dashboardredis):
  * any string parses or is refused with a message; a message never quotes
  * the URL (it may hold the password); the form for the log hides the
- * password and, parsed again, names the same server.
+ * password and, parsed again, names the same server (or the same
+ * sentinels and master).
  */
 #include <string.h>
 
@@ -20,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *url = fuzz_cstr(p, data, size);
     dash_redis_url_t u, v;
     const char *msg, *shown;
+    int i;
 
     msg = dash_redis_url_parse(&u, p, url);
     if (msg != NULL) {
@@ -30,7 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         apr_pool_destroy(p);
         return 0;
     }
-    FUZZ_CHECK((u.host != NULL) != (u.path != NULL));
+    /* Exactly one of a host, a socket, or a master behind sentinels. */
+    FUZZ_CHECK((u.host != NULL) + (u.path != NULL) + (u.master != NULL) == 1);
+    FUZZ_CHECK((u.master != NULL) == (u.nsentinels > 0));
+    for (i = 0; i < u.nsentinels; i++) {
+        FUZZ_CHECK(u.sentinels[i].port >= 1 && u.sentinels[i].port <= 65535);
+    }
     FUZZ_CHECK(u.port >= 1 && u.port <= 65535 && u.db >= 0);
     FUZZ_CHECK(u.password == NULL || *u.password);
 
@@ -41,7 +48,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(dash_redis_url_parse(&v, p, shown) == NULL);
     FUZZ_CHECK(same(u.host, v.host) && same(u.path, v.path));
     FUZZ_CHECK(u.port == v.port && u.db == v.db);
-    FUZZ_CHECK(same(u.username, v.username));
+    FUZZ_CHECK(same(u.username, v.username) && same(u.master, v.master));
+    FUZZ_CHECK(u.nsentinels == v.nsentinels);
+    for (i = 0; i < u.nsentinels; i++) {
+        FUZZ_CHECK(same(u.sentinels[i].host, v.sentinels[i].host));
+        FUZZ_CHECK(u.sentinels[i].port == v.sentinels[i].port);
+    }
     FUZZ_CHECK((u.password == NULL) == (v.password == NULL));
     apr_pool_destroy(p);
     return 0;

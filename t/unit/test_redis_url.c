@@ -139,6 +139,32 @@ static const bad_url_t bad_urls[] = {
     { "unix:/tmp/r.sock?db=1&x=2", "database" },
     { "unix:/tmp/r.sock?foo=1", "db=N" },
     { "unix:/tmp/r.sock?", "db=N" },
+    { "redis-sentine", "redis://" },
+    /* redis-sentinel:// */
+    { "redis-sentinel://", "no sentinel host" },
+    { "redis-sentinel:///mymaster", "no sentinel host" },
+    { "redis-sentinel://:pw@/m", "no sentinel host" },
+    { "redis-sentinel://h1,,h2/m", "sentinel 2: empty host" },
+    { "redis-sentinel://h1,/m", "sentinel 2: empty host" },
+    { "redis-sentinel://h:0/m", "sentinel 1: the port" },
+    { "redis-sentinel://h1,h2:70000/m", "sentinel 2: the port" },
+    { "redis-sentinel://h1:x,h2/m", "sentinel 1: the port" },
+    { "redis-sentinel://h1:/m", "sentinel 1: the port" },
+    { "redis-sentinel://h1 h2/m", "sentinel 1: the host" },
+    { "redis-sentinel://[::1/m", "IPv6" },
+    { "redis-sentinel://h1", "no master name" },
+    { "redis-sentinel://h1,h2:26380", "no master name" },
+    { "redis-sentinel://h1/", "no master name" },
+    { "redis-sentinel://h1//0", "no master name" },
+    { "redis-sentinel://h1/m%zz", "percent" },
+    { "redis-sentinel://h1/m%20x", "space" },
+    { "redis-sentinel://h1/m/x", "database" },
+    { "redis-sentinel://h1/m/-1", "database" },
+    { "redis-sentinel://h1/m/99999999999", "database" },
+    { "redis-sentinel://h1/m/1/2", "database" },
+    { "redis-sentinel://user@h1/m", "password" },
+    { "redis-sentinel://:@h1/m", "empty password" },
+    { "redis-sentinel://a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q/m", "more than 16" },
 };
 
 static void test_url_bad(void **state)
@@ -181,6 +207,9 @@ static void test_url_messages_hide_password(void **state)
         "redis://:Sekr1tPw@", "redis://Sekr1tPw@h", "http://:Sekr1tPw@h",
         "redis://:Sekr1tPw%zz@h", "redis://u:Sekr1tPw@h:1:2",
         "Sekr1tPw", "redis://:Sekr1tPw@h x",
+        "redis-sentinel://:Sekr1tPw@/m", "redis-sentinel://:Sekr1tPw@h:0/m",
+        "redis-sentinel://u:Sekr1tPw@h", "redis-sentinel://:Sekr1tPw@h/m/x",
+        "redis-sentinel://Sekr1tPw@h/m",
     };
     size_t i;
 
@@ -195,6 +224,48 @@ static void test_url_messages_hide_password(void **state)
     }
 }
 
+/* redis-sentinel://: the sentinels (default port 26379), the master's
+ * name, the data nodes' credentials and db. */
+static void test_url_sentinel(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_redis_url_t u;
+
+    assert_null(dash_redis_url_parse(&u, p, "redis-sentinel://127.0.0.1"
+                                     ":26400,s2.example.org,[::1]:26402"
+                                     "/mymaster"));
+    assert_null(u.host);
+    assert_null(u.path);
+    assert_string_equal(u.master, "mymaster");
+    assert_int_equal(u.nsentinels, 3);
+    assert_string_equal(u.sentinels[0].host, "127.0.0.1");
+    assert_int_equal(u.sentinels[0].port, 26400);
+    assert_string_equal(u.sentinels[1].host, "s2.example.org");
+    assert_int_equal(u.sentinels[1].port, 26379);
+    assert_string_equal(u.sentinels[2].host, "::1");
+    assert_int_equal(u.sentinels[2].port, 26402);
+    assert_int_equal(u.db, 0);
+    assert_null(u.password);
+    assert_null(u.sentinel_password);
+
+    assert_null(dash_redis_url_parse(&u, p, "redis-sentinel://alice:p@s/s"
+                                     "@h1:1,h2/cache%2Da/5"));
+    assert_string_equal(u.username, "alice");
+    assert_string_equal(u.password, "p@s/s");
+    assert_int_equal(u.nsentinels, 2);
+    assert_string_equal(u.sentinels[0].host, "h1");
+    assert_string_equal(u.master, "cache-a");
+    assert_int_equal(u.db, 5);
+
+    assert_null(dash_redis_url_parse(&u, p, "redis-sentinel://h/m/"));
+    assert_int_equal(u.db, 0);
+    assert_int_equal(u.nsentinels, 1);
+    /* A plain URL has no master. */
+    assert_null(dash_redis_url_parse(&u, p, "redis://h"));
+    assert_null(u.master);
+    assert_int_equal(u.nsentinels, 0);
+}
+
 static void test_url_redacted(void **state)
 {
     apr_pool_t *p = *state;
@@ -206,6 +277,10 @@ static void test_url_redacted(void **state)
         { "redis://:pw@[::1]:7000/1", "redis://:***@[::1]:7000/1" },
         { "unix:/tmp/r.sock", "unix:/tmp/r.sock" },
         { "unix:/tmp/r.sock?db=3", "unix:/tmp/r.sock?db=3" },
+        { "redis-sentinel://h/m", "redis-sentinel://h:26379/m" },
+        { "redis-sentinel://u:p%40w@a:1,[::1],b:26380/my-master/3",
+          "redis-sentinel://u:***@a:1,[::1]:26379,b:26380/my-master/3" },
+        { "REDIS-SENTINEL://:pw@a,b/m/0", "redis-sentinel://:***@a:26379,b:26379/m" },
     };
     size_t i;
 
@@ -235,6 +310,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_url_long_unix_path, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_url_messages_hide_password, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_url_redacted, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_url_sentinel, unit_pool_setup, unit_pool_teardown),
     };
 
     return cmocka_run_group_tests_name("redis_url", tests, unit_group_setup,
