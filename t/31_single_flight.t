@@ -283,6 +283,21 @@ for my $case (['default', 3.0, 2.5, undef, {}],
 }
 redis()->del($lock);
 
+# DashboardLockWait 0 never waits: a request that finds the lock taken
+# fetches at once (the default wait here would be 3 s).
+{
+    cold(0);
+    redis()->set($lock, 'dead-holder', 'PX', 600000);
+    my ($res, $j, $took) = stats(module => 'dash_nowait');
+    is $res->code, 200, 'DashboardLockWait 0: 200';
+    is $res->header('X-Dashboard-Cache'), 'miss', 'DashboardLockWait 0: fetched itself (miss)';
+    is_deeply $j, $base, 'DashboardLockWait 0: the full response';
+    cmp_ok counters()->{reports}, '>', 0, 'DashboardLockWait 0: Google was asked';
+    cmp_ok $took, '<', time_bound(0, 2, 2.9), sprintf('DashboardLockWait 0: no wait (%.2f s)', $took);
+    is redis()->get($lock), 'dead-holder', 'DashboardLockWait 0: the lock that is not ours is left alone';
+    redis()->del($lock);
+}
+
 # ---- Redis down: no lock, no single flight, every request answered -------
 
 {
