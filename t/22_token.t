@@ -74,6 +74,8 @@ sub setup {
 
 sub key_of { my ($u, $ch) = @_; return "dashboard:$u:$ch:month"; }
 
+my $log_file = Apache::Test::vars('t_logs') . '/error_log';
+
 # The form of one refresh request, as docs/behaviour.md#tokens wants it.
 sub check_form {
     my ($name, $call, $refresh_token, $id, $secret) = @_;
@@ -313,9 +315,61 @@ for my $f (@token_failures) {
             report_calls()), 'api-401-one: the demographics call got the 401';
 }
 
+# ---- the write-back fails (docs/behaviour.md#tokens) ------------------------
+# The request still uses the new token and the failure is logged; the row
+# keeps the old token, so the next request refreshes again. Two ways:
+# the role lost its UPDATE grant (the "permission denied" of
+# docs/operations.md), and a constraint refusing the row, whose message
+# from Postgres quotes the failing row, new token included (which the
+# check at the end of this file must not find in the error_log).
+my $module_role = $ENV{DASH_PG_MODULE_USER};
+for my $case (
+    [ 'writeback-grant',
+      sub { db_do("REVOKE UPDATE ON social_account FROM $module_role") },
+      sub { db_do("GRANT UPDATE (access_token, token_expires_at, refresh_token)"
+                  . " ON social_account TO $module_role") },
+      qr/permission denied/ ],
+    [ 'writeback-check',
+      sub { db_do("ALTER TABLE social_account ADD CONSTRAINT dash_test_refuse"
+                  . " CHECK (user_uuid <> 'tok-writeback-check' OR access_token NOT LIKE 'ya29.standin-%')"
+                  . " NOT VALID") },
+      sub { db_do('ALTER TABLE social_account DROP CONSTRAINT IF EXISTS dash_test_refuse') },
+      qr/dash_test_refuse/ ],
+) {
+    my ($tag, $break, $repair, $why) = @$case;
+    my ($u, $ch) = ("tok-$tag", 'UCtok' . join '', map { ucfirst } split /-/, $tag);
+    my $id = setup($u, $ch, token_expires_at => \"LOCALTIMESTAMP - interval '1 minute'");
+    my $before = row($id);
+    google_reset();
+    my $offset = -s $log_file;
+    $break->();
+    my ($res, $j) = eval { stats($u) };
+    my $err = $@;
+    $repair->();
+    die $err if $err;
+    is $res->code, 200, "$tag: 200 although the new token could not be stored";
+    is $j && $j->{hasUploads}, JSON::PP::true, "$tag: a full response";
+    my @t = token_calls();
+    is scalar(@t), 1, "$tag: one /token call";
+    my @r = report_calls();
+    my %bearer = map { ($_->{authorization} // '') => 1 } @r;
+    is scalar(keys %bearer), 1, "$tag: one token for every Analytics call";
+    my ($used) = map { /^Bearer (.+)$/ ? $1 : () } keys %bearer;
+    like $used // '', qr/^ya29\.standin-/, "$tag: the new token, from Google";
+    is_deeply row($id), $before, "$tag: the row keeps the old token";
+    like log_since($offset), qr/DASH0203: database unavailable: .*$why/,
+        "$tag: the failed write is logged";
+    # Not cached answers: the next request needs the token again.
+    flush_redis();
+    google_reset();
+    ($res) = stats($u);
+    is $res->code, 200, "$tag, again: 200";
+    is scalar(token_calls()), 1, "$tag, again: the token is refreshed again";
+    like row($id)->{access_token}, qr/^ya29\.standin-/, "$tag, again: now it is stored";
+}
+
 # ---- no token or secret in the error_log or a response (docs/behaviour.md#tokens, docs/behaviour.md#logging) --------
 
-my $log_file = Apache::Test::vars('t_logs') . '/error_log';
 open my $fh, '<', $log_file or die "$log_file: $!";
 my $log = do { local $/; <$fh> };
 close $fh;

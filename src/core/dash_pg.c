@@ -128,12 +128,17 @@ static apr_status_t read_result(PGresult **out, PGconn *conn,
 /* libpq's text of a failure, on one line: "<label>: <text>". */
 static const char *failure(apr_pool_t *p, const char *label, const char *msg)
 {
+    const char *nl;
     apr_size_t n;
 
     if (msg == NULL || !*msg) {
         msg = "unknown error";
     }
-    n = strlen(msg);
+    /* The first line only: Postgres' DETAIL line quotes the failing row
+     * ("Failing row contains (...)"), which for a token write-back holds
+     * the tokens, and those never reach a log. */
+    nl = strchr(msg, '\n');
+    n = nl ? (apr_size_t)(nl - msg) : strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) {
         n--;
     }
