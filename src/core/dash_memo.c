@@ -42,8 +42,7 @@ struct dash_memo_t {
     apr_thread_mutex_t *lock;
     apr_hash_t *index;             /* key -> entry_t */
     entry_t *head, *tail;
-    apr_size_t cap, bytes, entries;
-    apr_uint64_t hits, misses;
+    apr_size_t cap, bytes;
 };
 
 apr_status_t dash_memo_create(dash_memo_t **pm, apr_pool_t *p,
@@ -114,7 +113,6 @@ static void drop(dash_memo_t *m, entry_t *e)
     unlink_entry(m, e);
     apr_hash_set(m->index, e->key, e->key_len, NULL);
     m->bytes -= e->charge;
-    m->entries--;
     apr_pool_destroy(e->pool);
 }
 
@@ -140,11 +138,7 @@ int dash_memo_get(dash_memo_t *m, apr_pool_t *p, const char *key,
             unlink_entry(m, e);
             push_front(m, e);
         }
-        m->hits++;
         found = 1;
-    }
-    else {
-        m->misses++;
     }
     apr_thread_mutex_unlock(m->lock);
     return found;
@@ -185,20 +179,7 @@ void dash_memo_put(dash_memo_t *m, const char *key, const char *val,
         apr_hash_set(m->index, e->key, key_len, e);
         push_front(m, e);
         m->bytes += charge;
-        m->entries++;
     }
     apr_thread_mutex_unlock(m->lock);
 }
 
-void dash_memo_stats(dash_memo_t *m, dash_memo_stats_t *s)
-{
-    memset(s, 0, sizeof(*s));
-    if (apr_thread_mutex_lock(m->lock) != APR_SUCCESS) {
-        return;
-    }
-    s->entries = m->entries;
-    s->bytes = m->bytes;
-    s->hits = m->hits;
-    s->misses = m->misses;
-    apr_thread_mutex_unlock(m->lock);
-}

@@ -15,12 +15,6 @@
 
 typedef struct dash_memo_t dash_memo_t;
 
-typedef struct {
-    apr_size_t entries;
-    apr_size_t bytes;              /* charged against the cap */
-    apr_uint64_t hits, misses;
-} dash_memo_stats_t;
-
 /* A memo holding at most cap bytes (keys, values, templates and a fixed
  * overhead per entry), living in p. */
 apr_status_t dash_memo_create(dash_memo_t **pm, apr_pool_t *p,
@@ -46,7 +40,5 @@ int dash_memo_get(dash_memo_t *m, apr_pool_t *p, const char *key,
 void dash_memo_put(dash_memo_t *m, const char *key, const char *val,
                    apr_size_t len, const dash_stats_tpl_t *tpl,
                    apr_int64_t stamp);
-
-void dash_memo_stats(dash_memo_t *m, dash_memo_stats_t *s);
 
 #endif

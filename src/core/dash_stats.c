@@ -129,23 +129,6 @@ static json_t *find_metric(json_t *resp, const char *id)
     return NULL;
 }
 
-void dash_stats_set_uploads(json_t *resp, long current, long previous)
-{
-    json_t *m = find_metric(resp, DASH_UPLOADS_ID);
-    long trend = current - previous;
-
-    if (m == NULL) {
-        return;
-    }
-    /* jansson replaces an existing member in place, so the key order of
-     * docs/behaviour.md#response survives. On allocation failure a member keeps its old value;
-     * the response stays well-formed, which is all a void caller can use. */
-    (void)json_object_set_new(m, "value", json_integer(current));
-    (void)json_object_set_new(m, "trend", json_integer(trend));
-    (void)json_object_set_new(m, "trendDirection",
-                              json_string(direction((double)trend)));
-}
-
 /* The holes of a template, in dash_stats_tpl_t.at's order. */
 enum { HOLE_VALUE, HOLE_TREND, HOLE_DIRECTION };
 

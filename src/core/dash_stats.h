@@ -22,16 +22,13 @@ typedef struct {
 
 /*
  * The response object of docs/behaviour.md#response (owned by p). uploaded-videos is built with
- * value 0 and trend 0; the caller patches it with dash_stats_set_uploads.
+ * value 0 and trend 0; dash_stats_fill puts the counts in.
  */
 json_t *dash_stats_build(apr_pool_t *p, const dash_stats_in_t *in);
 
 /* The answer for a channel without uploads (docs/behaviour.md#no-uploads),
  * owned by p. */
 json_t *dash_stats_empty(apr_pool_t *p);
-
-/* Sets the uploaded-videos metric: value = current, trend = current - previous. */
-void dash_stats_set_uploads(json_t *resp, long current, long previous);
 
 /* The three members of the uploaded-videos metric that change at every
  * request: value, trend, trendDirection. */
@@ -57,8 +54,9 @@ typedef struct {
 apr_status_t dash_stats_template(dash_stats_tpl_t *t, apr_pool_t *p,
                                  json_t *resp);
 
-/* The body of t with the counts filled in, as dash_stats_set_uploads
- * would have set them; NUL-terminated, *plen its length. */
+/* The body of t with the counts filled in: uploaded-videos' value =
+ * current, trend = current - previous, and its trendDirection;
+ * NUL-terminated, *plen its length. */
 char *dash_stats_fill(apr_pool_t *p, const dash_stats_tpl_t *t,
                       long current, long previous, apr_size_t *plen);
 

@@ -14,6 +14,7 @@
 #include "dash_shape.h"
 #include "dash_stats.h"
 #include "fuzz.h"
+#include "../unit/uploads.h"
 
 static const long counts[][2] = { { 12, 4 }, { 0, 0 }, { 7, 123456789 } };
 
@@ -31,7 +32,7 @@ static void check_template(apr_pool_t *p, const json_t *resp)
         char *filled, *want;
 
         FUZZ_CHECK(patched != NULL);
-        dash_stats_set_uploads(patched, counts[i][0], counts[i][1]);
+        set_uploads(patched, counts[i][0], counts[i][1]);
         want = dash_json_dump(p, patched, &plen);
         filled = dash_stats_fill(p, &t, counts[i][0], counts[i][1], &flen);
         FUZZ_CHECK(want != NULL && filled != NULL);
@@ -63,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(second != NULL && strcmp(first, second) == 0);
 
         check_template(p, resp);
-        dash_stats_set_uploads(resp, 12, 4);
+        set_uploads(resp, 12, 4);
         FUZZ_CHECK(dash_shape_copy(p, resp) != NULL);
     }
     apr_pool_destroy(p);

@@ -13,6 +13,7 @@
 #include "dash_shape.h"
 #include "dash_stats.h"
 #include "fuzz.h"
+#include "../unit/uploads.h"
 
 static const dash_video_t videos[] = {
     { "vidA0000000", "First", "2026.01.05" },
@@ -70,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     resp = dash_stats_build(p, &in);
     FUZZ_CHECK(resp != NULL);
-    dash_stats_set_uploads(resp, 7, 3);
+    set_uploads(resp, 7, 3);
     FUZZ_CHECK(dash_shape_copy(p, resp) != NULL);
     dumped = dash_json_dump(p, resp, NULL);
     FUZZ_CHECK(dumped != NULL);

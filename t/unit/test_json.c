@@ -135,7 +135,7 @@ static void test_dump_scalar_and_null(void **state)
     assert_null(dash_json_dump(p, NULL, NULL));
 }
 
-/* Replacing a member keeps its place (dash_stats_set_uploads relies on it). */
+/* Replacing a member keeps its place (t/unit/uploads.h relies on it). */
 static void test_dump_replace_keeps_order(void **state)
 {
     apr_pool_t *p = *state;

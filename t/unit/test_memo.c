@@ -63,7 +63,6 @@ static void test_replace(void **state)
     apr_pool_t *p = *state;
     dash_memo_t *m;
     dash_stats_tpl_t a = tpl_of("A"), b = tpl_of("B"), out;
-    dash_memo_stats_t s;
 
     assert_int_equal(dash_memo_create(&m, p, 1 << 20), APR_SUCCESS);
     dash_memo_put(m, "k", "v1", 2, &a, 0);
@@ -71,10 +70,6 @@ static void test_replace(void **state)
     assert_false(dash_memo_get(m, p, "k", "v1", 2, &out, NULL));
     assert_true(dash_memo_get(m, p, "k", "v2", 2, &out, NULL));
     assert_string_equal(out.text, "B");
-    dash_memo_stats(m, &s);
-    assert_int_equal(s.entries, 1);
-    assert_int_equal(s.hits, 1);
-    assert_int_equal(s.misses, 1);
 }
 
 /* Entries of ~1 kB under a 16 kB cap: the least recently used go. */
@@ -83,9 +78,8 @@ static void test_lru_cap(void **state)
     apr_pool_t *p = *state;
     dash_memo_t *m;
     dash_stats_tpl_t t = tpl_of("t"), out;
-    dash_memo_stats_t s;
     char val[1000];
-    int i;
+    int i, kept = 0;
 
     memset(val, 'x', sizeof(val));
     assert_int_equal(dash_memo_create(&m, p, 16384), APR_SUCCESS);
@@ -96,11 +90,16 @@ static void test_lru_cap(void **state)
         dash_memo_put(m, key, val, sizeof(val), &t, 0);
         /* k0 stays the most recently used */
         assert_true(dash_memo_get(m, p, "k0", val, sizeof(val), &out, NULL));
-        dash_memo_stats(m, &s);
-        assert_true(s.bytes <= 16384);
     }
-    dash_memo_stats(m, &s);
-    assert_true(s.entries >= 8 && s.entries < 16);
+    /* What is left fits the cap with its overhead: fewer than 16 of
+     * ~1 kB, and the cap is used, not left mostly empty. */
+    for (i = 0; i < 40; i++) {
+        char key[16];
+
+        snprintf(key, sizeof(key), "k%d", i);
+        kept += dash_memo_get(m, p, key, val, sizeof(val), &out, NULL);
+    }
+    assert_true(kept >= 8 && kept < 16);
     assert_true(dash_memo_get(m, p, "k0", val, sizeof(val), &out, NULL));
     assert_true(dash_memo_get(m, p, "k39", val, sizeof(val), &out, NULL));
     assert_false(dash_memo_get(m, p, "k1", val, sizeof(val), &out, NULL));
@@ -127,7 +126,6 @@ typedef struct {
     int id;
     int wrong;      /* hits carrying another value's text */
     int own_hits;   /* hits on the thread's own key */
-    int hits;       /* all hits */
 } worker_t;
 
 /* Each thread puts and gets shared keys, which the others replace under
@@ -154,7 +152,6 @@ static void *APR_THREAD_FUNC worker(apr_thread_t *th, void *data)
 
         apr_pool_clear(p);
         if (dash_memo_get(w->m, p, own_key, own_val, strlen(own_val), &out, NULL)) {
-            w->hits++;
             if (strcmp(out.text, own_val) == 0) {
                 w->own_hits++;
             } else {
@@ -166,7 +163,6 @@ static void *APR_THREAD_FUNC worker(apr_thread_t *th, void *data)
         t = tpl_of(val);
         dash_memo_put(w->m, key, val, strlen(val), &t, 0);
         if (dash_memo_get(w->m, p, key, val, strlen(val), &out, NULL)) {
-            w->hits++;
             if (strcmp(out.text, val) != 0) {
                 w->wrong++;
             }
@@ -184,8 +180,7 @@ static void test_threads(void **state)
     apr_thread_t *th[4];
     worker_t w[4];
     apr_status_t rv;
-    dash_memo_stats_t s;
-    int i, hits = 0;
+    int i;
 
     /* Room for the 50 shared keys and the 4 own ones: nothing is evicted. */
     assert_int_equal(dash_memo_create(&m, p, 65536), APR_SUCCESS);
@@ -194,7 +189,6 @@ static void test_threads(void **state)
         w[i].id = i;
         w[i].wrong = 0;
         w[i].own_hits = 0;
-        w[i].hits = 0;
         assert_int_equal(apr_thread_create(&th[i], NULL, worker, &w[i], p),
                          APR_SUCCESS);
     }
@@ -202,11 +196,7 @@ static void test_threads(void **state)
         apr_thread_join(&rv, th[i]);
         assert_int_equal(w[i].wrong, 0);
         assert_int_equal(w[i].own_hits, 3000);
-        hits += w[i].hits;
     }
-    /* The memo's own count agrees with what the threads saw. */
-    dash_memo_stats(m, &s);
-    assert_int_equal(s.hits, hits);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, unit_pool_setup, unit_pool_teardown)
