@@ -1,36 +1,28 @@
 /* The dashboard page: reads /dashboard/accounts and /dashboard/stats (docs/api.md)
- * and draws them. No build step; Chart.js 4 (vendor/chart.umd.js) draws the charts.
- * Every string that comes from the API goes through textContent, never innerHTML. */
+ * and draws them, in English or Korean (i18n.js). No build step; Chart.js
+ * (3.9 or 4, vendor/) draws the charts. Every string that comes from the API
+ * goes through textContent, never innerHTML, and no style is written inline
+ * in the markup (the page runs under a Content-Security-Policy without
+ * 'unsafe-inline'; setting element.style from this file is allowed). */
 (function () {
     'use strict';
 
-    var LOCALE = 'en-US';
-    var UNITS = { hours: 'hours', minutes: 'min', count: '' };
+    var I18N = window.DashboardI18n;
+    var LANG = I18N.choose(location.search, navigator.languages, meta('dashboard-lang'));
+    var S = I18N.STRINGS[LANG];
+    var LOCALE = I18N.LOCALES[LANG];
     var COLORS = {
         current: '#3b63c4',
         currentFill: 'rgba(59, 99, 196, 0.10)',
-        previous: '#9aa3b2',
+        previous: '#6e7787',
         grid: '#e8ebf0',
-        text: '#5b6472',
+        text: '#4f5866',
         female: '#c2607d',
         male: '#3b63c4'
     };
-    // An error code the page answers with a state of its own; any other code
-    // shows the API's message as it is.
-    var STATES = {
-        YOUTUBE_NOT_CONNECTED: {
-            state: 'no-channel',
-            title: 'No YouTube channel connected',
-            text: 'Connect a YouTube channel to your account to see its views, ' +
-                  'top videos and audience here.'
-        },
-        YOUTUBE_TOKEN_EXPIRED: {
-            state: 'token-expired',
-            title: 'Reconnect your YouTube channel',
-            text: 'YouTube no longer accepts this channel\'s authorization: it has ' +
-                  'expired or was revoked. Reconnect the channel to see its statistics again.'
-        }
-    };
+    // The error codes with a state of their own; every other code is an
+    // error with the page's own words for it (S.errors) and the code.
+    var STATES = { YOUTUBE_NOT_CONNECTED: 'no-channel', YOUTUBE_TOKEN_EXPIRED: 'token-expired' };
 
     var els = {};
     var charts = {};
@@ -39,11 +31,34 @@
     var monthName = new Intl.DateTimeFormat(LOCALE, { month: 'short', timeZone: 'UTC' });
     var monthYear = new Intl.DateTimeFormat(LOCALE, { month: 'short', year: 'numeric', timeZone: 'UTC' });
     var dayMonth = new Intl.DateTimeFormat(LOCALE, { month: 'short', day: 'numeric', timeZone: 'UTC' });
-    var fullDay = new Intl.DateTimeFormat(LOCALE, { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+    var fullDay = new Intl.DateTimeFormat(LOCALE, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
     var regionName = typeof Intl.DisplayNames === 'function'
         ? new Intl.DisplayNames([LOCALE], { type: 'region' }) : null;
 
     function $(id) { return document.getElementById(id); }
+
+    function meta(name) {
+        var m = document.querySelector('meta[name="' + name + '"]');
+        return m ? m.content : null;
+    }
+
+    // S's template with its {names} filled in.
+    function fmt(template, vars) {
+        return template.replace(/\{(\w+)\}/g, function (all, k) {
+            return vars[k] !== undefined ? String(vars[k]) : all;
+        });
+    }
+
+    // The markup's own words (data-i18n: text, data-i18n-label: aria-label).
+    function localizeMarkup() {
+        document.documentElement.lang = LANG;
+        Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (e) {
+            e.textContent = S[e.dataset.i18n];
+        });
+        Array.prototype.forEach.call(document.querySelectorAll('[data-i18n-label]'), function (e) {
+            e.setAttribute('aria-label', S[e.dataset.i18nLabel]);
+        });
+    }
 
     function el(tag, className, text) {
         var e = document.createElement(tag);
@@ -69,19 +84,16 @@
                 return res.text().then(function (text) {
                     var body = null;
                     try { body = JSON.parse(text); } catch (e) { body = null; }
-                    if (!res.ok && !(body && typeof body.message === 'string')) {
-                        body = { code: 'HTTP_' + res.status,
-                                 message: 'The server answered ' + res.status + ' ' + res.statusText + '.' };
+                    if (!res.ok && !(body && typeof body.code === 'string')) {
+                        body = { code: 'HTTP_' + res.status };
                     } else if (res.ok && (body === null || typeof body !== 'object')) {
-                        return { ok: false, status: res.status,
-                                 body: { code: 'BAD_RESPONSE', message: 'The server\'s answer is not JSON.' } };
+                        return { ok: false, status: res.status, body: { code: 'BAD_RESPONSE' } };
                     }
                     return { ok: res.ok, status: res.status, body: body,
                              cache: (res.headers.get('X-Dashboard-Cache') || '').trim().toLowerCase() };
                 });
             }, function () {
-                return { ok: false, status: 0,
-                         body: { code: 'NETWORK', message: 'The server could not be reached.' } };
+                return { ok: false, status: 0, body: { code: 'NETWORK' } };
             });
     }
 
@@ -93,36 +105,44 @@
         if (busy) { els.main.dataset.state = 'loading'; }
     }
 
-    function showState(kind, title, text, detail, retry) {
+    // code: the API's error code, shown under the text (an identifier, the
+    // same in both languages, for a reader who reports it).
+    function showState(kind, title, text, code, retry) {
         els.dashboard.hidden = true;
         els.stale.hidden = true;
         els.period.textContent = '';
+        els.dataThrough.hidden = true;
         els.state.hidden = false;
         els.state.dataset.kind = kind;
         els.stateTitle.textContent = title;
         els.stateText.textContent = text || '';
         els.stateText.hidden = !text;
-        els.stateDetail.textContent = detail || '';
-        els.stateDetail.hidden = !detail;
+        els.stateDetail.textContent = '';
+        if (code) {
+            els.stateDetail.appendChild(document.createTextNode(S.errorCode));
+            els.stateDetail.appendChild(el('code', '', code)).setAttribute('translate', 'no');
+        }
+        els.stateDetail.hidden = !code;
         view.retry = retry || null;
         els.retry.hidden = !retry;
         els.main.dataset.state = kind;
     }
 
     function showError(answer, retry) {
-        var body = answer.body || {};
-        var known = STATES[body.code];
-        if (known) {
-            showState(known.state, known.title, known.text, body.message,
-                      known.state === 'no-channel' ? null : retry);
+        var code = (answer.body || {}).code;
+        var kind = STATES[code];
+        if (kind) {
+            showState(kind, S.states[code][0], S.states[code][1], code,
+                      kind === 'no-channel' ? null : retry);
             return;
         }
-        showState('error', 'The dashboard could not be loaded', body.message,
-                  body.code ? 'Error code: ' + body.code : '', retry);
+        showState('error', S.errorTitle, S.errors[code] || S.errors.OTHER, code || null, retry);
     }
 
     function saveLocation() {
         var params = new URLSearchParams();
+        var lang = new URLSearchParams(location.search).get('lang');
+        if (lang) { params.set('lang', lang); }
         if (view.accounts.length > 1 && view.channel) { params.set('channel', view.channel); }
         if (view.mode !== 'month') { params.set('mode', view.mode); }
         var q = params.toString();
@@ -151,7 +171,7 @@
             view.accounts.forEach(function (a) {
                 var o = el('option', '', accountName(a));
                 o.value = a.platformUserId;
-                o.lang = 'ko';
+                o.lang = '';   // the channel's own title, in any language
                 els.channel.appendChild(o);
             });
             els.channel.value = view.channel || '';
@@ -197,6 +217,7 @@
         els.noUploads.hidden = hasUploads;
         els.details.hidden = !hasUploads;
         renderPeriod(stats);
+        renderDataThrough(stats);
         if (hasUploads) {
             renderTrend(stats);
             renderTopVideos(stats.topContent || []);
@@ -232,10 +253,11 @@
     }
 
     function trendWords(m) {
-        var what = m.id === 'uploaded-videos' ? ' videos' : ' percent';
-        if (m.trendDirection === 'up') { return 'Up ' + number1.format(Math.abs(m.trend)) + what; }
-        if (m.trendDirection === 'down') { return 'Down ' + number1.format(Math.abs(m.trend)) + what; }
-        return 'No change';
+        var n = { n: number1.format(Math.abs(m.trend)) };
+        var videos = m.id === 'uploaded-videos';
+        if (m.trendDirection === 'up') { return fmt(videos ? S.videosUp : S.trendUp, n); }
+        if (m.trendDirection === 'down') { return fmt(videos ? S.videosDown : S.trendDown, n); }
+        return S.noChange;
     }
 
     function renderKpis(metrics) {
@@ -244,10 +266,13 @@
             var li = el('li', 'kpi');
             li.dataset.metric = m.id;
             li.dataset.direction = m.trendDirection;
-            li.appendChild(el('p', 'kpi-label', m.label)).lang = 'ko';
+            // A metric this page does not know yet keeps the API's (Korean) label.
+            var name = el('p', 'kpi-label', S.metrics[m.id] || m.label);
+            if (!S.metrics[m.id]) { name.lang = 'ko'; }
+            li.appendChild(name);
             var value = el('p', 'kpi-value');
             value.appendChild(el('span', 'kpi-number', number1.format(m.value)));
-            var unit = UNITS[m.unit] !== undefined ? UNITS[m.unit] : m.unit;
+            var unit = S.units[m.unit] !== undefined ? S.units[m.unit] : m.unit;
             if (unit) { value.appendChild(el('span', 'kpi-unit', unit)); }
             li.appendChild(value);
             var trend = el('p', 'kpi-trend trend-' + (m.trendDirection === '-' ? 'flat' : m.trendDirection));
@@ -256,7 +281,7 @@
             change.setAttribute('aria-hidden', 'true');
             trend.appendChild(change);
             trend.appendChild(el('span', 'visually-hidden', trendWords(m)));
-            trend.appendChild(el('span', 'kpi-vs', 'vs previous'));
+            trend.appendChild(el('span', 'kpi-vs', S.vsPrevious));
             li.appendChild(trend);
             els.kpis.appendChild(li);
         });
@@ -275,16 +300,16 @@
                 labels: (stats.dailyData || []).map(function (d) { return d.date; }),
                 current: (stats.dailyData || []).map(function (d) { return d.thisPeriod; }),
                 previous: (stats.dailyData || []).map(function (d) { return d.lastPeriod; }),
-                currentName: 'Last 30 days',
-                previousName: 'The 30 days before'
+                currentName: S.last30,
+                previousName: S.before30
             };
         }
         return {
             labels: (stats.monthlyData || []).map(function (d) { return d.month; }),
             current: (stats.monthlyData || []).map(function (d) { return d.thisYear; }),
             previous: (stats.monthlyData || []).map(function (d) { return d.lastYear; }),
-            currentName: 'Last 12 months',
-            previousName: 'A year earlier'
+            currentName: S.last12,
+            previousName: S.yearEarlier
         };
     }
 
@@ -303,9 +328,19 @@
         if (!s.labels.length) { els.period.textContent = ''; return; }
         var first = longLabel(s.labels[0]);
         var last = longLabel(s.labels[s.labels.length - 1]);
-        els.period.textContent = view.mode === 'day'
-            ? first + ' – ' + last + ', compared with the 30 days before'
-            : first + ' – ' + last + ', compared with the same months a year earlier';
+        els.period.textContent = fmt(view.mode === 'day' ? S.periodDay : S.periodMonth,
+                                     { first: first, last: last });
+    }
+
+    function isDay(s) { return typeof s === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(s); }
+
+    // dataThrough: the last day Google has data for. Absent (the no-uploads
+    // answer, or an API without it) says nothing; null says there is none.
+    function renderDataThrough(stats) {
+        var through = stats.dataThrough;
+        els.dataThrough.hidden = !(through === null || isDay(through));
+        els.dataThrough.textContent = through === null ? S.noDataYet
+            : isDay(through) ? fmt(S.dataThrough, { date: fullDay.format(utcDate(through)) }) : '';
     }
 
     function chart(id, config) {
@@ -316,43 +351,93 @@
 
     function sum(list) { return list.reduce(function (a, b) { return a + b; }, 0); }
 
-    // Month mode's chart ends on the first day of the current month
-    // (docs/behaviour.md#date-windows): its last point is a partial month,
-    // drawn dashed so that its drop does not read as a collapse.
+    // A chart's text alternative: a table for screen readers (class
+    // visually-hidden), its first column headers of rows.
+    function fillTable(table, caption, head, rows) {
+        table.textContent = '';
+        table.appendChild(el('caption', '', caption));
+        var tr = el('tr');
+        head.forEach(function (h) { tr.appendChild(el('th', '', h)).setAttribute('scope', 'col'); });
+        table.appendChild(el('thead')).appendChild(tr);
+        var body = el('tbody');
+        rows.forEach(function (row) {
+            var r = el('tr');
+            row.forEach(function (cell, i) {
+                var c = r.appendChild(el(i === 0 ? 'th' : 'td', '', cell));
+                if (i === 0) { c.setAttribute('scope', 'row'); }
+            });
+            body.appendChild(r);
+        });
+        table.appendChild(body);
+    }
+
+    // Month mode's chart ends with the current month, counted to date
+    // (docs/behaviour.md#date-windows) on both sides, the year before over
+    // the same days: its segment is dashed and a note says so, so that its
+    // drop does not read as a collapse.
     function partial(index, s) {
         return view.mode === 'month' && index === s.labels.length - 1;
     }
 
+    function renderPartialNote(stats, s) {
+        var n = s.labels.length;
+        if (view.mode !== 'month' || !n) { els.trendPartial.hidden = true; return; }
+        var month = utcDate(s.labels[n - 1]);
+        var before = new Date(Date.UTC(month.getUTCFullYear() - 1, month.getUTCMonth(), 1));
+        var through = isDay(stats.dataThrough) && stats.dataThrough.slice(0, 7) === s.labels[n - 1]
+            ? stats.dataThrough : null;
+        els.trendPartial.textContent = fmt(through ? S.partialThrough : S.partialOpen, {
+            month: monthYear.format(month),
+            date: through ? fullDay.format(utcDate(through)) : '',
+            previous: monthYear.format(before)
+        });
+        els.trendPartial.hidden = false;
+    }
+
+    function rowLabel(label, index, s) {
+        var text = longLabel(label);
+        return partial(index, s) ? fmt(S.partialMark, { month: text }) : text;
+    }
+
     function renderTrend(stats) {
         var s = series(stats);
-        els.trendTitle.textContent = view.mode === 'day' ? 'Daily views' : 'Monthly views';
-        els.trendNote.textContent = s.currentName + ' against ' + s.previousName.toLowerCase();
-        $('trend-chart').setAttribute('aria-label', els.trendTitle.textContent + ': ' +
-            number1.format(sum(s.current)) + ' views in total, against ' +
-            number1.format(sum(s.previous)) + ' in the period before.');
+        var title = view.mode === 'day' ? S.dailyViews : S.monthlyViews;
+        els.trendTitle.textContent = title;
+        els.trendNote.textContent = view.mode === 'day' ? S.noteDay : S.noteMonth;
+        renderPartialNote(stats, s);
+        $('trend-chart').setAttribute('aria-label', fmt(S.chartSummary, {
+            title: title, current: number1.format(sum(s.current)), previous: number1.format(sum(s.previous)) }));
+        fillTable($('trend-table'), title,
+                  [view.mode === 'day' ? S.dateColumn : S.monthColumn, s.currentName, s.previousName],
+                  s.labels.map(function (label, i) {
+                      return [rowLabel(label, i, s), number1.format(s.current[i]), number1.format(s.previous[i])];
+                  }));
+        var dashed = { borderDash: function (ctx) { return partial(ctx.p1DataIndex, s) ? [6, 5] : undefined; } };
         chart('trend-chart', {
             type: 'line',
             data: {
                 labels: s.labels,
                 datasets: [
                     { label: s.currentName, data: s.current, borderColor: COLORS.current,
-                      backgroundColor: COLORS.currentFill, fill: true, tension: 0.3,
-                      segment: { borderDash: function (ctx) { return partial(ctx.p1DataIndex, s) ? [5, 4] : undefined; } },
-                      borderWidth: 2.5, pointRadius: view.mode === 'day' ? 0 : 3,
-                      pointHoverRadius: 5, pointBackgroundColor: COLORS.current },
+                      backgroundColor: COLORS.currentFill, fill: true, tension: 0.3, segment: dashed,
+                      borderWidth: 2.5, pointRadius: view.mode === 'day' ? 0 : 3, pointHoverRadius: 5,
+                      // The partial month's point is hollow.
+                      pointBackgroundColor: s.labels.map(function (l, i) { return partial(i, s) ? '#fff' : COLORS.current; }),
+                      pointBorderColor: COLORS.current },
                     { label: s.previousName, data: s.previous, borderColor: COLORS.previous,
-                      backgroundColor: COLORS.previous, borderDash: [5, 4], fill: false,
-                      tension: 0.3, borderWidth: 2, pointRadius: 0, pointHoverRadius: 4 }
+                      backgroundColor: COLORS.previous, fill: false, segment: dashed,
+                      tension: 0.3, borderWidth: 1.5, pointRadius: 0, pointHoverRadius: 4 }
                 ]
             },
             options: {
                 maintainAspectRatio: false,
                 interaction: { mode: 'index', intersect: false },
+                // Chart.js 3 names the axis line grid.drawBorder, 4 names it border.display.
                 scales: {
                     x: { grid: { display: false },
                          ticks: { autoSkip: true, maxRotation: 0, autoSkipPadding: 12,
                                   callback: function (v, i) { return tickLabel(this.getLabelForValue(v), i); } } },
-                    y: { beginAtZero: true, grid: { color: COLORS.grid }, border: { display: false },
+                    y: { beginAtZero: true, grid: { color: COLORS.grid, drawBorder: false }, border: { display: false },
                          ticks: { maxTicksLimit: 6,
                                   callback: function (v) { return compact(v); } } }
                 },
@@ -361,10 +446,10 @@
                               labels: { usePointStyle: true, pointStyle: 'line', boxWidth: 24 } },
                     tooltip: { callbacks: {
                         title: function (items) {
-                            return longLabel(items[0].label) + (partial(items[0].dataIndex, s) ? ' (partial month)' : '');
+                            return rowLabel(items[0].label, items[0].dataIndex, s);
                         },
                         label: function (item) {
-                            return ' ' + item.dataset.label + ': ' + number1.format(item.parsed.y) + ' views';
+                            return ' ' + fmt(S.tooltipViews, { name: item.dataset.label, n: number1.format(item.parsed.y) });
                         } } }
                 }
             }
@@ -396,6 +481,12 @@
         return box;
     }
 
+    // The API's YYYY.MM.DD, in the reader's language.
+    function uploadDate(date) {
+        var p = /^(\d{4})\.(\d{2})\.(\d{2})$/.exec(String(date));
+        return p ? fullDay.format(utcDate(p[1] + '-' + p[2] + '-' + p[3])) : String(date);
+    }
+
     function renderTopVideos(items) {
         els.topVideos.textContent = '';
         els.topEmpty.hidden = items.length > 0;
@@ -408,13 +499,14 @@
             link.rel = 'noopener noreferrer';
             link.appendChild(thumbnail(item, i + 1));
             var text = el('span', 'video-text');
-            text.appendChild(el('span', 'video-title', item.title)).lang = 'ko';
-            text.appendChild(el('span', 'video-date', 'Uploaded ' + item.date));
+            text.appendChild(el('span', 'video-title', item.title)).lang = '';   // any language
+            text.appendChild(el('span', 'video-date', fmt(S.uploaded, { date: uploadDate(item.date) })));
+            text.appendChild(el('span', 'visually-hidden', S.newTab));
             link.appendChild(text);
             li.appendChild(link);
             var stats = el('dl', 'video-stats');
-            [['Views', 'video-views', number1.format(item.views)],
-             ['Engagement', 'video-engagement', item.engagement]].forEach(function (row) {
+            [[S.views, 'video-views', number1.format(item.views)],
+             [S.engagement, 'video-engagement', item.engagement]].forEach(function (row) {
                 var div = el('div', '');
                 div.appendChild(el('dt', '', row[0]));
                 div.appendChild(el('dd', row[1], row[2]));
@@ -431,22 +523,25 @@
 
     function renderAudience(audience) {
         var ages = audience.ageGroups || [];
-        $('age-chart').setAttribute('aria-label', 'Views by age group: ' + ages.map(function (a) {
+        $('age-chart').setAttribute('aria-label', fmt(S.ageSummary, { list: ages.map(function (a) {
             return a.label + ' ' + percent(a.percentage);
-        }).join(', '));
+        }).join(', ') }));
+        fillTable($('age-table'), S.age, [S.ageColumn, S.shareColumn], ages.map(function (a) {
+            return [a.label, percent(a.percentage)];
+        }));
         chart('age-chart', {
             type: 'bar',
             data: {
                 labels: ages.map(function (a) { return a.label; }),
-                datasets: [{ label: 'Share of views', data: ages.map(function (a) { return a.percentage; }),
+                datasets: [{ label: S.shareColumn, data: ages.map(function (a) { return a.percentage; }),
                              backgroundColor: COLORS.current, borderRadius: 4, maxBarThickness: 28 }]
             },
             options: {
                 maintainAspectRatio: false,
                 scales: {
                     x: { grid: { display: false }, ticks: { autoSkip: false, maxRotation: 0, font: { size: 11 } } },
-                    y: { beginAtZero: true, grid: { color: COLORS.grid }, border: { display: false },
-                         ticks: { maxTicksLimit: 5, callback: function (v) { return v + '%'; } } }
+                    y: { beginAtZero: true, grid: { color: COLORS.grid, drawBorder: false }, border: { display: false },
+                         ticks: { maxTicksLimit: 5, callback: function (v) { return percent(v); } } }
                 },
                 plugins: { legend: { display: false },
                            tooltip: { callbacks: { label: function (item) { return ' ' + percent(item.parsed.y); } } } }
@@ -454,11 +549,14 @@
         });
 
         var gender = audience.gender || { male: 0, female: 0 };
-        var parts = [{ key: 'female', name: 'Female', value: gender.female, color: COLORS.female },
-                     { key: 'male', name: 'Male', value: gender.male, color: COLORS.male }];
-        $('gender-chart').setAttribute('aria-label', 'Views by gender: ' + parts.map(function (p) {
+        var parts = [{ key: 'female', name: S.female, value: gender.female, color: COLORS.female },
+                     { key: 'male', name: S.male, value: gender.male, color: COLORS.male }];
+        $('gender-chart').setAttribute('aria-label', fmt(S.genderSummary, { list: parts.map(function (p) {
             return p.name + ' ' + percent(p.value);
-        }).join(', '));
+        }).join(', ') }));
+        fillTable($('gender-table'), S.gender, [S.genderColumn, S.shareColumn], parts.map(function (p) {
+            return [p.name, percent(p.value)];
+        }));
         chart('gender-chart', {
             type: 'doughnut',
             data: {
@@ -494,7 +592,7 @@
             var li = el('li', 'region');
             li.dataset.region = r.region;
             var name = el('span', 'region-name', regionLabel(r.region));
-            name.appendChild(el('span', 'region-code', r.region));
+            name.appendChild(el('span', 'region-code', r.region)).setAttribute('translate', 'no');
             li.appendChild(name);
             var bar = el('span', 'region-bar');
             bar.setAttribute('aria-hidden', 'true');
@@ -519,8 +617,11 @@
     // ---- start ------------------------------------------------------------------
 
     function start() {
+        localizeMarkup();
         ['main', 'dashboard', 'state', 'period', 'kpis', 'details', 'regions', 'retry']
             .forEach(function (id) { els[id] = $(id); });
+        els.dataThrough = $('data-through');
+        els.trendPartial = $('trend-partial');
         els.stale = $('stale-notice');
         els.stateTitle = $('state-title');
         els.stateText = $('state-text');
@@ -562,8 +663,7 @@
         });
 
         if (typeof Chart !== 'function') {
-            showState('error', 'The dashboard could not be loaded',
-                      'The chart library (vendor/chart.umd.js) is missing: run the build (make).', '', null);
+            showState('error', S.errorTitle, S.errors.NO_CHARTS, null, null);
             return;
         }
         loadAccounts();
