@@ -8,8 +8,8 @@
 #   deb       make deb: the build group and Debian's packaging tools
 #   test      make check: the throw-away Postgres, Redis and Google
 #             stand-in, Apache::Test, Chromium for the page's browser test,
-#             promtool, and the npm package of package-lock.json
-#             (playwright-core, test-only) into node_modules/
+#             promtool, and the npm packages of package-lock.json
+#             (playwright-core and axe-core, test-only) into node_modules/
 #   package   make test-package: deb and test together
 #   valgrind, bench, fuzz   make valgrind, make bench, make fuzz
 set -euo pipefail

@@ -26,6 +26,7 @@ google_reset();
 
 my %user = (
     two     => 'ui-two-channels',
+    one     => 'ui-one-channel',
     none    => 'ui-no-channel',
     empty   => 'ui-no-uploads',
     expired => 'ui-token-expired',
@@ -50,6 +51,10 @@ add_account($user{two}, 'UCuiTravel000000000002', connected_at => '2026-02-01 09
             platform_data => '{"channel_title": "Travel notes"}');
 uploads($user{two}, 'UCuiKitchen00000000001', 'uiKit', 24, 9, '김치찌개 만들기');
 uploads($user{two}, 'UCuiTravel000000000002', 'uiTrv', 12, 13, 'Travel diary');
+
+# One channel: the normal page, without a picker.
+add_account($user{one}, 'UCuiOne000000000000007', platform_data => '{"channel_title": "Han\'s kitchen"}');
+uploads($user{one}, 'UCuiOne000000000000007', 'uiOne', 10, 11, '비빔밥');
 
 # An Instagram account is not a YouTube channel: 404 YOUTUBE_NOT_CONNECTED.
 add_account($user{none}, 'ui.insta', platform => 'instagram', register => 0);

@@ -18,12 +18,14 @@ export function launch() {
 // test's httpd takes any password, the demo's wants "demo"). Thumbnails
 // from Google's image host fail at once instead of waiting on a network
 // the machine does not have.
-export async function openPage(browser, { user, password, viewport } = {}) {
+// locale: the browser's language (navigator.languages), which chooses
+// the page's.
+export async function openPage(browser, { user, password, viewport, locale } = {}) {
     const context = await browser.newContext({
         httpCredentials: user ? { username: user, password } : undefined,
         viewport: viewport || { width: 1280, height: 900 },
         reducedMotion: 'reduce',
-        locale: 'en-US',
+        locale: locale || 'en-US',
     });
     const page = await context.newPage();
     await page.route(/^https:\/\/i\.ytimg\.com\//, (route) => route.abort('internetdisconnected'));
