@@ -104,7 +104,7 @@ install: .libs/mod_dashboard.so install-ui
 # libjs-chart.js, which the conf maps under the page (vendor/chart.js/).
 install-ui:
 	install -d $(DESTDIR)$(UI_DIR)
-	install -m 644 ui/index.html ui/dashboard.css ui/dashboard.js $(DESTDIR)$(UI_DIR)/
+	install -m 644 ui/index.html ui/dashboard.css ui/i18n.js ui/dashboard.js $(DESTDIR)$(UI_DIR)/
 
 # --- the Debian package ----------------------------------------------------
 # libapache2-mod-dashboard_VERSION_ARCH.deb here, from Debian packages only
