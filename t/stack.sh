@@ -9,6 +9,8 @@
 #                                  every backend: a stalled server
 #   t/stack.sh google-stop|google-start
 #   t/stack.sh redis-kill          SIGKILL, as a crash or the OOM killer would
+#   t/stack.sh redis-freeze|redis-thaw   SIGSTOP / SIGCONT Redis: connections
+#                                  stay open and nothing answers
 #
 # Two stacks side by side on one machine never meet: a port not given in
 # the environment is a free one (drawn again when another process takes it
@@ -145,6 +147,12 @@ pg_signal() {
 
 redis_pid() { cat "$dir/redis/redis.pid" 2>/dev/null; }
 
+redis_signal() { # STOP|CONT
+    local pid
+    pid=$(redis_pid) || return 1
+    kill "-$1" "$pid"
+}
+
 redis_kill() {
     local pid
     pid=$(redis_pid) || return 0
@@ -188,6 +196,8 @@ redis_start() {
 redis_stop() {
     local pid
     pid=$(redis_pid) || return 0
+    # One left frozen by a test would not stop.
+    kill -CONT "$pid" 2>/dev/null || true
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do
         kill -0 "$pid" 2>/dev/null || { rm -f "$dir/redis/redis.pid"; return 0; }
@@ -315,7 +325,9 @@ case "${1:-}" in
     redis-start) redis_start || { say "redis did not come up"; exit 1; } ;;
     redis-stop) redis_stop ;;
     redis-kill) redis_kill ;;
+    redis-freeze) redis_signal STOP ;;
+    redis-thaw) redis_signal CONT ;;
     google-start) google_start || { say "Google stand-in did not come up"; exit 1; } ;;
     google-stop) google_stop ;;
-    *) echo "usage: $0 start|stop|env|pg-start|pg-stop|pg-freeze|pg-thaw|redis-start|redis-stop|redis-kill|google-start|google-stop" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|env|pg-start|pg-stop|pg-freeze|pg-thaw|redis-start|redis-stop|redis-kill|redis-freeze|redis-thaw|google-start|google-stop" >&2; exit 2 ;;
 esac
