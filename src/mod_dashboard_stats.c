@@ -45,49 +45,54 @@ typedef struct {
     apr_interval_time_t upstream;
 } dashboard_stats_req_t;
 
-/* docs/behaviour.md#account-choice, over the deduplicated list. */
+/* docs/behaviour.md#account-choice, over the deduplicated list; the
+ * chosen channel's counts come with it. */
 static dash_err_e choose_account(dashboard_stats_req_t *st, const apr_array_header_t *list)
 {
+    const dash_channel_t *c = NULL;
     int i;
 
     if (list->nelts == 0) {
         return DASH_ERR_NOT_CONNECTED;
     }
     if (st->wanted) {
-        for (i = 0; i < list->nelts; i++) {
-            const dash_account_t *a = &APR_ARRAY_IDX(list, i, dash_account_t);
+        for (i = 0; i < list->nelts && !c; i++) {
+            const dash_channel_t *a = &APR_ARRAY_IDX(list, i, dash_channel_t);
 
-            if (!strcmp(a->platform_user_id, st->wanted)) {
-                st->account = a;
-                return DASH_OK;
+            if (!strcmp(a->account.platform_user_id, st->wanted)) {
+                c = a;
             }
         }
-        return DASH_ERR_ACCOUNT_NOT_FOUND;
+        if (!c) {
+            return DASH_ERR_ACCOUNT_NOT_FOUND;
+        }
     }
-    if (list->nelts > 1) {
+    else if (list->nelts > 1) {
         return DASH_ERR_ACCOUNT_SELECTION_REQUIRED;
     }
-    st->account = &APR_ARRAY_IDX(list, 0, dash_account_t);
+    else {
+        c = &APR_ARRAY_IDX(list, 0, dash_channel_t);
+    }
+    st->account = &c->account;
+    st->current = c->current;
+    st->previous = c->previous;
+    st->total = c->total;
     return DASH_OK;
 }
 
+/* The choice and the counts: one statement, one round trip. */
 static apr_status_t load_channel(void *ctx, apr_pool_t *p, dash_db_t *db,
                                  const char **perr)
 {
     dashboard_stats_req_t *st = ctx;
     apr_array_header_t *list;
-    apr_status_t rv = dash_store_accounts(&list, p, db, st->user, perr);
+    apr_status_t rv = dash_store_channels(&list, p, db, st->user, st->wanted,
+                                          &st->win, perr);
 
-    if (rv != APR_SUCCESS) {
-        return rv;
+    if (rv == APR_SUCCESS) {
+        st->choice = choose_account(st, list);
     }
-    st->choice = choose_account(st, list);
-    if (st->choice != DASH_OK) {
-        return APR_SUCCESS;
-    }
-    return dash_store_counts(&st->current, &st->previous, &st->total, p, db,
-                             st->user, st->account->platform_user_id,
-                             &st->win, perr);
+    return rv;
 }
 
 static apr_status_t load_uploads(void *ctx, apr_pool_t *p, dash_db_t *db,

@@ -12,7 +12,7 @@
 #include "dash_text.h"
 
 #define STMT_ACCOUNTS    "dashboard_accounts"
-#define STMT_COUNTS      "dashboard_counts"
+#define STMT_CHANNELS    "dashboard_channels"
 #define STMT_RECENT      "dashboard_recent"
 #define STMT_CREDENTIALS "dashboard_credentials"
 #define STMT_SAVE_TOKEN  "dashboard_save_token"
@@ -40,16 +40,34 @@ static const stmt_def_t statements[] = {
       "   WHERE user_uuid = %s AND platform = 'youtube' AND is_active"
       "   ORDER BY platform_user_id, connected_at DESC NULLS LAST, id DESC) a"
       " ORDER BY connected_at DESC NULLS LAST, id DESC" },
-    /* docs/behaviour.md#upload-counts: whole days on both windows (the seed's <= end_dt dropped the
-     * end day, docs/differences.md#differences-from-the-original-service), plus the channel's total for docs/behaviour.md#no-uploads. */
-    { STMT_COUNTS,
-      "SELECT count(*) FILTER (WHERE uploaded_at >= %s::date"
-      "                         AND uploaded_at < %s::date + 1),"
-      " count(*) FILTER (WHERE uploaded_at >= %s::date"
-      "                   AND uploaded_at < %s::date + 1),"
-      " count(*)"
-      " FROM dashboard"
-      " WHERE user_uuid = %s AND platform = 'youtube' AND platform_user_id = %s" },
+    /* The account choice and the upload counts of a stats request in one
+     * round trip: the channels of STMT_ACCOUNTS (same rows, same order),
+     * each with its counts (docs/behaviour.md#upload-counts: whole days
+     * on both windows, the seed's <= end_dt dropped the end day,
+     * docs/differences.md#differences-from-the-original-service; and the
+     * channel's total for docs/behaviour.md#no-uploads). Counted only for
+     * the channel asked for, or for every one when none is: the one
+     * channel the choice can take, and zeros for the rest. The user and
+     * the channel asked for are each passed twice: every %s is a
+     * parameter of its own. */
+    { STMT_CHANNELS,
+      "SELECT a.id, a.platform_user_id, c.cur, c.prev, c.total"
+      " FROM (SELECT DISTINCT ON (platform_user_id)"
+      "   id, platform_user_id, connected_at"
+      "   FROM social_account"
+      "   WHERE user_uuid = %s AND platform = 'youtube' AND is_active"
+      "   ORDER BY platform_user_id, connected_at DESC NULLS LAST, id DESC) a"
+      " CROSS JOIN LATERAL (SELECT"
+      "   count(*) FILTER (WHERE d.uploaded_at >= %s::date"
+      "                    AND d.uploaded_at < %s::date + 1) AS cur,"
+      "   count(*) FILTER (WHERE d.uploaded_at >= %s::date"
+      "                    AND d.uploaded_at < %s::date + 1) AS prev,"
+      "   count(*) AS total"
+      "   FROM dashboard d"
+      "   WHERE d.user_uuid = %s AND d.platform = 'youtube'"
+      "   AND d.platform_user_id = a.platform_user_id"
+      "   AND (%s::varchar IS NULL OR a.platform_user_id = %s)) c"
+      " ORDER BY a.connected_at DESC NULLS LAST, a.id DESC" },
     /* A video listed twice must not be sent twice in filters=video==… */
     { STMT_RECENT,
       "SELECT platform_video_id, title, to_char(uploaded_at, 'YYYY.MM.DD')"
@@ -176,49 +194,41 @@ static apr_status_t parse_count(long *out, const char *s)
     return s ? dash_text_number(out, s, strlen(s), 0, LONG_MAX) : APR_EGENERAL;
 }
 
-typedef struct {
-    long v[3];
-    int rows;
-} counts_ctx_t;
-
-static apr_status_t counts_row(void *ctx, apr_pool_t *p,
-                               const dash_pg_result_t *res, int row)
+static apr_status_t channel_row(void *ctx, apr_pool_t *p,
+                                const dash_pg_result_t *res, int row)
 {
-    counts_ctx_t *c = ctx;
-    int i;
+    apr_array_header_t *channels = ctx;
+    dash_channel_t *c = apr_array_push(channels);
 
-    for (i = 0; i < 3; i++) {
-        if (parse_count(&c->v[i], column(p, res, row, i)) != APR_SUCCESS) {
-            return APR_EGENERAL;
-        }
+    memset(c, 0, sizeof(*c));
+    c->account.id = column(p, res, row, 0);
+    c->account.platform = "youtube";
+    c->account.platform_user_id = column(p, res, row, 1);
+    c->account.is_active = 1;
+    if (!c->account.id || !c->account.platform_user_id
+        || parse_count(&c->current, dash_pg_value(res, row, 2)) != APR_SUCCESS
+        || parse_count(&c->previous, dash_pg_value(res, row, 3)) != APR_SUCCESS
+        || parse_count(&c->total, dash_pg_value(res, row, 4)) != APR_SUCCESS) {
+        return APR_EGENERAL;
     }
-    c->rows++;
     return APR_SUCCESS;
 }
 
-apr_status_t dash_store_counts(long *current, long *previous, long *total,
-                               apr_pool_t *p, dash_db_t *db, const char *user,
-                               const char *channel, const dash_windows_t *w,
-                               const char **perr)
+apr_status_t dash_store_channels(apr_array_header_t **channels, apr_pool_t *p,
+                                 dash_db_t *db, const char *user,
+                                 const char *wanted, const dash_windows_t *w,
+                                 const char **perr)
 {
     char start[11], kpi_end[11], prev_start[11], prev_kpi_end[11];
     const char *args[] = {
-        dash_dates_fmt(start, w->start), dash_dates_fmt(kpi_end, w->kpi_end),
+        user, dash_dates_fmt(start, w->start), dash_dates_fmt(kpi_end, w->kpi_end),
         dash_dates_fmt(prev_start, w->prev_start),
-        dash_dates_fmt(prev_kpi_end, w->prev_kpi_end), user, channel
+        dash_dates_fmt(prev_kpi_end, w->prev_kpi_end), user, wanted, wanted
     };
-    counts_ctx_t c = { { 0, 0, 0 }, 0 };
-    apr_status_t rv = run_select(db, p, STMT_COUNTS, 6, args, counts_row, &c,
-                                 perr);
 
-    if (rv == APR_SUCCESS && c.rows != 1) {
-        *perr = STMT_COUNTS ": expected one row";
-        rv = APR_EGENERAL;
-    }
-    *current = c.v[0];
-    *previous = c.v[1];
-    *total = c.v[2];
-    return rv;
+    *channels = apr_array_make(p, 2, sizeof(dash_channel_t));
+    return run_select(db, p, STMT_CHANNELS, 8, args, channel_row, *channels,
+                      perr);
 }
 
 static apr_status_t video_row(void *ctx, apr_pool_t *p,

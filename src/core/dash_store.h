@@ -44,12 +44,24 @@ apr_status_t dash_store_accounts(apr_array_header_t **accounts, apr_pool_t *p,
                                  dash_db_t *db, const char *user,
                                  const char **perr);
 
-/* The counts of docs/behaviour.md#upload-counts, and the channel's total
- * number of uploads (for docs/behaviour.md#no-uploads). */
-apr_status_t dash_store_counts(long *current, long *previous, long *total,
-                               apr_pool_t *p, dash_db_t *db, const char *user,
-                               const char *channel, const dash_windows_t *w,
-                               const char **perr);
+/* A channel of the caller, as dash_store_accounts lists it (id and
+ * platform_user_id set; username, channel_title and connected_at NULL),
+ * with the counts of docs/behaviour.md#upload-counts and its total number
+ * of uploads (for docs/behaviour.md#no-uploads). */
+typedef struct {
+    dash_account_t account;
+    long current, previous, total;
+} dash_channel_t;
+
+/* The caller's channels, in dash_store_accounts' order, for the account
+ * choice of docs/behaviour.md#account-choice, and in the same statement
+ * the counts: of the channel wanted (a platform_user_id), or of every
+ * channel when wanted is NULL; the others' are 0. *channels holds
+ * dash_channel_t. */
+apr_status_t dash_store_channels(apr_array_header_t **channels, apr_pool_t *p,
+                                 dash_db_t *db, const char *user,
+                                 const char *wanted, const dash_windows_t *w,
+                                 const char **perr);
 
 /* The max most recent uploads, newest first. *videos holds dash_video_t. */
 apr_status_t dash_store_recent(apr_array_header_t **videos, apr_pool_t *p,
