@@ -30,8 +30,16 @@ write_conf() {
 CustomLog "$run/access_log" "%h %u \"%r\" %>s %b %D"
 DashboardOAuthClient $DASH_CLIENT_ID file:$run/oauth-secret
 
-# The dashboard page, under /dashboard/ and so behind the same login.
+# The dashboard page, under /dashboard/ and so behind the same login, with
+# Debian's Chart.js (libjs-chart.js) under it as conf-available/dashboard.conf
+# maps it (this Alias first).
 TypesConfig /etc/mime.types
+Alias /dashboard/ui/vendor/chart.js /usr/share/javascript/chart.js
+<Directory /usr/share/javascript/chart.js>
+    Options None
+    AllowOverride None
+    Require all granted
+</Directory>
 Alias /dashboard/ui "$run/ui"
 <Directory "$run/ui">
     Options None
