@@ -1,6 +1,6 @@
 /*
  * GET /dashboard/stats (docs/api.md#stats): account choice, upload counts,
- * the Redis cache, token refresh and the seven Analytics calls, glued
+ * the Redis cache, token refresh and the four Analytics calls, glued
  * together (docs/behaviour.md).
  */
 #include "httpd.h"
@@ -250,7 +250,7 @@ static const dash_stats_tpl_t *cache_lookup(dashboard_stats_req_t *st,
     fc->key = key;
     fc->cache_ttl = st->cfg->cache_ttl;
     fc->stale_ttl = st->cfg->stale_ttl;
-    /* A holder's worst case is a token refresh, then the seven calls: one
+    /* A holder's worst case is a token refresh, then the four calls: one
      * DashboardUpstreamTimeout each. */
     fc->lock_ttl = apr_time_from_msec(2 * st->cfg->upstream_timeout_ms);
     fc->lock_wait = apr_time_from_msec(st->cfg->lock_wait_ms);
@@ -533,7 +533,7 @@ static int fetch_and_reply(dashboard_stats_req_t *st)
         return reply_tpl(st, cached);
     }
     /* From here the request waits on Google: the token refresh, then the
-     * seven calls. A child with no slot left answers without Google: the
+     * four calls. A child with no slot left answers without Google: the
      * expired value if there is one, else 503
      * (docs/behaviour.md#protecting-the-host-site). */
     if (!dashboard_upstream_enter(r, st->cfg)) {
@@ -556,7 +556,7 @@ static int fetch_and_reply(dashboard_stats_req_t *st)
         ids[i] = APR_ARRAY_IDX(st->videos, i, dash_video_t).id;
     }
     dashboard_google_settings(&g, st->cfg);
-    e = dash_google_reports(&reports, r->pool, &g, token, st->mode, &st->win,
+    e = dash_google_reports(&reports, r->pool, &g, token, &st->win,
                             ids, st->videos->nelts, &err);
     st->upstream += reports.elapsed;
     dashboard_upstream_leave(r);

@@ -113,10 +113,10 @@ for my $case (['fresh-1h', "LOCALTIMESTAMP + interval '1 hour'"],
     is $res->header('X-Dashboard-Cache'), 'miss', "$tag: miss";
     is scalar(token_calls()), 0, "$tag: no /token call";
     my @r = report_calls();
-    is scalar(@r), 7, "$tag: 7 Analytics calls";
-    is_deeply [ map { $_->{authorization} } @r ], [ ("Bearer $before->{access_token}") x 7 ],
-        "$tag: the stored token is the Bearer of all 7";
-    is_deeply [ map { $_->{status} } @r ], [ (200) x 7 ], "$tag: Google accepted all 7";
+    is scalar(@r), 4, "$tag: 4 Analytics calls";
+    is_deeply [ map { $_->{authorization} } @r ], [ ("Bearer $before->{access_token}") x 4 ],
+        "$tag: the stored token is the Bearer of all 4";
+    is_deeply [ map { $_->{status} } @r ], [ (200) x 4 ], "$tag: Google accepted all 4";
     is_deeply row($id), $before, "$tag: the row is untouched";
 }
 
@@ -128,7 +128,7 @@ for my $case (['fresh-1h', "LOCALTIMESTAMP + interval '1 hour'"],
     my ($res) = stats($u);
     is $res->code, 200, 'fresh token without a refresh token: 200';
     is scalar(token_calls()), 0, 'fresh token without a refresh token: no /token call';
-    is scalar(report_calls()), 7, 'fresh token without a refresh token: 7 Analytics calls';
+    is scalar(report_calls()), 4, 'fresh token without a refresh token: 4 Analytics calls';
 }
 
 # ---- expiring soon, expired or unknown: refreshed and written back -------
@@ -158,10 +158,10 @@ sub refresh_case {
     like $new->{access_token}, qr/^ya29\.standin-/, "$tag: the row holds the new access token";
     isnt $new->{access_token}, $old->{access_token}, "$tag: the access token changed";
     my @r = report_calls();
-    is scalar(@r), 7, "$tag: 7 Analytics calls";
-    is_deeply [ map { $_->{authorization} } @r ], [ ("Bearer $new->{access_token}") x 7 ],
-        "$tag: the NEW token is the Bearer of all 7";
-    is_deeply [ map { $_->{status} } @r ], [ (200) x 7 ], "$tag: Google accepted all 7";
+    is scalar(@r), 4, "$tag: 4 Analytics calls";
+    is_deeply [ map { $_->{authorization} } @r ], [ ("Bearer $new->{access_token}") x 4 ],
+        "$tag: the NEW token is the Bearer of all 4";
+    is_deeply [ map { $_->{status} } @r ], [ (200) x 4 ], "$tag: Google accepted all 4";
 
     my $left = expires_in($id);
     ok defined $left && $left > 3599 - 10 && $left <= 3599 + 1,
@@ -183,8 +183,8 @@ sub refresh_case {
     is $res2->header('X-Dashboard-Cache'), 'miss', "$tag, again: miss";
     is scalar(token_calls()), 0, "$tag, again: no /token call";
     @r = report_calls();
-    is_deeply [ map { $_->{authorization} } @r ], [ ("Bearer $new->{access_token}") x 7 ],
-        "$tag, again: the stored new token is the Bearer of all 7";
+    is_deeply [ map { $_->{authorization} } @r ], [ ("Bearer $new->{access_token}") x 4 ],
+        "$tag, again: the stored new token is the Bearer of all 4";
     is_deeply row($id), $new, "$tag, again: the row is unchanged";
     return ($id, $u, $ch, $new);
 }
@@ -212,7 +212,7 @@ refresh_case('null', undef);
     my $now = row($id);
     isnt $now->{refresh_token}, $new->{refresh_token}, 'rotate, next refresh: rotated again';
     is_deeply [ map { $_->{authorization} } report_calls() ],
-        [ ("Bearer $now->{access_token}") x 7 ], 'rotate, next refresh: the newest token is used';
+        [ ("Bearer $now->{access_token}") x 4 ], 'rotate, next refresh: the newest token is used';
 }
 
 # ---- failures ------------------------------------------------------------
@@ -301,7 +301,7 @@ for my $f (@token_failures) {
     ok !grep({ ($_->{status} // 0) != 401 } @r), 'api-revoked: and answered 401';
 }
 
-# One of the seven answers 401 (the others succeed).
+# One of the four answers 401 (the others succeed).
 {
     my ($u, $ch) = ('tok-api-401-one', 'UCtokApi401One');
     my $id = setup($u, $ch);

@@ -1,4 +1,4 @@
-# Upstream and dependency failures (docs/api.md#errors, docs/behaviour.md#cache, docs/behaviour.md#analytics-calls): one of the seven
+# Upstream and dependency failures (docs/api.md#errors, docs/behaviour.md#cache, docs/behaviour.md#analytics-calls): one of the four
 # Analytics calls failing in every way Google fails, Redis going away and
 # coming back, Postgres going away and coming back, a server without Redis,
 # and no httpd child crashing through any of it.
@@ -45,10 +45,10 @@ sub stats {
 my ($res, $base) = stats();
 is $res->code, 200, 'baseline: 200';
 is $res->header('X-Dashboard-Cache'), 'miss', 'baseline: miss';
-is counters()->{reports}, 7, 'baseline: 7 Analytics calls';
+is counters()->{reports}, 4, 'baseline: 4 Analytics calls';
 ok $base && $base->{hasUploads}, 'baseline: a full response';
 
-# ---- one of the seven calls fails ----------------------------------------
+# ---- one of the four calls fails -----------------------------------------
 
 my @faults = (
     { tag => 'demographics 500', status => 502, code => 'YOUTUBE_API_ERROR', google => 500,
@@ -63,8 +63,8 @@ my @faults = (
       fault => { status => 400, match => { dimensions => 'video' } } },
     { tag => 'demographics 200 malformed', status => 502, code => 'YOUTUBE_API_ERROR', google => 200,
       fault => { status => 200, body => '{not json', match => { dimensions => 'ageGroup,gender' } } },
-    { tag => 'chart 200 not a resultTable', status => 502, code => 'YOUTUBE_API_ERROR', google => 200,
-      fault => { status => 200, body => '{"kind":"x"}', match => { dimensions => 'month' } } },
+    { tag => 'series 200 not a resultTable', status => 502, code => 'YOUTUBE_API_ERROR', google => 200,
+      fault => { status => 200, body => '{"kind":"x"}', match => { dimensions => 'day' } } },
     { tag => 'demographics 200 not a resultTable', status => 502, code => 'YOUTUBE_API_ERROR', google => 200,
       fault => { status => 200, body => '{"kind":"x"}', match => { dimensions => 'ageGroup,gender' } } },
     { tag => 'demographics 200 empty body', status => 502, code => 'YOUTUBE_API_ERROR', google => 200,
@@ -132,7 +132,7 @@ for my $f (@faults) {
     is_deeply $j, $base, 'dash_nocache: the full response';
     ($res, $j) = stats(module => 'dash_nocache');
     is $res->header('X-Dashboard-Cache'), 'bypass', 'dash_nocache, again: bypass';
-    is counters()->{reports}, 14, 'dash_nocache: every request goes to Google';
+    is counters()->{reports}, 8, 'dash_nocache: every request goes to Google';
     is_deeply [ redis()->keys('*') ], [], 'dash_nocache: nothing written to Redis';
 }
 
@@ -148,7 +148,7 @@ for my $f (@faults) {
     is $res->code, 200, 'Redis down: stats still 200';
     is $res->header('X-Dashboard-Cache'), 'bypass', 'Redis down: bypass';
     is_deeply $j, $base, 'Redis down: the full, correct response';
-    is counters()->{reports}, 7, 'Redis down: answered from Google';
+    is counters()->{reports}, 4, 'Redis down: answered from Google';
     ($res, $j) = stats();
     is $res->code, 200, 'Redis down, again: 200';
     is $res->header('X-Dashboard-Cache'), 'bypass', 'Redis down, again: bypass';
@@ -174,7 +174,7 @@ for my $f (@faults) {
     # takes pooled connections through a Redis restart.
     my @more = map { (stats())[0]->header('X-Dashboard-Cache') // '' } 1 .. 6;
     is_deeply \@more, [ ('hit') x 6 ], 'Redis back: 6 more requests, all hits';
-    is counters()->{reports}, 7, 'Redis back: one fill only';
+    is counters()->{reports}, 4, 'Redis back: one fill only';
 }
 
 # ---- Postgres goes away and comes back (last: it breaks our own handle) --

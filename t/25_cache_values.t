@@ -72,6 +72,8 @@ my @bad = (
     [ month => 'a metric value a string',    sub { $_[0]{contentMetrics}[0]{value} = '1520' } ],
     [ month => 'a metric trendDirection "sideways"', sub { $_[0]{contentMetrics}[1]{trendDirection} = 'sideways' } ],
     [ month => 'hasUploads 1',               sub { $_[0]{hasUploads} = 1 } ],
+    [ month => 'dataThrough not a day',      sub { $_[0]{dataThrough} = '2026-13-01' } ],
+    [ day   => 'dataThrough a number',       sub { $_[0]{dataThrough} = 20260218 } ],
 );
 for my $b (@bad) {
     my ($mode, $tag, $f) = @$b;
@@ -80,7 +82,7 @@ for my $b (@bad) {
     my ($res, $j) = stats($u, $mode);
     is $res->code, 200, "$tag: 200";
     is $res->header('X-Dashboard-Cache'), 'miss', "$tag: a miss";
-    is counters()->{reports}, 7, "$tag: answered from Google";
+    is counters()->{reports}, 4, "$tag: answered from Google";
     is_deeply $j, $good{$mode}, "$tag: the full, correct response";
 }
 
@@ -115,5 +117,36 @@ unlike $body, qr/"(?:value|views|thisYear|lastYear)":-?\d+\.0[,}]/,
 like $body, qr/"views":\d+[,}]/, "another writer's value: views as a JSON integer";
 unlike $body, qr/"(?:writer|note|comment|channel|source|other|raw)"|Korea/,
     "another writer's value: no field the response does not define";
+
+# ---- a value stored before responses had dataThrough ------------------------
+
+# Served as it is, with dataThrough null, while it is fresh ...
+for my $mode ('month', 'day') {
+    like $good{$mode}{dataThrough} // '', qr/^\d{4}-\d{2}-\d{2}$/, "$mode: a fresh answer has dataThrough";
+    my $old = $codec->decode($codec->encode($good_val{$mode}));
+    delete $old->{response}{dataThrough};
+    $old->{fetchedAt} = time - 60;
+    redis()->set("dashboard:$u:$ch:$mode", $codec->encode($old));
+    google_reset();
+    ($res, $j) = stats($u, $mode);
+    is $res->header('X-Dashboard-Cache'), 'hit', "$mode, value without dataThrough: a hit";
+    is counters()->{reports}, 0, "$mode, value without dataThrough: Google not called";
+    ok exists $j->{dataThrough} && !defined $j->{dataThrough},
+        "$mode, value without dataThrough: served with dataThrough null";
+    is_deeply $j, { %{ $good{$mode} }, dataThrough => undef },
+        "$mode, value without dataThrough: otherwise the stored response";
+
+    # ... and refreshed like any value once DashboardCacheTTL (600 s) is past.
+    $old->{fetchedAt} = time - 601;
+    redis()->set("dashboard:$u:$ch:$mode", $codec->encode($old));
+    google_reset();
+    ($res, $j) = stats($u, $mode);
+    is $res->header('X-Dashboard-Cache'), 'miss', "$mode, expired value without dataThrough: refreshed";
+    is counters()->{reports}, 4, "$mode, expired value without dataThrough: one fetch";
+    is_deeply $j, $good{$mode}, "$mode, expired value without dataThrough: now with dataThrough";
+    my $stored = $codec->decode(redis()->get("dashboard:$u:$ch:$mode") // '{}');
+    is $stored->{response}{dataThrough}, $good{$mode}{dataThrough},
+        "$mode, expired value without dataThrough: the new value stores it";
+}
 
 done_testing();

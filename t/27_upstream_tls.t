@@ -1,7 +1,7 @@
 # Warm connections to Google (docs/behaviour.md#analytics-calls): the
 # stand-in behind a TLS + HTTP/2 front (t/standin/h2_front.py) that counts
 # the connections it accepts, trusted through DashboardUpstreamCA. The
-# seven calls of a miss share one connection, and a second miss in the
+# four calls of a miss share one connection, and a second miss in the
 # same child opens none. One keep-alive connection keeps every request of
 # this file on one child.
 use strict;
@@ -35,15 +35,15 @@ redis()->del($key);
 my $get = keepalive_stats('dash_tls', $u);
 sub get { return $get->(); }
 
-# The first miss of this child to the front: one connection for the seven.
+# The first miss of this child to the front: one connection for the four.
 google_reset();
 my $f0 = front();
 my ($res, $j) = get();
 is $res->code, 200, 'cold miss over TLS: 200' or diag $res->content;
 is $res->header('X-Dashboard-Cache'), 'miss', 'cold miss: a miss';
-is counters()->{reports}, 7, 'cold miss: 7 Analytics calls reached the stand-in';
+is counters()->{reports}, 4, 'cold miss: 4 Analytics calls reached the stand-in';
 my $f1 = front();
-is $f1->{streams} - $f0->{streams}, 7, 'cold miss: 7 HTTP/2 streams';
+is $f1->{streams} - $f0->{streams}, 4, 'cold miss: 4 HTTP/2 streams';
 is $f1->{connections} - $f0->{connections}, 1, 'cold miss: all on one new connection';
 cmp_ok $f1->{max_streams}, '>=', 2, "cold miss: streams multiplexed ($f1->{max_streams} at once)";
 
@@ -61,9 +61,9 @@ google_reset();
 ($res, my $j2) = get();
 is $res->code, 200, 'warm miss: 200';
 is $res->header('X-Dashboard-Cache'), 'miss', 'warm miss: a miss';
-is counters()->{reports}, 7, 'warm miss: 7 Analytics calls';
+is counters()->{reports}, 4, 'warm miss: 4 Analytics calls';
 my $f2 = front();
-is $f2->{streams} - $f1->{streams}, 7, 'warm miss: 7 streams';
+is $f2->{streams} - $f1->{streams}, 4, 'warm miss: 4 streams';
 is $f2->{connections} - $f1->{connections}, 0, 'warm miss: no new connection';
 is_deeply $j2, $j, 'warm miss: the same answer';
 

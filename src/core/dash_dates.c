@@ -133,6 +133,38 @@ char *dash_dates_fmt(char *buf, dash_date_t d)
     return buf;
 }
 
+/* n decimal digits at s, or -1 when one is not a digit. */
+static int get_digits(const char *s, int n)
+{
+    int v = 0;
+
+    while (n-- > 0) {
+        if (*s < '0' || *s > '9') {
+            return -1;
+        }
+        v = v * 10 + (*s++ - '0');
+    }
+    return v;
+}
+
+apr_status_t dash_dates_parse(dash_date_t *d, const char *s, apr_size_t len)
+{
+    dash_date_t r;
+
+    if (s == NULL || len != 10 || s[4] != '-' || s[7] != '-') {
+        return APR_EINVAL;
+    }
+    r.y = get_digits(s, 4);
+    r.m = get_digits(s + 5, 2);
+    r.d = get_digits(s + 8, 2);
+    if (r.y < 0 || r.m < 1 || r.m > 12 || r.d < 1
+        || r.d > days_in_month(r.y, r.m)) {
+        return APR_EINVAL;
+    }
+    *d = r;
+    return APR_SUCCESS;
+}
+
 dash_date_t dash_dates_local(apr_time_t t)
 {
     apr_time_exp_t tm;

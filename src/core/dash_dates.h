@@ -32,6 +32,9 @@ dash_date_t dash_dates_add_days(dash_date_t d, long n);
 dash_date_t dash_dates_add_months(dash_date_t d, int n);
 int dash_dates_cmp(dash_date_t a, dash_date_t b);
 
+/* A "YYYY-MM-DD" day of len bytes (a series row's key) into *d: APR_EINVAL
+ * for anything else, a day the calendar does not have included. */
+apr_status_t dash_dates_parse(dash_date_t *d, const char *s, apr_size_t len);
 /* "YYYY-MM-DD" into buf (at least 11 bytes); returns buf. */
 char *dash_dates_fmt(char *buf, dash_date_t d);
 /* "YYYY-MM" into buf (at least 8 bytes); returns buf. */

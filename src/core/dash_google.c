@@ -1,5 +1,5 @@
 /*
- * The Google side (see dash_google.h): the seven YouTube Analytics
+ * The Google side (see dash_google.h): the four YouTube Analytics
  * reports.query URLs of docs/behaviour.md#analytics-calls, their parallel fan-out, and the OAuth
  * refresh of docs/behaviour.md#tokens.
  *
@@ -24,11 +24,12 @@
 
 /* Token answers are a few hundred bytes; anything near this is not one. */
 #define DASH_TOKEN_MAX_BODY ((apr_size_t)64 * 1024)
-/* A resultTable of the seven calls is a few kilobytes (at most 30 rows of
- * a few cells); a body far larger is not one, and reading it (jansson
- * takes about a second per 4 MB of small rows) would hold the request
- * past its deadline. */
-#define DASH_REPORT_MAX_BODY ((apr_size_t)128 * 1024)
+/* The largest answer is the month mode's series: about 760 days of seven
+ * cells, under 90 kB as Google pretty-prints it even for a channel with a
+ * million minutes a day. A body far larger is not one, and reading it
+ * (jansson takes about a second per 4 MB of small rows) would hold the
+ * request past its deadline. */
+#define DASH_REPORT_MAX_BODY ((apr_size_t)512 * 1024)
 /* Google's tokens are up to 2048 bytes; twice that is not one. */
 #define DASH_TOKEN_MAX 4096
 /* Seconds; Google's access tokens live 3599. */
@@ -40,27 +41,28 @@
 
 /* Which date of dash_windows_t a call uses. */
 typedef enum {
-    W_START, W_END, W_KPI_END, W_PREV_START, W_PREV_KPI_END, W_PREV_END
+    W_START, W_KPI_END, W_PREV_START
 } dash_wdate_e;
 
 typedef struct {
     const char *name;
     dash_wdate_e from, to;
-    const char *dimensions;    /* NULL: none; "" : day or month by mode */
+    const char *dimensions;    /* NULL: none */
     const char *metrics;
-    const char *sort;          /* NULL: none; "" : day or month by mode */
+    const char *sort;          /* NULL: none */
     const char *max_results;   /* NULL: none */
 } dash_call_t;
 
-#define KPI_METRICS "views,estimatedMinutesWatched,averageViewDuration," \
-                    "subscribersGained,likes,comments,shares"
+/* Summable metrics only: averageViewDuration is derived from the sums
+ * (dash_stats.c), since an average of daily averages is not one. */
+#define SERIES_METRICS "views,estimatedMinutesWatched,subscribersGained," \
+                       "likes,comments,shares"
 
 /* docs/behaviour.md#analytics-calls, indexed by dash_query_e. */
 static const dash_call_t calls[DASH_NQ] = {
-    { "kpi",            W_START,      W_KPI_END,      NULL, KPI_METRICS, NULL, NULL },
-    { "kpi_previous",   W_PREV_START, W_PREV_KPI_END, NULL, KPI_METRICS, NULL, NULL },
-    { "chart",          W_START,      W_END,          "",   "views",     "",   NULL },
-    { "chart_previous", W_PREV_START, W_PREV_END,     "",   "views",     "",   NULL },
+    /* Both KPI windows and both charts, in either mode, are sums of the
+     * days from prev_start through kpi_end. */
+    { "series",         W_PREV_START, W_KPI_END, "day", SERIES_METRICS, "day", NULL },
     /* Google rejects dimensions=video without a sort and a maxResults. */
     { "top_videos",     W_START,      W_KPI_END,      "video", "views,likes,comments",
       "-views", "10" },
@@ -75,11 +77,8 @@ static dash_date_t window_date(const dash_windows_t *w, dash_wdate_e which)
 {
     switch (which) {
     case W_START:        return w->start;
-    case W_END:          return w->end;
     case W_KPI_END:      return w->kpi_end;
     case W_PREV_START:   return w->prev_start;
-    case W_PREV_KPI_END: return w->prev_kpi_end;
-    case W_PREV_END:     return w->prev_end;
     }
     return w->start;
 }
@@ -93,12 +92,10 @@ static void add_param(apr_array_header_t *parts, apr_pool_t *p,
 }
 
 const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
-                                   dash_query_e q, dash_mode_e mode,
-                                   const dash_windows_t *w,
+                                   dash_query_e q, const dash_windows_t *w,
                                    const char *const *video_ids, int nvideos)
 {
     const dash_call_t *c;
-    const char *by_mode = dash_mode_name(mode);
     apr_array_header_t *parts;
     char from[16], to[16];
     const char *sep;
@@ -115,10 +112,10 @@ const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
     add_param(parts, p, "endDate", dash_dates_fmt(to, window_date(w, c->to)));
     add_param(parts, p, "metrics", c->metrics);
     if (c->dimensions) {
-        add_param(parts, p, "dimensions", *c->dimensions ? c->dimensions : by_mode);
+        add_param(parts, p, "dimensions", c->dimensions);
     }
     if (c->sort) {
-        add_param(parts, p, "sort", *c->sort ? c->sort : by_mode);
+        add_param(parts, p, "sort", c->sort);
     }
     if (c->max_results) {
         add_param(parts, p, "maxResults", c->max_results);
@@ -263,7 +260,7 @@ enum { K_TOKEN = 0, K_TIMEOUT, K_OTHER, K_FAILING, K_N };
 
 dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
                                const dash_google_cfg_t *g, const char *token,
-                               dash_mode_e mode, const dash_windows_t *w,
+                               const dash_windows_t *w,
                                const char *const *video_ids, int nvideos,
                                const char **perr)
 {
@@ -294,13 +291,13 @@ dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
     memset(reqs, 0, sizeof(reqs));
     for (q = 0; q < DASH_NQ; q++) {
         reqs[q].url = dash_google_report_url(p, g->analytics_url, (dash_query_e)q,
-                                             mode, w, video_ids, nvideos);
+                                             w, video_ids, nvideos);
         reqs[q].bearer = token;
         reqs[q].max_body = DASH_REPORT_MAX_BODY;
     }
 
-    /* One batch: the seven calls share a single deadline (docs/operations.md: a miss
-     * costs about one call's latency, not seven). */
+    /* One batch: the four calls share a single deadline (docs/operations.md: a miss
+     * costs about one call's latency, not four). */
     t0 = apr_time_now();
     dash_metrics_upstream_enter(g->metrics);
     rv = dash_http_perform_on(g->agents, g->ca_file, p, reqs, DASH_NQ,

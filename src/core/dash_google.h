@@ -1,5 +1,5 @@
 /*
- * The Google side: the seven YouTube Analytics reports.query calls of
+ * The Google side: the four YouTube Analytics reports.query calls of
  * docs/behaviour.md#analytics-calls and the OAuth token refresh of docs/behaviour.md#tokens.
  */
 #ifndef DASH_GOOGLE_H
@@ -9,7 +9,6 @@
 #include "dash_metrics.h"
 #include "dash_err.h"
 #include "dash_http.h"
-#include "dash_mode.h"
 #include "dash_report.h"
 #include "dash_table.h"
 
@@ -27,14 +26,13 @@ typedef struct {
 } dash_google_cfg_t;
 
 /*
- * The GET URL of one of the seven calls: analytics_url plus the query of
+ * The GET URL of one of the four calls: analytics_url plus the query of
  * docs/behaviour.md#analytics-calls (ids=channel==MINE, startDate, endDate, metrics, dimensions, sort,
  * maxResults, filters=video==ID1,ID2,... with video_ids newest first),
  * every value percent-encoded.
  */
 const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
-                                   dash_query_e q, dash_mode_e mode,
-                                   const dash_windows_t *w,
+                                   dash_query_e q, const dash_windows_t *w,
                                    const char *const *video_ids, int nvideos);
 
 typedef struct {
@@ -43,7 +41,7 @@ typedef struct {
 } dash_reports_t;
 
 /*
- * Issues the seven calls in parallel with the access token. DASH_OK fills
+ * Issues the four calls in parallel with the access token. DASH_OK fills
  * out. Otherwise, for the whole batch: any 401 -> DASH_ERR_TOKEN_EXPIRED;
  * else any timeout -> DASH_ERR_API_TIMEOUT; else any other failure
  * (non-2xx, body that is not a resultTable) -> DASH_ERR_API_ERROR; else
@@ -54,7 +52,7 @@ typedef struct {
  */
 dash_err_e dash_google_reports(dash_reports_t *out, apr_pool_t *p,
                                const dash_google_cfg_t *g, const char *token,
-                               dash_mode_e mode, const dash_windows_t *w,
+                               const dash_windows_t *w,
                                const char *const *video_ids, int nvideos,
                                const char **perr);
 

@@ -23,7 +23,7 @@
 
 #define DASH_HTTP_DEFAULT_MAX_BODY ((apr_size_t)4 * 1024 * 1024)
 #define DASH_HTTP_USER_AGENT "mod_dashboard/0.1"
-/* Connections an agent keeps open: the two Google hosts, or seven each
+/* Connections an agent keeps open: the two Google hosts, or four each
  * where a server speaks only HTTP/1.1. */
 #define DASH_HTTP_AGENT_CONNS 16L
 
@@ -31,8 +31,8 @@
  * Warm connections (docs/behaviour.md#analytics-calls). An agent is a
  * curl multi handle kept across requests: its connection cache holds the
  * connections to Google open, so the next batch finds them, and over
- * HTTP/2 the seven calls of a batch share one connection (PIPEWAIT makes
- * the first six wait for the connection the seventh is opening instead
+ * HTTP/2 the four calls of a batch share one connection (PIPEWAIT makes
+ * the first three wait for the connection the fourth is opening instead
  * of opening their own). The agents of a child are kept in a stack: a
  * batch takes the one most recently given back, the warmest, and creates
  * one only when all are busy, so there are never more than the child's

@@ -7,12 +7,14 @@
 #ifndef DASH_REPORT_H
 #define DASH_REPORT_H
 
-/* The seven Analytics calls of docs/behaviour.md#analytics-calls, in its order. */
+/*
+ * The four Analytics calls of docs/behaviour.md#analytics-calls, in their
+ * order there. One daily series stands for the original's kpi,
+ * kpi_previous, chart and chart_previous calls: both KPI windows and both
+ * charts are sums over its days.
+ */
 typedef enum {
-    DASH_Q_KPI = 0,
-    DASH_Q_KPI_PREVIOUS,
-    DASH_Q_CHART,
-    DASH_Q_CHART_PREVIOUS,
+    DASH_Q_SERIES = 0,
     DASH_Q_TOP_VIDEOS,
     DASH_Q_DEMOGRAPHICS,
     DASH_Q_GEOGRAPHY,

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "dash_dates.h"
 #include "dash_json.h"
 #include "dash_shape.h"
 #include "dash_stats.h"
@@ -18,7 +19,8 @@ typedef enum {
     F_INT,        /* an integral number, served as a JSON integer */
     F_NUM,        /* a finite number */
     F_BOOL,
-    F_DIRECTION   /* "up", "down" or "-" */
+    F_DIRECTION,  /* "up", "down" or "-" */
+    F_DAY_NULL    /* a "YYYY-MM-DD" day or null */
 } field_kind_e;
 
 typedef struct {
@@ -76,6 +78,19 @@ static json_t *field_value(const json_t *v, field_kind_e kind)
         return NULL;
     case F_BOOL:
         return json_is_boolean(v) ? json_boolean(json_is_true(v)) : NULL;
+    case F_DAY_NULL:
+        if (json_is_null(v)) {
+            return json_null();
+        }
+        if (json_is_string(v)) {
+            dash_date_t d;
+
+            if (dash_dates_parse(&d, json_string_value(v),
+                                 json_string_length(v)) == APR_SUCCESS) {
+                return json_string(json_string_value(v));
+            }
+        }
+        return NULL;
     case F_INT:
     case F_NUM:
         if (!json_is_number(v)) {
@@ -159,12 +174,29 @@ static json_t *copy_metrics(const json_t *list)
     return n;
 }
 
+/*
+ * dataThrough of a response with uploads. A value stored before the module
+ * reported it has none: it is still served until its normal refresh, with
+ * null ("no day known"), so that every answer with uploads has the member
+ * and its one type (docs/behaviour.md#cache). The no-uploads answer has
+ * none (docs/behaviour.md#no-uploads); another writer's is left out.
+ */
+static json_t *copy_through(const json_t *resp, const json_t *has)
+{
+    const json_t *v = json_object_get(resp, "dataThrough");
+
+    if (has == NULL || !json_is_true(has)) {
+        return NULL;
+    }
+    return v != NULL ? field_value(v, F_DAY_NULL) : json_null();
+}
+
 /* The whole response checked and rewritten; NULL when it is not one. */
 static json_t *copy_response(const json_t *resp)
 {
     const json_t *aud = json_object_get(resp, "audienceData");
-    json_t *metrics, *monthly, *daily, *top, *audience, *has, *o;
-    int rc = 0;
+    json_t *metrics, *monthly, *daily, *top, *audience, *has, *through, *o;
+    int rc = 0, with_uploads;
 
     if (!json_is_object(resp) || !json_is_object(aud)) {
         return NULL;
@@ -177,6 +209,8 @@ static json_t *copy_response(const json_t *resp)
                             copy_fields(json_object_get(aud, "gender"), gender_fields),
                             copy_list(json_object_get(aud, "topRegions"), region_fields));
     has = field_value(json_object_get(resp, "hasUploads"), F_BOOL);
+    through = copy_through(resp, has);
+    with_uploads = has != NULL && json_is_true(has);
     o = json_object();
     /* json_object_set_new takes (and releases on failure) every value, and
      * fails on a NULL one: one check at the end covers them all. */
@@ -186,6 +220,10 @@ static json_t *copy_response(const json_t *resp)
     rc |= json_object_set_new(o, "topContent", top);
     rc |= json_object_set_new(o, "audienceData", audience);
     rc |= json_object_set_new(o, "hasUploads", has);
+    if (with_uploads) {
+        /* NULL here (a dataThrough that is not a day) fails the value. */
+        rc |= json_object_set_new(o, "dataThrough", through);
+    }
     return dash_json_done(o, rc);
 }
 

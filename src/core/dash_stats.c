@@ -1,5 +1,6 @@
 /*
- * docs/behaviour.md#response: the stats response from the seven resultTables.
+ * docs/behaviour.md#response: the stats response from the four resultTables:
+ * the KPIs and charts summed from the daily series, the rest read as sent.
  *
  * Objects are filled with "rc |= json_object_set_new(o, k, make())": every
  * call runs, and jansson releases a value it could not store (even when o
@@ -67,10 +68,130 @@ static double trend_pct(double cur, double prev)
     return cur > 0 ? 100 : 0;
 }
 
-/* The kpi calls have no dimensions: one row, or none when there is no data. */
-static double first_row(const dash_table_t *t, const char *column)
+/* ---- the daily series ---------------------------------------------------- */
+
+/* The series' metric columns (docs/behaviour.md#analytics-calls). */
+enum { S_VIEWS, S_MINUTES, S_SUBSCRIBERS, S_LIKES, S_COMMENTS, S_SHARES, S_N };
+static const char *const series_columns[S_N] = {
+    "views", "estimatedMinutesWatched", "subscribersGained", "likes",
+    "comments", "shares"
+};
+
+typedef struct {
+    double sum[S_N];
+} sums_t;
+
+/* What the response needs from the series, in one pass over its rows. */
+typedef struct {
+    sums_t kpi;               /* over [start, kpi_end] */
+    sums_t prev;              /* over [prev_start, prev_kpi_end] */
+    apr_hash_t *day_views;    /* "YYYY-MM-DD" -> views */
+    apr_hash_t *month_views;  /* "YYYY-MM" -> views of its days in the kpi window */
+    apr_hash_t *prev_month_views; /* the same over the previous kpi window */
+    int has_through;
+    dash_date_t through;      /* the latest day of the kpi window with a row */
+} series_t;
+
+static int within(dash_date_t d, dash_date_t from, dash_date_t to)
 {
-    return dash_table_num(t, 0, dash_table_col(t, column));
+    return dash_dates_cmp(d, from) >= 0 && dash_dates_cmp(d, to) <= 0;
+}
+
+static void add_views(apr_pool_t *p, apr_hash_t *h, const char *key, double v)
+{
+    double *sum = apr_hash_get(h, key, APR_HASH_KEY_STRING);
+
+    if (sum == NULL) {
+        sum = apr_pcalloc(p, sizeof(*sum));
+        apr_hash_set(h, apr_pstrdup(p, key), APR_HASH_KEY_STRING, sum);
+    }
+    *sum += v;
+}
+
+static double views_at(apr_hash_t *h, const char *key)
+{
+    const double *sum = apr_hash_get(h, key, APR_HASH_KEY_STRING);
+
+    return sum != NULL ? *sum : 0;
+}
+
+/*
+ * Sums the series' days into both KPI windows and both charts. A day
+ * without a row counts 0; a row whose day is not a calendar day is not one
+ * of Google's and is left out. A month's views are those of its days
+ * inside the window, so the chart's last month is counted through kpi_end
+ * and, a year earlier, through prev_kpi_end: the same span of days.
+ */
+static void read_series(series_t *s, apr_pool_t *p, const dash_stats_in_t *in)
+{
+    const dash_table_t *t = in->tables[DASH_Q_SERIES];
+    const dash_windows_t *w = &in->win;
+    int dc = dash_table_col(t, "day");
+    int col[S_N];
+    int i, k;
+
+    memset(s, 0, sizeof(*s));
+    s->day_views = apr_hash_make(p);
+    s->month_views = apr_hash_make(p);
+    s->prev_month_views = apr_hash_make(p);
+    for (k = 0; k < S_N; k++) {
+        col[k] = dash_table_col(t, series_columns[k]);
+    }
+    for (i = 0; i < dash_table_nrows(t); i++) {
+        const char *day = dash_table_str(t, i, dc);
+        char key[11];
+        double v[S_N];
+        dash_date_t d;
+        int in_kpi, in_prev;
+
+        if (day == NULL || dash_dates_parse(&d, day, strlen(day)) != APR_SUCCESS) {
+            continue;
+        }
+        for (k = 0; k < S_N; k++) {
+            v[k] = dash_table_num(t, i, col[k]);
+        }
+        in_kpi = within(d, w->start, w->kpi_end);
+        in_prev = within(d, w->prev_start, w->prev_kpi_end);
+        for (k = 0; k < S_N; k++) {
+            s->kpi.sum[k] += in_kpi ? v[k] : 0;
+            s->prev.sum[k] += in_prev ? v[k] : 0;
+        }
+        add_views(p, s->day_views, dash_dates_fmt(key, d), v[S_VIEWS]);
+        if (in_kpi) {
+            add_views(p, s->month_views, dash_dates_month_fmt(key, d), v[S_VIEWS]);
+            if (!s->has_through || dash_dates_cmp(d, s->through) > 0) {
+                s->through = d;
+                s->has_through = 1;
+            }
+        }
+        if (in_prev) {
+            add_views(p, s->prev_month_views, dash_dates_month_fmt(key, d),
+                      v[S_VIEWS]);
+        }
+    }
+}
+
+/*
+ * A KPI's raw value from a window's sums. averageViewDuration is not
+ * summable: it is Google's own definition, minutes x 60 / views, over the
+ * whole window (0 without views).
+ */
+static double kpi_value(const sums_t *s, const char *column)
+{
+    int k;
+
+    if (s == NULL) {
+        return 0;
+    }
+    if (strcmp(column, "averageViewDuration") == 0) {
+        return s->sum[S_VIEWS] > 0 ? s->sum[S_MINUTES] * 60 / s->sum[S_VIEWS] : 0;
+    }
+    for (k = 0; k < S_N; k++) {
+        if (strcmp(column, series_columns[k]) == 0) {
+            return s->sum[k];
+        }
+    }
+    return 0;
 }
 
 /* ---- contentMetrics ------------------------------------------------------ */
@@ -90,8 +211,8 @@ static json_t *metric_obj(const dash_stats_metric_t *def, json_t *value, json_t 
     return dash_json_done(o, rc);
 }
 
-/* NULL tables give the all-zero metrics of docs/behaviour.md#no-uploads. */
-static json_t *content_metrics(const dash_table_t *kpi, const dash_table_t *prev)
+/* NULL sums give the all-zero metrics of docs/behaviour.md#no-uploads. */
+static json_t *content_metrics(const sums_t *kpi, const sums_t *prev)
 {
     json_t *arr = json_array();
     int rc = 0;
@@ -103,8 +224,8 @@ static json_t *content_metrics(const dash_table_t *kpi, const dash_table_t *prev
         double trend = 0;
 
         if (def->column != NULL) {
-            cur = first_row(kpi, def->column);
-            trend = trend_pct(cur, first_row(prev, def->column));
+            cur = kpi_value(kpi, def->column);
+            trend = trend_pct(cur, kpi_value(prev, def->column));
         }
         rc |= json_array_append_new(arr, metric_obj(def,
                                     dash_json_number(dash_json_round1(cur / def->divisor)),
@@ -208,87 +329,50 @@ char *dash_stats_fill(apr_pool_t *p, const dash_stats_tpl_t *t,
 
 /* ---- monthlyData / dailyData -------------------------------------------- */
 
-/* A chart's views per dimension value ("2026-02" or "2026-02-18"). */
-static apr_hash_t *views_by_key(apr_pool_t *p, const dash_table_t *t,
-                                const char *keycol)
-{
-    apr_hash_t *h = apr_hash_make(p);
-    int kc = dash_table_col(t, keycol);
-    int vc = dash_table_col(t, "views");
-    int i;
-
-    for (i = 0; i < dash_table_nrows(t); i++) {
-        const char *key = dash_table_str(t, i, kc);
-        double *sum;
-
-        if (key == NULL) {
-            continue;
-        }
-        sum = apr_hash_get(h, key, APR_HASH_KEY_STRING);
-        if (sum == NULL) {
-            sum = apr_pcalloc(p, sizeof(*sum));
-            apr_hash_set(h, key, APR_HASH_KEY_STRING, sum);
-        }
-        *sum += dash_table_num(t, i, vc);
-    }
-    return h;
-}
-
-static double views_at(apr_hash_t *h, const char *key)
-{
-    const double *sum = apr_hash_get(h, key, APR_HASH_KEY_STRING);
-
-    return sum != NULL ? *sum : 0;
-}
-
-/* The two chart series differ only in these; see series(). */
+/* The two charts differ only in these; see chart(). */
 typedef struct {
-    const char *column;     /* the chart's dimension */
     const char *key;        /* the entry's date member */
     const char *this_name;
     const char *last_name;
     int monthly;            /* steps and compares by month, else by day */
-} series_def_t;
+} chart_def_t;
 
-static const series_def_t monthly_def = {
-    "month", "month", "thisYear", "lastYear", 1
-};
-static const series_def_t daily_def = {
-    "day", "date", "thisPeriod", "lastPeriod", 0
-};
+static const chart_def_t monthly_def = { "month", "thisYear", "lastYear", 1 };
+static const chart_def_t daily_def = { "date", "thisPeriod", "lastPeriod", 0 };
 
-static json_t *series_entry(const series_def_t *def, apr_hash_t *cur,
-                            apr_hash_t *prev, dash_date_t d)
+static json_t *chart_entry(const chart_def_t *def, const series_t *s,
+                           dash_date_t d)
 {
     char key[11];
     char prev_key[11];
+    double cur, prev;
     json_t *o = json_object();
     int rc = 0;
 
-    /* The previous call covers the same span one year (month mode) or
-     * 30 days (day mode) earlier: prev_start of docs/behaviour.md#date-windows. */
+    /* The previous side is the same span one year (month mode) or 30 days
+     * (day mode) earlier: prev_start of docs/behaviour.md#date-windows. */
     if (def->monthly) {
         dash_dates_month_fmt(key, d);
         dash_dates_month_fmt(prev_key, dash_dates_add_months(d, -12));
+        cur = views_at(s->month_views, key);
+        prev = views_at(s->prev_month_views, prev_key);
     }
     else {
         dash_dates_fmt(key, d);
         dash_dates_fmt(prev_key, dash_dates_add_days(d, -30));
+        cur = views_at(s->day_views, key);
+        prev = views_at(s->day_views, prev_key);
     }
     rc |= json_object_set_new(o, def->key, json_string(key));
-    rc |= json_object_set_new(o, def->this_name, count_json(views_at(cur, key)));
-    rc |= json_object_set_new(o, def->last_name,
-                              count_json(views_at(prev, prev_key)));
+    rc |= json_object_set_new(o, def->this_name, count_json(cur));
+    rc |= json_object_set_new(o, def->last_name, count_json(prev));
     return dash_json_done(o, rc);
 }
 
 /* One entry per month or day from win.start to win.end, zero-filled. */
-static json_t *series(apr_pool_t *p, const dash_stats_in_t *in,
-                      const series_def_t *def)
+static json_t *chart(const dash_stats_in_t *in, const series_t *s,
+                     const chart_def_t *def)
 {
-    apr_hash_t *cur = views_by_key(p, in->tables[DASH_Q_CHART], def->column);
-    apr_hash_t *prev = views_by_key(p, in->tables[DASH_Q_CHART_PREVIOUS],
-                                    def->column);
     json_t *arr = json_array();
     dash_date_t d = in->win.start;
     int rc = 0;
@@ -297,7 +381,7 @@ static json_t *series(apr_pool_t *p, const dash_stats_in_t *in,
         d.d = 1;
     }
     while (dash_dates_cmp(d, in->win.end) <= 0) {
-        rc |= json_array_append_new(arr, series_entry(def, cur, prev, d));
+        rc |= json_array_append_new(arr, chart_entry(def, s, d));
         d = def->monthly ? dash_dates_add_months(d, 1) : dash_dates_add_days(d, 1);
     }
     return dash_json_done(arr, rc);
@@ -487,10 +571,10 @@ static json_t *gender_obj(const dash_table_t *t)
     return dash_json_done(o, rc);
 }
 
-static json_t *top_regions(const dash_stats_in_t *in)
+static json_t *top_regions(const dash_stats_in_t *in, const series_t *s)
 {
     const dash_table_t *t = in->tables[DASH_Q_GEOGRAPHY];
-    double total = first_row(in->tables[DASH_Q_KPI], "views");
+    double total = s->kpi.sum[S_VIEWS];
     int cc = dash_table_col(t, "country");
     int vc = dash_table_col(t, "views");
     json_t *arr = json_array();
@@ -521,10 +605,20 @@ json_t *dash_stats_audience(json_t *ages, json_t *gender, json_t *regions)
 
 /* ---- the response ------------------------------------------------------------ */
 
-/* Takes every value (see the top of the file) and gives the result to p. */
+/* dataThrough: the latest day of the kpi window the series has, or null. */
+static json_t *data_through(const series_t *s)
+{
+    char day[11];
+
+    return s->has_through ? json_string(dash_dates_fmt(day, s->through))
+                          : json_null();
+}
+
+/* Takes every value (see the top of the file) and gives the result to p.
+ * through NULL leaves dataThrough out (docs/behaviour.md#no-uploads). */
 static json_t *response_obj(apr_pool_t *p, json_t *metrics, json_t *monthly,
                             json_t *daily, json_t *top, json_t *audience,
-                            int has_uploads)
+                            int has_uploads, json_t *through)
 {
     json_t *o = dash_json_pool(p, json_object());
     int rc = 0;
@@ -535,6 +629,9 @@ static json_t *response_obj(apr_pool_t *p, json_t *metrics, json_t *monthly,
     rc |= json_object_set_new(o, "topContent", top);
     rc |= json_object_set_new(o, "audienceData", audience);
     rc |= json_object_set_new(o, "hasUploads", json_boolean(has_uploads));
+    if (has_uploads) {
+        rc |= json_object_set_new(o, "dataThrough", through);
+    }
     /* On failure o is still released by p. */
     return rc == 0 ? o : NULL;
 }
@@ -543,14 +640,16 @@ json_t *dash_stats_build(apr_pool_t *p, const dash_stats_in_t *in)
 {
     const dash_table_t *demo = in->tables[DASH_Q_DEMOGRAPHICS];
     int monthly = in->mode == DASH_MODE_MONTH;
+    series_t s;
 
+    read_series(&s, p, in);
     return response_obj(p,
-        content_metrics(in->tables[DASH_Q_KPI], in->tables[DASH_Q_KPI_PREVIOUS]),
-        monthly ? series(p, in, &monthly_def) : json_array(),
-        monthly ? json_array() : series(p, in, &daily_def),
+        content_metrics(&s.kpi, &s.prev),
+        monthly ? chart(in, &s, &monthly_def) : json_array(),
+        monthly ? json_array() : chart(in, &s, &daily_def),
         top_content(p, in),
-        dash_stats_audience(age_groups(p, demo), gender_obj(demo), top_regions(in)),
-        1);
+        dash_stats_audience(age_groups(p, demo), gender_obj(demo), top_regions(in, &s)),
+        1, data_through(&s));
 }
 
 json_t *dash_stats_empty(apr_pool_t *p)
@@ -558,5 +657,5 @@ json_t *dash_stats_empty(apr_pool_t *p)
     return response_obj(p, content_metrics(NULL, NULL), json_array(),
                         json_array(), json_array(),
                         dash_stats_audience(json_array(), gender_obj(NULL), json_array()),
-                        0);
+                        0, NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * docs/behaviour.md#response: the stats response, built from the seven resultTables and the
+ * docs/behaviour.md#response: the stats response, built from the four resultTables and the
  * channel's uploads. Pure: no I/O, everything from the caller's pool.
  */
 #ifndef DASH_STATS_H
@@ -67,7 +67,8 @@ typedef struct {
     const char *id;
     const char *label;
     const char *unit;
-    const char *column;   /* kpi column; NULL: filled from the database later */
+    const char *column;   /* series column it sums (averageViewDuration: derived);
+                           * NULL: filled from the database later */
     double divisor;       /* unit conversion of value; trend uses raw values */
 } dash_stats_metric_t;
 

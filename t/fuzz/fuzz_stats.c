@@ -1,11 +1,11 @@
 /*
  * The resultTable reader with the response builder
- * (docs/behaviour.md#analytics-calls, #response). The input is up to seven
+ * (docs/behaviour.md#analytics-calls, #response). The input is up to four
  * answers of reports.query separated by NUL bytes, in the order of
- * dash_query_e, after two bytes choosing "today" and one the mode; a
- * missing answer is an empty table. Every answer is read like one from
- * Google; when all seven are tables the response is built, and must be
- * one that the cache would accept and serve unchanged.
+ * dash_query_e (the daily series first), after two bytes choosing "today"
+ * and one the mode; a missing answer is an empty table. Every answer is
+ * read like one from Google; when all four are tables the response is
+ * built, and must be one that the cache would accept and serve unchanged.
  */
 #include <string.h>
 

@@ -204,6 +204,37 @@ static void test_fmt_round_trip(void **state)
     }
 }
 
+/* A series row's day: exactly "YYYY-MM-DD", and a day the calendar has. */
+static void test_parse(void **state)
+{
+    static const char *const good[] = {
+        "2026-02-18", "2024-02-29", "2000-02-29", "0001-01-01", "9999-12-31"
+    };
+    static const char *const bad[] = {
+        "2026-02-30", "2023-02-29", "1900-02-29", "2026-13-01", "2026-00-10",
+        "2026-01-00", "2026-1-18", "2026/02/18", "2026-02-1x", "20260218",
+        "2026-02-18T", " 2026-02-18", "-026-02-18", ""
+    };
+    dash_date_t d;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char buf[11];
+
+        assert_int_equal(dash_dates_parse(&d, good[i], strlen(good[i])), APR_SUCCESS);
+        assert_string_equal(dash_dates_fmt(buf, d), good[i]);
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (dash_dates_parse(&d, bad[i], strlen(bad[i])) == APR_SUCCESS) {
+            fail_msg("parsed %s", bad[i]);
+        }
+    }
+    /* The length is the caller's: no NUL needed, none read past. */
+    assert_int_equal(dash_dates_parse(&d, "2026-02-18junk", 10), APR_SUCCESS);
+    assert_int_equal(dash_dates_parse(&d, NULL, 10), APR_EINVAL);
+}
+
 /* ---- local date ---------------------------------------------------------- */
 
 static void set_tz(const char *tz)
@@ -247,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_add_months),
         cmocka_unit_test(test_fmt),
         cmocka_unit_test(test_fmt_round_trip),
+        cmocka_unit_test(test_parse),
         cmocka_unit_test(test_local),
     };
 

@@ -22,8 +22,8 @@
 #include "unit.h"
 
 #define YT "https://youtubeanalytics.googleapis.com/v2/reports"
-#define KPI_M "metrics=views%2CestimatedMinutesWatched%2CaverageViewDuration" \
-              "%2CsubscribersGained%2Clikes%2Ccomments%2Cshares"
+#define SERIES_M "metrics=views%2CestimatedMinutesWatched%2CsubscribersGained" \
+    "%2Clikes%2Ccomments%2Cshares"
 #define FILT "filters=video%3D%3DvidA%2CvidB"
 #define IDS "?ids=channel%3D%3DMINE"
 
@@ -167,12 +167,12 @@ static void assert_url_equal(apr_pool_t *p, const char *got, const char *want)
     }
 }
 
-static void check_urls(apr_pool_t *p, dash_mode_e mode, const dash_windows_t *w,
+static void check_urls(apr_pool_t *p, const dash_windows_t *w,
                        const char *const expect[DASH_NQ])
 {
     int q;
     for (q = 0; q < DASH_NQ; q++) {
-        const char *u = dash_google_report_url(p, YT, (dash_query_e)q, mode, w,
+        const char *u = dash_google_report_url(p, YT, (dash_query_e)q, w,
                                                two_ids, 2);
         assert_url_equal(p, u, expect[q]);
     }
@@ -182,11 +182,8 @@ static void test_urls_day(void **state)
 {
     dash_windows_t w = day_windows();
     static const char *const expect[DASH_NQ] = {
-        YT IDS "&startDate=2026-01-20&endDate=2026-02-18&" KPI_M "&" FILT,
-        YT IDS "&startDate=2025-12-21&endDate=2026-01-19&" KPI_M "&" FILT,
-        YT IDS "&startDate=2026-01-20&endDate=2026-02-18&metrics=views"
-               "&dimensions=day&sort=day&" FILT,
-        YT IDS "&startDate=2025-12-21&endDate=2026-01-19&metrics=views"
+        /* one daily series from prev_start through kpi_end */
+        YT IDS "&startDate=2025-12-21&endDate=2026-02-18&" SERIES_M
                "&dimensions=day&sort=day&" FILT,
         YT IDS "&startDate=2026-01-20&endDate=2026-02-18"
                "&metrics=views%2Clikes%2Ccomments&dimensions=video"
@@ -196,19 +193,17 @@ static void test_urls_day(void **state)
         YT IDS "&startDate=2026-01-20&endDate=2026-02-18&metrics=views"
                "&dimensions=country&sort=-views&maxResults=5&" FILT,
     };
-    check_urls(*state, DASH_MODE_DAY, &w, expect);
+    check_urls(*state, &w, expect);
 }
 
 static void test_urls_month(void **state)
 {
     dash_windows_t w = month_windows();
     static const char *const expect[DASH_NQ] = {
-        YT IDS "&startDate=2023-04-01&endDate=2024-02-28&" KPI_M "&" FILT,
-        YT IDS "&startDate=2022-04-01&endDate=2023-02-28&" KPI_M "&" FILT,
-        YT IDS "&startDate=2023-04-01&endDate=2024-03-01&metrics=views"
-               "&dimensions=month&sort=month&" FILT,
-        YT IDS "&startDate=2022-04-01&endDate=2023-03-01&metrics=views"
-               "&dimensions=month&sort=month&" FILT,
+        /* by day in month mode too: no month dimension, no first-of-month
+         * rule, and the last month can end on kpi_end */
+        YT IDS "&startDate=2022-04-01&endDate=2024-02-28&" SERIES_M
+               "&dimensions=day&sort=day&" FILT,
         YT IDS "&startDate=2023-04-01&endDate=2024-02-28"
                "&metrics=views%2Clikes%2Ccomments&dimensions=video"
                "&sort=-views&maxResults=10&" FILT,
@@ -217,7 +212,7 @@ static void test_urls_month(void **state)
         YT IDS "&startDate=2023-04-01&endDate=2024-02-28&metrics=views"
                "&dimensions=country&sort=-views&maxResults=5&" FILT,
     };
-    check_urls(*state, DASH_MODE_MONTH, &w, expect);
+    check_urls(*state, &w, expect);
 }
 
 static void test_url_odd_video_ids(void **state)
@@ -227,7 +222,7 @@ static void test_url_odd_video_ids(void **state)
     static const char *const ids[] = {
         "dQw4w9WgXcQ", "a-b_c.d~e", "x y", "a&b=c", "100%", "a+b/c?#", "\xc3\xa9"
     };
-    const char *u = dash_google_report_url(p, YT, DASH_Q_KPI, DASH_MODE_DAY, &w,
+    const char *u = dash_google_report_url(p, YT, DASH_Q_SERIES, &w,
                                            ids, 7);
     const char *base;
 
@@ -244,23 +239,23 @@ static void test_url_existing_query(void **state)
     const char *u;
 
     u = dash_google_report_url(p, "http://stand-in/v2/reports?key=abc",
-                               DASH_Q_GEOGRAPHY, DASH_MODE_DAY, &w, two_ids, 1);
+                               DASH_Q_GEOGRAPHY, &w, two_ids, 1);
     assert_url_equal(p, u, "http://stand-in/v2/reports?key=abc&ids=channel%3D%3DMINE"
                            "&startDate=2026-01-20&endDate=2026-02-18&metrics=views"
                            "&dimensions=country&sort=-views&maxResults=5"
                            "&filters=video%3D%3DvidA");
     /* A URL already ending in '?' or '&' gets no second separator
      * (url_params refuses an empty part). */
-    u = dash_google_report_url(p, "http://s/r?", DASH_Q_KPI, DASH_MODE_DAY, &w,
+    u = dash_google_report_url(p, "http://s/r?", DASH_Q_SERIES, &w,
                                two_ids, 1);
     assert_url_equal(p, u, "http://s/r?ids=channel%3D%3DMINE"
-                           "&startDate=2026-01-20&endDate=2026-02-18&" KPI_M
-                           "&filters=video%3D%3DvidA");
-    u = dash_google_report_url(p, "http://s/r?k=1&", DASH_Q_KPI, DASH_MODE_DAY, &w,
+                           "&startDate=2025-12-21&endDate=2026-02-18&" SERIES_M
+                           "&dimensions=day&sort=day&filters=video%3D%3DvidA");
+    u = dash_google_report_url(p, "http://s/r?k=1&", DASH_Q_SERIES, &w,
                                two_ids, 1);
     assert_url_equal(p, u, "http://s/r?k=1&ids=channel%3D%3DMINE"
-                           "&startDate=2026-01-20&endDate=2026-02-18&" KPI_M
-                           "&filters=video%3D%3DvidA");
+                           "&startDate=2025-12-21&endDate=2026-02-18&" SERIES_M
+                           "&dimensions=day&sort=day&filters=video%3D%3DvidA");
 }
 
 static void test_url_edge_cases(void **state)
@@ -270,10 +265,11 @@ static void test_url_edge_cases(void **state)
     const char *u;
 
     /* No ids: no filter (Google rejects "video=="); docs/behaviour.md#no-uploads never gets here. */
-    u = dash_google_report_url(p, YT, DASH_Q_KPI, DASH_MODE_DAY, &w, NULL, 0);
-    assert_url_equal(p, u, YT IDS "&startDate=2026-01-20&endDate=2026-02-18&" KPI_M);
-    assert_null(dash_google_report_url(p, YT, DASH_NQ, DASH_MODE_DAY, &w, two_ids, 2));
-    assert_null(dash_google_report_url(p, NULL, DASH_Q_KPI, DASH_MODE_DAY, &w,
+    u = dash_google_report_url(p, YT, DASH_Q_SERIES, &w, NULL, 0);
+    assert_url_equal(p, u, YT IDS "&startDate=2025-12-21&endDate=2026-02-18&" SERIES_M
+                           "&dimensions=day&sort=day");
+    assert_null(dash_google_report_url(p, YT, DASH_NQ, &w, two_ids, 2));
+    assert_null(dash_google_report_url(p, NULL, DASH_Q_SERIES, &w,
                                        two_ids, 2));
 }
 
@@ -543,26 +539,26 @@ static const char *table_body(apr_pool_t *p, int q)
 
 /* The request target (path and query) of call q, for routing. */
 static const char *target_of(apr_pool_t *p, const dash_google_cfg_t *g, int q,
-                             dash_mode_e mode, const dash_windows_t *w)
+                             const dash_windows_t *w)
 {
     const char *u = dash_google_report_url(p, g->analytics_url, (dash_query_e)q,
-                                           mode, w, two_ids, 2);
+                                           w, two_ids, 2);
     return strstr(u, "/v2/reports");
 }
 
 /* Every call answers a table, except special (status, body) for one.
  * Route q is call q, for stub_set_*. */
 static void route_all(apr_pool_t *p, const dash_google_cfg_t *g,
-                      dash_mode_e mode, const dash_windows_t *w,
+                      const dash_windows_t *w,
                       int special, int status, const char *body)
 {
     int q;
     for (q = 0; q < DASH_NQ; q++) {
         if (q == special) {
-            stub_route(&srv, target_of(p, g, q, mode, w), status, body);
+            stub_route(&srv, target_of(p, g, q, w), status, body);
         }
         else {
-            stub_route(&srv, target_of(p, g, q, mode, w), 200, table_body(p, q));
+            stub_route(&srv, target_of(p, g, q, w), 200, table_body(p, q));
         }
     }
 }
@@ -580,15 +576,15 @@ static void check_auth_of_all_hits(void)
     pthread_mutex_unlock(&srv.mu);
 }
 
-static void run_all_fine(apr_pool_t *p, dash_mode_e mode, dash_windows_t w)
+static void run_all_fine(apr_pool_t *p, dash_windows_t w)
 {
     dash_google_cfg_t g = cfg(p, apr_time_from_sec(5));
     dash_reports_t out;
     const char *err = NULL;
     int q;
 
-    route_all(p, &g, mode, &w, -1, 0, NULL);
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, mode, &w, two_ids, 2,
+    route_all(p, &g, &w, -1, 0, NULL);
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w, two_ids, 2,
                                          &err), DASH_OK);
     for (q = 0; q < DASH_NQ; q++) {
         assert_non_null(out.tables[q]);
@@ -601,12 +597,12 @@ static void run_all_fine(apr_pool_t *p, dash_mode_e mode, dash_windows_t w)
 
 static void test_reports_all_fine_day(void **state)
 {
-    run_all_fine(*state, DASH_MODE_DAY, day_windows());
+    run_all_fine(*state, day_windows());
 }
 
 static void test_reports_all_fine_month(void **state)
 {
-    run_all_fine(*state, DASH_MODE_MONTH, month_windows());
+    run_all_fine(*state, month_windows());
 }
 
 static void test_reports_parallel(void **state)
@@ -619,12 +615,12 @@ static void test_reports_parallel(void **state)
     int q;
 
     for (q = 0; q < DASH_NQ; q++) {
-        stub_set_delay(&srv, stub_route(&srv, target_of(p, &g, q, DASH_MODE_DAY, &w),
+        stub_set_delay(&srv, stub_route(&srv, target_of(p, &g, q, &w),
                                         200, table_body(p, q)), 300);
     }
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_OK);
-    /* In turn it would be 2.1 s; together it is about one delay. */
+    /* In turn it would be 1.2 s; together it is about one delay. */
     assert_true(out.elapsed >= apr_time_from_msec(290));
     assert_true(out.elapsed < unit_time_bound(300, 1200, 2000));
 }
@@ -638,13 +634,13 @@ static void test_reports_401(void **state)
     const char *err = NULL;
     int q;
 
-    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_DEMOGRAPHICS, 401,
+    route_all(p, &g, &w, DASH_Q_DEMOGRAPHICS, 401,
               "{\"error\": {\"code\": 401, \"message\": \"Request had invalid "
               "authentication credentials.\", \"errors\": [{\"message\": "
               "\"Invalid Credentials\", \"domain\": \"global\", \"reason\": "
               "\"authError\", \"location\": \"Authorization\"}], "
               "\"status\": \"UNAUTHENTICATED\"}}");
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_TOKEN_EXPIRED);
     assert_string_equal(err, "demographics: HTTP 401 authError");
     for (q = 0; q < DASH_NQ; q++) {
@@ -661,14 +657,14 @@ static void test_reports_500(void **state)
     dash_reports_t out;
     const char *err = NULL;
 
-    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_CHART, 500,
+    route_all(p, &g, &w, DASH_Q_SERIES, 500,
               "{\"error\": {\"errors\": [{\"domain\": \"global\", \"reason\": "
               "\"backendError\", \"message\": \"Backend Error\"}], \"code\": 500, "
               "\"message\": \"Backend Error\"}}");
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_API_UNAVAILABLE);
-    assert_string_equal(err, "chart: HTTP 500 backendError");
-    assert_null(out.tables[DASH_Q_KPI]);
+    assert_string_equal(err, "series: HTTP 500 backendError");
+    assert_null(out.tables[DASH_Q_TOP_VIDEOS]);
 }
 
 static void test_reports_403_status_only(void **state)
@@ -679,35 +675,35 @@ static void test_reports_403_status_only(void **state)
     dash_reports_t out;
     const char *err = NULL;
 
-    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_TOP_VIDEOS, 403,
+    route_all(p, &g, &w, DASH_Q_TOP_VIDEOS, 403,
               "{\"error\": {\"errors\": [{\"domain\": \"youtube.quota\", "
               "\"reason\": \"quotaExceeded\"}], \"code\": 403}}");
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_API_UNAVAILABLE);
     assert_string_equal(err, "top_videos: HTTP 403 quotaExceeded");
 
     /* A 403 is Google failing only for a quota or a rate limit. */
     stub_reset(&srv);
-    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_TOP_VIDEOS, 403,
+    route_all(p, &g, &w, DASH_Q_TOP_VIDEOS, 403,
               "{\"error\": {\"errors\": [{\"domain\": \"usageLimits\", "
               "\"reason\": \"userRateLimitExceeded\"}], \"code\": 403}}");
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_API_UNAVAILABLE);
     stub_reset(&srv);
-    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_TOP_VIDEOS, 403,
+    route_all(p, &g, &w, DASH_Q_TOP_VIDEOS, 403,
               "{\"error\": {\"errors\": [{\"domain\": \"global\", "
               "\"reason\": \"forbidden\"}], \"code\": 403}}");
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_API_ERROR);
     assert_string_equal(err, "top_videos: HTTP 403 forbidden");
 
     /* Without errors[], Google's status names the reason. */
     stub_reset(&srv);
-    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_KPI_PREVIOUS, 429,
+    route_all(p, &g, &w, DASH_Q_DEMOGRAPHICS, 429,
               "{\"error\": {\"code\": 429, \"status\": \"RESOURCE_EXHAUSTED\"}}");
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_API_UNAVAILABLE);
-    assert_string_equal(err, "kpi_previous: HTTP 429 RESOURCE_EXHAUSTED");
+    assert_string_equal(err, "demographics: HTTP 429 RESOURCE_EXHAUSTED");
 }
 
 static void test_reports_not_a_table(void **state)
@@ -718,17 +714,17 @@ static void test_reports_not_a_table(void **state)
     dash_reports_t out;
     const char *err = NULL;
 
-    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_GEOGRAPHY, 200,
+    route_all(p, &g, &w, DASH_Q_GEOGRAPHY, 200,
               "{\"kind\": \"youtubeAnalytics#resultTable\", \"rows\": [[1]]}");
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_API_ERROR);
     assert_non_null(strstr(err, "geography: not a resultTable: "));
 
     stub_reset(&srv);
-    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_KPI, 200, "<html>oops</html>");
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    route_all(p, &g, &w, DASH_Q_SERIES, 200, "<html>oops</html>");
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_API_ERROR);
-    assert_non_null(strstr(err, "kpi: not a resultTable: "));
+    assert_non_null(strstr(err, "series: not a resultTable: "));
 }
 
 static void test_reports_timeout(void **state)
@@ -741,20 +737,20 @@ static void test_reports_timeout(void **state)
     apr_time_t t0;
 
     /* A timeout outranks another call's 500 ... */
-    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_KPI, 500, "{}");
-    stub_set_delay(&srv, DASH_Q_CHART_PREVIOUS, 4000);
+    route_all(p, &g, &w, DASH_Q_SERIES, 500, "{}");
+    stub_set_delay(&srv, DASH_Q_DEMOGRAPHICS, 4000);
     t0 = apr_time_now();
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_API_TIMEOUT);
     assert_true(apr_time_now() - t0 < unit_time_bound(500, 1000, 3900));
-    assert_non_null(strstr(err, "chart_previous: timeout"));
+    assert_non_null(strstr(err, "demographics: timeout"));
     assert_no_secret(err);
 
     /* ... and a 401 outranks a timeout. */
     stub_reset(&srv);
-    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_GEOGRAPHY, 401, "{}");
-    stub_set_delay(&srv, DASH_Q_CHART_PREVIOUS, 4000);
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    route_all(p, &g, &w, DASH_Q_GEOGRAPHY, 401, "{}");
+    stub_set_delay(&srv, DASH_Q_DEMOGRAPHICS, 4000);
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_TOKEN_EXPIRED);
     assert_string_equal(err, "geography: HTTP 401");
 }
@@ -768,13 +764,13 @@ static void test_reports_first_failure_named(void **state)
     const char *err = NULL;
 
     /* Two API errors: the message names the first call in docs/behaviour.md#analytics-calls order. */
-    route_all(p, &g, DASH_MODE_DAY, &w, DASH_Q_GEOGRAPHY, 500, "{}");
-    stub_set_answer(&srv, DASH_Q_CHART, 400,
+    route_all(p, &g, &w, DASH_Q_GEOGRAPHY, 500, "{}");
+    stub_set_answer(&srv, DASH_Q_TOP_VIDEOS, 400,
                     "{\"error\": {\"errors\": [{\"reason\": \"badRequest\"}], "
                     "\"code\": 400}}");
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_API_ERROR);
-    assert_string_equal(err, "chart: HTTP 400 badRequest");
+    assert_string_equal(err, "top_videos: HTTP 400 badRequest");
 }
 
 static void test_reports_refused(void **state)
@@ -787,9 +783,9 @@ static void test_reports_refused(void **state)
 
     g.analytics_url = apr_psprintf(p, "http://127.0.0.1:%d/v2/reports",
                                    unit_free_port());
-    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_ERR_API_UNAVAILABLE);
-    assert_non_null(strstr(err, "kpi: "));
+    assert_non_null(strstr(err, "series: "));
     assert_no_secret(err);
 }
 
@@ -801,7 +797,7 @@ static void test_reports_no_token(void **state)
     dash_reports_t out;
     const char *err = NULL;
 
-    assert_int_equal(dash_google_reports(&out, p, &g, "", DASH_MODE_DAY, &w,
+    assert_int_equal(dash_google_reports(&out, p, &g, "", &w,
                                          two_ids, 2, &err), DASH_ERR_TOKEN_EXPIRED);
     assert_int_equal(stub_nhits(&srv), 0);
 }

@@ -22,13 +22,10 @@
 #define DIM(n) "{\"name\": \"" n "\", \"columnType\": \"DIMENSION\", \"dataType\": \"STRING\"}"
 #define MET(n, t) "{\"name\": \"" n "\", \"columnType\": \"METRIC\", \"dataType\": \"" t "\"}"
 
-/* The kpi metrics in the order docs/behaviour.md#analytics-calls requests them. */
-#define KPI_HEADERS MET("views", "INTEGER") "," MET("estimatedMinutesWatched", "INTEGER") "," \
-    MET("averageViewDuration", "INTEGER") "," MET("subscribersGained", "INTEGER") ","         \
+/* The series' columns in the order docs/behaviour.md#analytics-calls requests them. */
+#define SERIES_HEADERS DIM("day") "," MET("views", "INTEGER") ","                         \
+    MET("estimatedMinutesWatched", "INTEGER") "," MET("subscribersGained", "INTEGER") "," \
     MET("likes", "INTEGER") "," MET("comments", "INTEGER") "," MET("shares", "INTEGER")
-
-#define CHART_DAY_HEADERS DIM("day") "," MET("views", "INTEGER")
-#define CHART_MONTH_HEADERS DIM("month") "," MET("views", "INTEGER")
 #define TOP_HEADERS DIM("video") "," MET("views", "INTEGER") "," MET("likes", "INTEGER") "," \
     MET("comments", "INTEGER")
 #define DEMO_HEADERS DIM("ageGroup") "," DIM("gender") "," MET("viewerPercentage", "FLOAT")
@@ -58,24 +55,28 @@ static void input(dash_stats_in_t *in, apr_pool_t *p, dash_mode_e mode,
     memset(in, 0, sizeof(*in));
     in->mode = mode;
     dash_dates_windows(&in->win, d, mode);
-    in->tables[DASH_Q_KPI] = rt(p, KPI_HEADERS, NULL);
-    in->tables[DASH_Q_KPI_PREVIOUS] = rt(p, KPI_HEADERS, NULL);
-    in->tables[DASH_Q_CHART] = rt(p, mode == DASH_MODE_DAY ? CHART_DAY_HEADERS
-                                                           : CHART_MONTH_HEADERS, NULL);
-    in->tables[DASH_Q_CHART_PREVIOUS] = rt(p, mode == DASH_MODE_DAY ? CHART_DAY_HEADERS
-                                                                    : CHART_MONTH_HEADERS,
-                                           NULL);
+    in->tables[DASH_Q_SERIES] = rt(p, SERIES_HEADERS, NULL);
     in->tables[DASH_Q_TOP_VIDEOS] = rt(p, TOP_HEADERS, NULL);
     in->tables[DASH_Q_DEMOGRAPHICS] = rt(p, DEMO_HEADERS, "[]");
     in->tables[DASH_Q_GEOGRAPHY] = rt(p, GEO_HEADERS, NULL);
 }
 
+/* The series with rows (a JSON array text). */
+static void set_series(dash_stats_in_t *in, apr_pool_t *p, const char *rows)
+{
+    in->tables[DASH_Q_SERIES] = rt(p, SERIES_HEADERS, rows);
+}
+
+/* One series row on kpi_end with the cells cur (views, minutes, subscribers,
+ * likes, comments, shares) and one on prev_kpi_end with prev. */
 static void set_kpi(dash_stats_in_t *in, apr_pool_t *p, const char *cur,
                     const char *prev)
 {
-    in->tables[DASH_Q_KPI] = rt(p, KPI_HEADERS, apr_pstrcat(p, "[[", cur, "]]", NULL));
-    in->tables[DASH_Q_KPI_PREVIOUS] = rt(p, KPI_HEADERS,
-                                         apr_pstrcat(p, "[[", prev, "]]", NULL));
+    char a[11], b[11];
+
+    set_series(in, p, apr_psprintf(p, "[[\"%s\", %s], [\"%s\", %s]]",
+                                   dash_dates_fmt(b, in->win.prev_kpi_end), prev,
+                                   dash_dates_fmt(a, in->win.kpi_end), cur));
 }
 
 static json_t *build(apr_pool_t *p, const dash_stats_in_t *in)
@@ -147,7 +148,7 @@ static const char complete_month[] =
     "{\"id\":\"total-watch-time\",\"label\":\"시청시간\",\"value\":81.3,\"unit\":\"hours\","
     "\"trend\":-3.1,\"trendDirection\":\"down\"},"
     "{\"id\":\"avg-view-duration\",\"label\":\"평균 시청시간\",\"value\":3.2,"
-    "\"unit\":\"minutes\",\"trend\":0,\"trendDirection\":\"-\"},"
+    "\"unit\":\"minutes\",\"trend\":-13.9,\"trendDirection\":\"down\"},"
     "{\"id\":\"new-subscribers\",\"label\":\"신규 구독자\",\"value\":14,\"unit\":\"count\","
     "\"trend\":100,\"trendDirection\":\"up\"},"
     "{\"id\":\"likes\",\"label\":\"좋아요\",\"value\":80,\"unit\":\"count\","
@@ -164,9 +165,9 @@ static const char complete_month[] =
     "{\"month\":\"2025-05\",\"thisYear\":12,\"lastYear\":0},"
     ZERO_MONTH("2025-06") ZERO_MONTH("2025-07") ZERO_MONTH("2025-08")
     ZERO_MONTH("2025-09") ZERO_MONTH("2025-10") ZERO_MONTH("2025-11")
-    ZERO_MONTH("2025-12")
+    "{\"month\":\"2025-12\",\"thisYear\":1091,\"lastYear\":0},"
     "{\"month\":\"2026-01\",\"thisYear\":0,\"lastYear\":3},"
-    "{\"month\":\"2026-02\",\"thisYear\":7,\"lastYear\":0}],"
+    "{\"month\":\"2026-02\",\"thisYear\":7,\"lastYear\":968}],"
     "\"dailyData\":[],"
     "\"topContent\":["
     "{\"id\":\"vidA\",\"title\":\"첫 영상\","
@@ -181,23 +182,32 @@ static const char complete_month[] =
     "\"gender\":{\"male\":50.1,\"female\":48.8},"
     "\"topRegions\":[{\"region\":\"KR\",\"percentage\":71.4},"
     "{\"region\":\"US\",\"percentage\":13.2}]},"
-    "\"hasUploads\":true}";
+    "\"hasUploads\":true,\"dataThrough\":\"2026-02-18\"}";
 
 static void complete_month_input(dash_stats_in_t *in, apr_pool_t *p)
 {
+    /* Windows: kpi [2025-03-01, 2026-02-18], previous [2024-03-01,
+     * 2025-02-18]; the chart's months 2025-03 .. 2026-02. */
     input(in, p, DASH_MODE_MONTH, "2026-02-20");
-    in->tables[DASH_Q_KPI] = rt(p, KPI_HEADERS, "[[1520, 4878, 192, 14, 80, 12, 0]]");
-    /* Columns in another order, with one we never asked for (Sample D). */
-    in->tables[DASH_Q_KPI_PREVIOUS] = rt(p,
+    /* Columns in another order, with one we never asked for (Sample D);
+     * rows out of order; days outside both windows and a day the calendar
+     * does not have, all left out of the sums. */
+    in->tables[DASH_Q_SERIES] = rt(p,
         MET("views", "INTEGER") "," MET("estimatedMinutesWatched", "INTEGER") ","
-        MET("averageViewDuration", "INTEGER") "," MET("averageViewPercentage", "FLOAT") ","
-        MET("subscribersGained", "INTEGER") "," MET("likes", "INTEGER") ","
-        MET("shares", "INTEGER") "," MET("comments", "INTEGER"),
-        "[[1351, 5034, 192, 76.6, 0, 80, 0, 15]]");
-    in->tables[DASH_Q_CHART] = rt(p, CHART_MONTH_HEADERS,
-                                  "[[\"2025-03\", 410], [\"2025-05\", 12.0], [\"2026-02\", 7]]");
-    in->tables[DASH_Q_CHART_PREVIOUS] = rt(p, CHART_MONTH_HEADERS,
-        "[[\"2024-03\", 380], [\"2024-04\", 0], [\"2025-01\", 3]]");
+        MET("averageViewPercentage", "FLOAT") "," MET("subscribersGained", "INTEGER") ","
+        DIM("day") "," MET("likes", "INTEGER") "," MET("shares", "INTEGER") ","
+        MET("comments", "INTEGER"),
+        "[[410, 4000, 76.6, 0, \"2025-03-10\", 80, 0, 0],"
+        " [12.0, 800, 50.0, 0, \"2025-05-31\", 0, 0, 12],"
+        " [1091, 78, 50.0, 14, \"2025-12-15\", 0, 0, 0],"
+        " [7, 0, 0.0, 0, \"2026-02-18\", 0, 0, 0],"
+        " [1000, 1000, 0.0, 1000, \"2026-02-19\", 1000, 1000, 1000],"
+        " [1000, 1000, 0.0, 1000, \"2026-02-30\", 1000, 1000, 1000],"
+        " [380, 5034, 50.0, 0, \"2024-03-02\", 80, 0, 15],"
+        " [1000, 1000, 0.0, 1000, \"2024-02-29\", 1000, 1000, 1000],"
+        " [3, 0, 0.0, 0, \"2025-01-09\", 0, 0, 0],"
+        " [968, 0, 0.0, 0, \"2025-02-18\", 0, 0, 0],"
+        " [500, 0, 0.0, 0, \"2025-02-19\", 0, 0, 0]]");
     in->tables[DASH_Q_TOP_VIDEOS] = rt(p, TOP_HEADERS,
         "[[\"vidX\", 5000, 1, 1], [\"vidA\", 900.0, 40, 9], [\"vidB\", 0, 0, 0]]");
     in->tables[DASH_Q_DEMOGRAPHICS] = rt(p, DEMO_HEADERS,
@@ -310,12 +320,13 @@ static void test_metric_trends(void **state)
     json_t *r;
 
     input(&in, p, DASH_MODE_DAY, "2026-02-20");
-    /* views, minutes, avg seconds, subscribers, likes, comments, shares */
-    set_kpi(&in, p, "401, 135, 141, 0, 403, 3, 1", "400, 0, 0, 0, 400, 8, 3");
+    /* views, minutes, subscribers, likes, comments, shares */
+    set_kpi(&in, p, "401, 135, 0, 403, 3, 1", "400, 0, 0, 400, 8, 3");
     r = build(p, &in);
     check_metric(p, r, 0, "401", "0.2", "\"up\"");     /* 0.25 exactly: to even */
     check_metric(p, r, 1, "2.2", "100", "\"up\"");     /* 135/60 = 2.25 exactly; prev 0 */
-    check_metric(p, r, 2, "2.4", "100", "\"up\"");     /* 141/60 = 2.35000000000000009 */
+    /* 135 x 60 / 401 = 20.2 s = 0.34 minutes; none before */
+    check_metric(p, r, 2, "0.3", "100", "\"up\"");
     check_metric(p, r, 3, "0", "0", "\"-\"");          /* 0 against 0 */
     check_metric(p, r, 4, "403", "0.8", "\"up\"");     /* 0.75 exactly: to even */
     check_metric(p, r, 5, "3", "-62.5", "\"down\"");
@@ -331,15 +342,16 @@ static void test_metric_trend_raw(void **state)
 
     input(&in, p, DASH_MODE_DAY, "2026-02-20");
     /* 61 and 62 minutes both show as 1 hour; the trend still sees them. */
-    set_kpi(&in, p, "10, 62, 61, 1, 1, 1, 1", "10, 61, 62, 1, 1, 1, 1");
+    set_kpi(&in, p, "10, 62, 1, 1, 1, 1", "10, 61, 1, 1, 1, 1");
     r = build(p, &in);
     check_metric(p, r, 1, "1", "1.6", "\"up\"");
-    check_metric(p, r, 2, "1", "-1.6", "\"down\"");
+    /* 372 s against 366 s: 6.2 and 6.1 minutes, the trend of the seconds */
+    check_metric(p, r, 2, "6.2", "1.6", "\"up\"");
     /* A trend that rounds to 0 has no direction. */
-    set_kpi(&in, p, "10001, 1, 1, 1, 1, 1, 1", "10000, 1, 1, 1, 1, 1, 1");
+    set_kpi(&in, p, "10001, 1, 1, 1, 1, 1", "10000, 1, 1, 1, 1, 1");
     r = build(p, &in);
     check_metric(p, r, 0, "10001", "0", "\"-\"");
-    set_kpi(&in, p, "9994, 1, 1, 1, 1, 1, 1", "10000, 1, 1, 1, 1, 1, 1");
+    set_kpi(&in, p, "9994, 1, 1, 1, 1, 1", "10000, 1, 1, 1, 1, 1");
     r = build(p, &in);
     check_metric(p, r, 0, "9994", "-0.1", "\"down\"");
 }
@@ -357,7 +369,7 @@ static void test_metric_no_rows(void **state)
         check_metric(p, r, i, "0", "0", "\"-\"");
     }
     /* Data last period, none now: down 100 %. */
-    in.tables[DASH_Q_KPI_PREVIOUS] = rt(p, KPI_HEADERS, "[[5, 60, 30, 1, 2, 3, 4]]");
+    set_series(&in, p, "[[\"2025-02-01\", 5, 60, 1, 2, 3, 4]]");
     r = build(p, &in);
     for (i = 0; i < 7; i++) {
         check_metric(p, r, i, "0", "-100", "\"down\"");
@@ -373,13 +385,76 @@ static void test_metric_integer_reals(void **state)
     json_t *r;
 
     input(&in, p, DASH_MODE_DAY, "2026-02-20");
-    set_kpi(&in, p, "12.0, 120.0, 90.0, 3.0, 0.0, 1.0, 2.0", "6.0, 0.0, 90.0, 0, 0, 0, 0");
+    set_kpi(&in, p, "12.0, 120.0, 3.0, 0.0, 1.0, 2.0", "6.0, 9.0, 0, 0, 0, 0");
     r = build(p, &in);
     check_metric(p, r, 0, "12", "100", "\"up\"");
-    check_metric(p, r, 1, "2", "100", "\"up\"");
-    check_metric(p, r, 2, "1.5", "0", "\"-\"");
+    check_metric(p, r, 1, "2", "1233.3", "\"up\"");
+    /* 600 s against 90 s */
+    check_metric(p, r, 2, "10", "566.7", "\"up\"");
     check_metric(p, r, 3, "3", "100", "\"up\"");
     check_metric(p, r, 4, "0", "0", "\"-\"");
+}
+
+/*
+ * Each KPI is the sum over the whole days of its window, and the average
+ * view duration is minutes x 60 / views of those sums, not an average of
+ * the daily averages; days just outside a window count for neither.
+ */
+static void test_metric_window_sums(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    /* kpi [2026-01-20, 2026-02-18], previous [2025-12-21, 2026-01-19] */
+    input(&in, p, DASH_MODE_DAY, "2026-02-20");
+    set_series(&in, p,
+        "[[\"2025-12-20\", 1000, 1000, 1000, 1000, 1000, 1000],"
+        " [\"2025-12-21\", 30, 60, 1, 2, 3, 4],"
+        " [\"2026-01-19\", 10, 0, 1, 0, 0, 0],"
+        " [\"2026-01-20\", 3, 10, 2, 1, 1, 1],"
+        " [\"2026-02-01\", 1, 0, 0, 0, 0, 0],"
+        " [\"2026-02-18\", 0, 0, 0, 0, 0, 0],"
+        " [\"2026-02-19\", 1000, 1000, 1000, 1000, 1000, 1000]]");
+    r = build(p, &in);
+    check_metric(p, r, 0, "4", "-90", "\"down\"");     /* 4 against 40 */
+    check_metric(p, r, 1, "0.2", "-83.3", "\"down\""); /* 10 against 60 minutes */
+    /* 10 x 60 / 4 = 150 s (the daily averages would give 100 s); 90 s before */
+    check_metric(p, r, 2, "2.5", "66.7", "\"up\"");
+    check_metric(p, r, 3, "2", "0", "\"-\"");
+    check_metric(p, r, 4, "1", "-50", "\"down\"");
+    check_metric(p, r, 5, "1", "-66.7", "\"down\"");
+    check_metric(p, r, 6, "1", "-75", "\"down\"");
+    /* The last day with a row, though it has no views. */
+    assert_string_equal(text(p, r, "dataThrough"), "\"2026-02-18\"");
+}
+
+/* dataThrough: the latest day of [start, kpi_end] with a row, else null. */
+static void test_data_through(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    input(&in, p, DASH_MODE_MONTH, "2026-02-20");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "dataThrough"), "null");
+    /* Rows of the previous window only, or past kpi_end, say nothing. */
+    set_series(&in, p, "[[\"2025-02-18\", 1, 1, 1, 1, 1, 1],"
+                       " [\"2026-02-19\", 1, 1, 1, 1, 1, 1]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "dataThrough"), "null");
+    assert_true(dash_shape_valid(r));
+    /* Google stops at the last complete day: two days short here. */
+    set_series(&in, p, "[[\"2026-02-16\", 1, 1, 1, 1, 1, 1],"
+                       " [\"2025-03-01\", 1, 1, 1, 1, 1, 1],"
+                       " [\"2026-02-19\", 1, 1, 1, 1, 1, 1]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "dataThrough"), "\"2026-02-16\"");
+    /* The first day of the window counts too. */
+    set_series(&in, p, "[[\"2025-03-01\", 1, 1, 1, 1, 1, 1]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "dataThrough"), "\"2025-03-01\"");
 }
 
 static void test_metric_labels(void **state)
@@ -431,13 +506,12 @@ static void test_daily(void **state)
     json_t *r;
 
     input(&in, p, DASH_MODE_DAY, "2026-02-20");
-    /* 2026-02-19 lies past end: Google would not send it, we would not show it. */
-    in.tables[DASH_Q_CHART] = rt(p, CHART_DAY_HEADERS,
-        "[[\"2026-01-20\", 52], [\"2026-02-01\", 4], [\"2026-02-18\", 9.0],"
-        " [\"2026-02-19\", 1000]]");
-    /* Columns the other way round. */
-    in.tables[DASH_Q_CHART_PREVIOUS] = rt(p, MET("views", "INTEGER") "," DIM("day"),
-        "[[40, \"2025-12-21\"], [11, \"2026-01-02\"], [6, \"2026-01-19\"]]");
+    /* 2026-02-19 lies past end: Google would not send it, we would not
+     * show it. Columns the other way round. */
+    in.tables[DASH_Q_SERIES] = rt(p, MET("views", "INTEGER") "," DIM("day"),
+        "[[40, \"2025-12-21\"], [11, \"2026-01-02\"], [6, \"2026-01-19\"],"
+        " [52, \"2026-01-20\"], [4, \"2026-02-01\"], [9.0, \"2026-02-18\"],"
+        " [1000, \"2026-02-19\"]]");
     r = build(p, &in);
     assert_string_equal(text(p, r, "monthlyData"), "[]");
     assert_int_equal(json_array_size(at(p, r, "dailyData")), 30);
@@ -460,9 +534,9 @@ static void test_daily_boundaries(void **state)
     json_t *r;
 
     input(&in, p, DASH_MODE_DAY, "2024-03-02");
-    in.tables[DASH_Q_CHART] = rt(p, CHART_DAY_HEADERS, "[[\"2024-02-29\", 29]]");
-    in.tables[DASH_Q_CHART_PREVIOUS] = rt(p, CHART_DAY_HEADERS,
-                                          "[[\"2024-01-01\", 1], [\"2024-01-30\", 30]]");
+    set_series(&in, p, "[[\"2024-01-01\", 1, 0, 0, 0, 0, 0],"
+                       " [\"2024-01-30\", 30, 0, 0, 0, 0, 0],"
+                       " [\"2024-02-29\", 29, 0, 0, 0, 0, 0]]");
     r = build(p, &in);
     assert_int_equal(json_array_size(at(p, r, "dailyData")), 30);
     assert_string_equal(text(p, r, "dailyData.0"),
@@ -477,11 +551,15 @@ static void test_monthly_gaps(void **state)
     dash_stats_in_t in;
     json_t *r;
 
-    /* start 2024-02-01, end 2025-01-01: the chart spans a year end. */
+    /* start 2024-02-01, end 2025-01-01, kpi_end 2024-12-30: the chart
+     * spans a year end, and its last month has no complete day yet. */
     input(&in, p, DASH_MODE_MONTH, "2025-01-01");
-    in.tables[DASH_Q_CHART] = rt(p, CHART_MONTH_HEADERS, "[[\"2024-12\", 5], [\"2025-01\", 1]]");
-    in.tables[DASH_Q_CHART_PREVIOUS] = rt(p, CHART_MONTH_HEADERS,
-                                          "[[\"2023-02\", 8.0], [\"2023-12\", 4]]");
+    set_series(&in, p, "[[\"2023-02-01\", 3, 0, 0, 0, 0, 0],"
+                       " [\"2023-02-28\", 5.0, 0, 0, 0, 0, 0],"
+                       " [\"2023-12-30\", 4, 0, 0, 0, 0, 0],"
+                       " [\"2023-12-31\", 100, 0, 0, 0, 0, 0],"
+                       " [\"2024-12-01\", 2, 0, 0, 0, 0, 0],"
+                       " [\"2024-12-30\", 3, 0, 0, 0, 0, 0]]");
     r = build(p, &in);
     assert_string_equal(text(p, r, "dailyData"), "[]");
     assert_int_equal(json_array_size(at(p, r, "monthlyData")), 12);
@@ -489,10 +567,57 @@ static void test_monthly_gaps(void **state)
                         "{\"month\":\"2024-02\",\"thisYear\":0,\"lastYear\":8}");
     assert_string_equal(text(p, r, "monthlyData.5"),
                         "{\"month\":\"2024-07\",\"thisYear\":0,\"lastYear\":0}");
+    /* December through the 30th on both sides: 2023-12-31 is left out. */
     assert_string_equal(text(p, r, "monthlyData.10"),
                         "{\"month\":\"2024-12\",\"thisYear\":5,\"lastYear\":4}");
     assert_string_equal(text(p, r, "monthlyData.11"),
-                        "{\"month\":\"2025-01\",\"thisYear\":1,\"lastYear\":0}");
+                        "{\"month\":\"2025-01\",\"thisYear\":0,\"lastYear\":0}");
+}
+
+/*
+ * The last month is counted month to date, and a year earlier over the
+ * same days: like for like, where whole months before would draw a cliff.
+ * Feb 29 has no counterpart a year later or earlier (prev_kpi_end is
+ * Feb 28).
+ */
+static void test_monthly_like_for_like(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_stats_in_t in;
+    json_t *r;
+
+    /* kpi_end 2026-02-18, prev_kpi_end 2025-02-18 */
+    input(&in, p, DASH_MODE_MONTH, "2026-02-20");
+    set_series(&in, p, "[[\"2025-02-01\", 10, 0, 0, 0, 0, 0],"
+                       " [\"2025-02-18\", 1, 0, 0, 0, 0, 0],"
+                       " [\"2025-02-19\", 500, 0, 0, 0, 0, 0],"
+                       " [\"2025-02-28\", 500, 0, 0, 0, 0, 0],"
+                       " [\"2026-02-01\", 20, 0, 0, 0, 0, 0],"
+                       " [\"2026-02-18\", 2, 0, 0, 0, 0, 0]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "monthlyData.11"),
+                        "{\"month\":\"2026-02\",\"thisYear\":22,\"lastYear\":11}");
+
+    /* A leap year: kpi_end 2024-02-29, prev_kpi_end 2023-02-28: whole
+     * Februaries on both sides. */
+    input(&in, p, DASH_MODE_MONTH, "2024-03-02");
+    set_series(&in, p, "[[\"2023-02-28\", 7, 0, 0, 0, 0, 0],"
+                       " [\"2023-03-01\", 100, 0, 0, 0, 0, 0],"
+                       " [\"2024-02-29\", 9, 0, 0, 0, 0, 0],"
+                       " [\"2024-03-01\", 100, 0, 0, 0, 0, 0]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "monthlyData.10"),
+                        "{\"month\":\"2024-02\",\"thisYear\":9,\"lastYear\":7}");
+    assert_string_equal(text(p, r, "monthlyData.11"),
+                        "{\"month\":\"2024-03\",\"thisYear\":0,\"lastYear\":0}");
+
+    /* kpi_end 2024-02-28 (Feb 29 not complete yet) against 2023-02-28. */
+    input(&in, p, DASH_MODE_MONTH, "2024-03-01");
+    set_series(&in, p, "[[\"2023-02-28\", 7, 0, 0, 0, 0, 0],"
+                       " [\"2024-02-29\", 9, 0, 0, 0, 0, 0]]");
+    r = build(p, &in);
+    assert_string_equal(text(p, r, "monthlyData.10"),
+                        "{\"month\":\"2024-02\",\"thisYear\":0,\"lastYear\":7}");
 }
 
 /* ---- topContent ---------------------------------------------------------------------- */
@@ -628,7 +753,7 @@ static void test_regions(void **state)
     json_t *r;
 
     input(&in, p, DASH_MODE_DAY, "2026-02-20");
-    set_kpi(&in, p, "3, 0, 0, 0, 0, 0, 0", "0, 0, 0, 0, 0, 0, 0");
+    set_kpi(&in, p, "3, 0, 0, 0, 0, 0", "0, 0, 0, 0, 0, 0");
     in.tables[DASH_Q_GEOGRAPHY] = rt(p, GEO_HEADERS,
                                      "[[\"US\", 2], [\"KR\", 1.0], [\"ZZ\", 0]]");
     r = build(p, &in);
@@ -651,7 +776,7 @@ static void test_regions_kpi_zero(void **state)
     assert_string_equal(text(p, r, "audienceData.topRegions"),
                         "[{\"region\":\"KR\",\"percentage\":0},"
                         "{\"region\":\"JP\",\"percentage\":0}]");
-    set_kpi(&in, p, "0, 0, 0, 0, 0, 0, 0", "1, 0, 0, 0, 0, 0, 0");
+    set_kpi(&in, p, "0, 0, 0, 0, 0, 0", "1, 0, 0, 0, 0, 0");
     r = build(p, &in);
     assert_string_equal(text(p, r, "audienceData.topRegions.0"),
                         "{\"region\":\"KR\",\"percentage\":0}");
@@ -663,7 +788,7 @@ static void test_key_order(void **state)
 {
     static const char *keys[] = {
         "contentMetrics", "monthlyData", "dailyData", "topContent", "audienceData",
-        "hasUploads"
+        "hasUploads", "dataThrough"
     };
     apr_pool_t *p = *state;
     dash_stats_in_t in;
@@ -677,12 +802,14 @@ static void test_key_order(void **state)
         const char *key;
         json_t *v;
         int k = 0;
+        /* The no-uploads answer has no dataThrough. */
+        int n = i == 0 ? 7 : 6;
 
         json_object_foreach(rs[i], key, v) {
-            assert_true(k < 6);
+            assert_true(k < n);
             assert_string_equal(key, keys[k++]);
         }
-        assert_int_equal(k, 6);
+        assert_int_equal(k, n);
     }
     assert_string_equal(text(p, rs[0], "hasUploads"), "true");
 }
@@ -808,6 +935,11 @@ static const mutation_t broken[] = {
     { "audienceData.topRegions.0", "percentage", "\"71.4\"" },
     { "audienceData.topRegions.0", "region", "null" },
     { "contentMetrics.1", "trendDirection", "\"sideways\"" },
+    { "", "dataThrough", "20260218" },
+    { "", "dataThrough", "\"2026-02-30\"" },
+    { "", "dataThrough", "\"2026-2-18\"" },
+    { "", "dataThrough", "\"2026-02-18T00:00\"" },
+    { "", "dataThrough", "false" },
 };
 
 static void apply(apr_pool_t *p, json_t *r, const mutation_t *m)
@@ -886,6 +1018,36 @@ static void test_from_cache_rewrites(void **state)
     assert_null(dash_shape_copy(p, parse(p, "{}")));
 }
 
+/*
+ * A value stored before responses had dataThrough is still served until
+ * its normal refresh, with dataThrough null; a no-uploads answer never
+ * gets one, even when another writer put it there.
+ */
+static void test_from_cache_without_through(void **state)
+{
+    apr_pool_t *p = *state;
+    json_t *r = parse(p, complete_month);
+    json_t *out;
+
+    assert_int_equal(json_object_del(r, "dataThrough"), 0);
+    out = dash_shape_copy(p, r);
+    assert_non_null(out);
+    assert_string_equal(text(p, out, "dataThrough"), "null");
+    assert_int_equal(json_object_size(out), 7);
+    /* null from a writer is kept as it is */
+    assert_int_equal(json_object_set_new(r, "dataThrough", json_null()), 0);
+    assert_string_equal(text(p, dash_shape_copy(p, r), "dataThrough"), "null");
+
+    r = parse(p, dash_json_dump(p, dash_stats_empty(p), NULL));
+    out = dash_shape_copy(p, r);
+    assert_null(json_object_get(out, "dataThrough"));
+    assert_int_equal(json_object_set_new(r, "dataThrough",
+                                         json_string("2026-02-18")), 0);
+    out = dash_shape_copy(p, r);
+    assert_non_null(out);
+    assert_null(json_object_get(out, "dataThrough"));
+}
+
 static void test_valid_swapped_metrics(void **state)
 {
     apr_pool_t *p = *state;
@@ -924,10 +1086,13 @@ int main(void)
         T(test_metric_trend_raw),
         T(test_metric_no_rows),
         T(test_metric_integer_reals),
+        T(test_metric_window_sums),
+        T(test_data_through),
         T(test_metric_labels),
         T(test_daily),
         T(test_daily_boundaries),
         T(test_monthly_gaps),
+        T(test_monthly_like_for_like),
         T(test_top_content_filter_then_take),
         T(test_top_content_engagement),
         T(test_top_content_none_known),
@@ -943,6 +1108,7 @@ int main(void)
         T(test_valid_broken),
         T(test_valid_swapped_metrics),
         T(test_from_cache_rewrites),
+        T(test_from_cache_without_through),
         T(test_valid_not_objects),
     };
 

@@ -8,7 +8,7 @@ use warnings FATAL => 'all';
 use Exporter 'import';
 use Time::Local qw(timegm);
 
-our @EXPORT = qw(windows seven_queries expected_response round1 report_of);
+our @EXPORT = qw(windows four_queries expected_response round1 report_of);
 
 sub _ymd { my ($s) = @_; return split /-/, $s; }
 sub _fmt { return sprintf '%04d-%02d-%02d', @_; }
@@ -53,20 +53,16 @@ sub windows {
     return \%w;
 }
 
-my $KPI = 'views,estimatedMinutesWatched,averageViewDuration,subscribersGained,likes,comments,shares';
+my $SERIES = 'views,estimatedMinutesWatched,subscribersGained,likes,comments,shares';
 
 # docs/behaviour.md#analytics-calls: name => decoded query parameters.
-sub seven_queries {
+sub four_queries {
     my ($w, $mode, @ids) = @_;
     my $f = 'video==' . join(',', @ids);
     my %base = (ids => 'channel==MINE', filters => $f);
     return {
-        kpi => { %base, startDate => $w->{start}, endDate => $w->{kpi_end}, metrics => $KPI },
-        kpi_previous => { %base, startDate => $w->{prev_start}, endDate => $w->{prev_kpi_end}, metrics => $KPI },
-        chart => { %base, startDate => $w->{start}, endDate => $w->{end},
-                   dimensions => $mode, metrics => 'views', sort => $mode },
-        chart_previous => { %base, startDate => $w->{prev_start}, endDate => $w->{prev_end},
-                            dimensions => $mode, metrics => 'views', sort => $mode },
+        series => { %base, startDate => $w->{prev_start}, endDate => $w->{kpi_end},
+                    dimensions => 'day', metrics => $SERIES, sort => 'day' },
         top_videos => { %base, startDate => $w->{start}, endDate => $w->{kpi_end},
                         dimensions => 'video', metrics => 'views,likes,comments',
                         sort => '-views', maxResults => '10' },
@@ -112,15 +108,29 @@ sub _metric {
              trend => $trend, trendDirection => $dir };
 }
 
-# docs/behaviour.md#response from the seven tables (name => decoded resultTable), the uploads
+# docs/behaviour.md#analytics-calls: the series' rows summed over the days
+# of [from, to] (dates compare as strings), averageViewDuration from the sums.
+sub _window {
+    my ($rows, $from, $to) = @_;
+    my %s;
+    for my $r (@$rows) {
+        next if $r->{day} lt $from || $r->{day} gt $to;
+        $s{$_} += $r->{$_} // 0
+            for qw(views estimatedMinutesWatched subscribersGained likes comments shares);
+    }
+    $s{averageViewDuration} = ($s{views} // 0) > 0
+        ? $s{estimatedMinutesWatched} * 60 / $s{views} : 0;
+    return \%s;
+}
+
+# docs/behaviour.md#response from the four tables (name => decoded resultTable), the uploads
 # passed (list of { id, title, date }), and the docs/behaviour.md#upload-counts counts.
 sub expected_response {
     my (%a) = @_;
     my ($t, $w, $mode) = @a{qw(tables windows mode)};
-    my ($kpi) = @{ report_of($t->{kpi}) };
-    my ($prev) = @{ report_of($t->{kpi_previous}) };
-    $kpi ||= {};
-    $prev ||= {};
+    my $series = report_of($t->{series});
+    my $kpi = _window($series, $w->{start}, $w->{kpi_end});
+    my $prev = _window($series, $w->{prev_start}, $w->{prev_kpi_end});
     my $v = sub { my ($h, $k) = @_; return $h->{$k} // 0; };
 
     my @metrics;
@@ -142,8 +152,21 @@ sub expected_response {
                            $a{current}, 'count', $up,
                            $up > 0 ? 'up' : $up < 0 ? 'down' : '-');
 
-    my %chart = map { ($_->{$mode} => $_->{views}) } @{ report_of($t->{chart}) };
-    my %chartp = map { ($_->{$mode} => $_->{views}) } @{ report_of($t->{chart_previous}) };
+    # Day mode: views by day. Month mode: views by month of the days in
+    # each kpi window, so the last month is month to date on both sides.
+    my (%chart, %chartp);
+    for my $r (@$series) {
+        if ($mode eq 'day') {
+            $chart{ $r->{day} } += $r->{views};
+            $chartp{ $r->{day} } += $r->{views};
+            next;
+        }
+        my $month = substr $r->{day}, 0, 7;
+        $chart{$month} += $r->{views}
+            if $r->{day} ge $w->{start} && $r->{day} le $w->{kpi_end};
+        $chartp{$month} += $r->{views}
+            if $r->{day} ge $w->{prev_start} && $r->{day} le $w->{prev_kpi_end};
+    }
     my (@monthly, @daily);
     if ($mode eq 'month') {
         my ($y, $m) = _ymd($w->{start});
@@ -202,6 +225,8 @@ sub expected_response {
             topRegions => \@regions,
         },
         hasUploads => JSON::PP::true,
+        dataThrough => (sort { $b cmp $a } grep { $_ ge $w->{start} && $_ le $w->{kpi_end} }
+                        map { $_->{day} } @$series)[0],
     };
 }
 
