@@ -616,13 +616,13 @@ static void test_reports_parallel(void **state)
 
     for (q = 0; q < DASH_NQ; q++) {
         stub_set_delay(&srv, stub_route(&srv, target_of(p, &g, q, &w),
-                                        200, table_body(p, q)), 300);
+                                        200, table_body(p, q)), 500);
     }
     assert_int_equal(dash_google_reports(&out, p, &g, TOKEN, &w,
                                          two_ids, 2, &err), DASH_OK);
-    /* In turn it would be 1.2 s; together it is about one delay. */
-    assert_true(out.elapsed >= apr_time_from_msec(290));
-    assert_true(out.elapsed < unit_time_bound(300, 1200, 2000));
+    /* In turn it would be 2 s; together it is about one delay. */
+    assert_true(out.elapsed >= apr_time_from_msec(490));
+    assert_true(out.elapsed < unit_time_bound(500, 1000, 1900));
 }
 
 static void test_reports_401(void **state)
