@@ -51,7 +51,7 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) $(APR_CPP) $(AP
 FUZZ_OBJ  := $(patsubst src/core/%.c,build/fuzz/core/%.o,$(CORE_SRC))
 
 .PHONY: all install install-ui version-check deb deps unit test check demo demo-stop bench clean boundary directives \
-	openapi doclinks test-asan valgrind fuzz fuzz-build fuzz-replay logtags
+	openapi doclinks test-asan valgrind fuzz fuzz-build fuzz-replay logtags comments
 
 # make install: the module where httpd keeps its modules, the page under
 # PREFIX (the package puts it in /usr/share/mod_dashboard/ui). DESTDIR
@@ -190,14 +190,19 @@ doclinks:
 logtags:
 	@perl scripts/check-log-tags.pl
 
+# No comment line wider than 100 columns (.clang-format has the rest of the
+# C style).
+comments:
+	@/usr/bin/python3 scripts/check-comment-width.py
+
 deps:
 	bash scripts/deps.sh test
 
-# Build, the unit tests, the fuzz corpora replayed, the boundary, naming
-# and log-tag checks, the directive, OpenAPI and documentation-link
-# checks, then Apache::Test under event, worker and prefork (t/run.sh). Installs
+# Build, the unit tests, the fuzz corpora replayed, the boundary, naming,
+# log-tag and comment-width checks, the directive, OpenAPI and
+# documentation-link checks, then Apache::Test under event, worker and prefork (t/run.sh). Installs
 # nothing: for a workstation that has the packages of scripts/deps.sh.
-check: all unit fuzz-replay boundary logtags directives openapi doclinks
+check: all unit fuzz-replay boundary logtags comments directives openapi doclinks
 	t/run.sh
 
 # Everything, from a bare Debian machine: the packages first, then check.

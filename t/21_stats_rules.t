@@ -1,8 +1,9 @@
-# GET /dashboard/stats: the rules around the numbers (docs/behaviour.md, docs/api.md#errors,
-# docs/behaviour.md#logging, docs/differences.md#differences-from-the-original-service): account choice, parameters, errors, the no-uploads answer, the
-# upload-count windows, bad cache values, the video filter, top content
-# with foreign videos, a channel without data, floats in INTEGER columns,
-# and the info line of the log.
+# GET /dashboard/stats: the rules around the numbers (docs/behaviour.md,
+# docs/api.md#errors, docs/behaviour.md#logging,
+# docs/differences.md#differences-from-the-original-service): account choice,
+# parameters, errors, the no-uploads answer, the upload-count windows, bad
+# cache values, the video filter, top content with foreign videos, a channel
+# without data, floats in INTEGER columns, and the info line of the log.
 use strict;
 use warnings FATAL => 'all';
 
@@ -74,7 +75,8 @@ sub counts_of {
 
 sub direction { my ($t) = @_; return $t > 0 ? 'up' : $t < 0 ? 'down' : '-'; }
 
-# The response expected for tables from the stand-in (by the queries of docs/behaviour.md#analytics-calls).
+# The response expected for tables from the stand-in (by the queries of
+# docs/behaviour.md#analytics-calls).
 sub expected_from_standin {
     my (%a) = @_;
     my $w = windows($today, $a{mode});
@@ -88,7 +90,7 @@ sub expected_from_standin {
 flush_redis();
 google_reset();
 
-# ---- docs/behaviour.md#account-choice account choice -------------------------------------------------
+# ---- docs/behaviour.md#account-choice account choice -------------------------
 
 my $u_none = 'rules-none';
 my $u_inact = 'rules-inactive';
@@ -200,7 +202,7 @@ is_deeply [ sort map { $_->{id} } @{ $j->{topContent} // [] } ],
     [ sort map { $_->{id} } @twoB ],
     'platform_user_id=UCrulesTwoB: top content is that channel\'s videos only';
 
-# ---- docs/api.md#stats parameters, docs/api.md#errors errors -------------------------------------------
+# ---- docs/api.md#stats parameters, docs/api.md#errors errors -----------------
 
 for my $q ('mode=week', 'mode=', 'mode=DAY', 'mode=Month', 'mode=day%00', 'mode=month%00x', 'mode=%20day', 'mode=day%20') {
     ($res, $j) = stats($u_one, $q);
@@ -311,7 +313,7 @@ for my $mode (qw(month day)) {
 my $raw_zero = call('GET', "/dashboard/stats?platform_user_id=$ch_zero", user => $u_zero)->content;
 like $raw_zero, qr/"hasUploads":false/, 'no uploads: hasUploads is the literal false';
 
-# ---- docs/behaviour.md#upload-counts upload counts at the window edges ------------------------------
+# ---- docs/behaviour.md#upload-counts upload counts at the window edges -------
 
 for my $mode (qw(month day)) {
     my $u = "rules-edge-$mode";
@@ -435,7 +437,8 @@ for my $b (@bad) {
     is_deeply $j, $good, "bad cache ($label): the full response";
     my $now = eval { $codec->decode(cache_of($u_bad, $ch_bad, 'month') // '') };
     ok ref $now eq 'HASH' && exists $now->{response}, "bad cache ($label): the key holds a value with a response";
-    # The upload counts are never cached (docs/behaviour.md#upload-counts): compare all but that metric.
+    # The upload counts are never cached (docs/behaviour.md#upload-counts):
+    # compare all but that metric.
     my %resp = %{ ref $now eq 'HASH' && ref $now->{response} eq 'HASH' ? $now->{response} : {} };
     my @cm = @{ ref $resp{contentMetrics} eq 'ARRAY' ? $resp{contentMetrics} : [] };
     is_deeply [ map { ref $_ eq 'HASH' ? $_->{id} : undef } @cm ], [ map { $_->[0] } @METRICS ],
@@ -446,7 +449,7 @@ for my $b (@bad) {
     cmp_ok redis()->ttl("dashboard:$u_bad:$ch_bad:month"), '>', 0, "bad cache ($label): with a TTL";
 }
 
-# ---- docs/behaviour.md#analytics-calls the video filter ----------------------------------------------
+# ---- docs/behaviour.md#analytics-calls the video filter ----------------------
 
 my $u_small = 'rules-small';
 my $ch_small = 'UCrulesSmall';
@@ -488,7 +491,8 @@ is_deeply [ sort { $a cmp $b } keys %{{ map { ($_->{params}{filters} // '') => 1
     ['video==' . join(',', map { $_->[0] } @small)],
     'default DashboardMaxVideos: all six distinct ids, newest first, duplicates sent once';
 
-# ---- docs/differences.md#differences-from-the-original-service top content keeps our ids, then takes 4 --------------------------
+# ---- docs/differences.md#differences-from-the-original-service top content
+# keeps our ids, then takes 4 --------------------------
 
 my $u_fgn = 'rules-foreign';
 my $ch_fgn = 'UCrulesForeign';

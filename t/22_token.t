@@ -1,7 +1,8 @@
 # The access token of a stats request (docs/behaviour.md#tokens): used as is while it has
 # more than 10 minutes to live, otherwise refreshed at DashboardTokenURL and
 # written back; every way the refresh or the token can fail, with the status
-# and code of docs/api.md#errors; and tokens never showing in the error_log (docs/behaviour.md#logging).
+# and code of docs/api.md#errors; and tokens never showing in the error_log
+# (docs/behaviour.md#logging).
 use strict;
 use warnings FATAL => 'all';
 
@@ -368,7 +369,8 @@ for my $case (
     like row($id)->{access_token}, qr/^ya29\.standin-/, "$tag, again: now it is stored";
 }
 
-# ---- no token or secret in the error_log or a response (docs/behaviour.md#tokens, docs/behaviour.md#logging) --------
+# ---- no token or secret in the error_log or a response ----------------------
+# (docs/behaviour.md#tokens, docs/behaviour.md#logging)
 
 open my $fh, '<', $log_file or die "$log_file: $!";
 my $log = do { local $/; <$fh> };

@@ -1,4 +1,5 @@
-# Upstream and dependency failures (docs/api.md#errors, docs/behaviour.md#cache, docs/behaviour.md#analytics-calls): one of the four
+# Upstream and dependency failures (docs/api.md#errors,
+# docs/behaviour.md#cache, docs/behaviour.md#analytics-calls): one of the four
 # Analytics calls failing in every way Google fails, Redis going away and
 # coming back, Postgres going away and coming back, a server without Redis,
 # and no httpd child crashing through any of it.

@@ -1,10 +1,11 @@
-# Outages under load (docs/behaviour.md#cache, docs/api.md#errors, docs/behaviour.md#protecting-the-host-site): while a few clients keep asking
-# for stats and accounts, Redis is killed and restarted, Postgres is
-# stopped and started, Postgres is frozen and thawed, and httpd is
-# restarted gracefully twice. Every answer is counted by outcome: only the
-# answers docs/behaviour.md allows for that fault may appear (a 200 carrying
-# exactly the right data, or the specified 503), no request may hang, and
-# once the fault is over every answer is right again.
+# Outages under load (docs/behaviour.md#cache, docs/api.md#errors,
+# docs/behaviour.md#protecting-the-host-site): while a few clients keep asking
+# for stats and accounts, Redis is killed and restarted, Postgres is stopped
+# and started, Postgres is frozen and thawed, and httpd is restarted
+# gracefully twice. Every answer is counted by outcome: only the answers
+# docs/behaviour.md allows for that fault may appear (a 200 carrying exactly
+# the right data, or the specified 503), no request may hang, and once the
+# fault is over every answer is right again.
 use strict;
 use warnings FATAL => 'all';
 

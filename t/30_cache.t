@@ -1,6 +1,8 @@
-# DELETE /dashboard/cache (docs/api.md#cache-purge, docs/api.md#errors, docs/differences.md#differences-from-the-original-service): own entries by mode, the
-# user_uuid rules with and without DashboardCacheAdmin, glob characters in
-# user names taken literally, keys that are never deleted, and the errors.
+# DELETE /dashboard/cache (docs/api.md#cache-purge, docs/api.md#errors,
+# docs/differences.md#differences-from-the-original-service): own entries by
+# mode, the user_uuid rules with and without DashboardCacheAdmin, glob
+# characters in user names taken literally, keys that are never deleted, and
+# the errors.
 use strict;
 use warnings FATAL => 'all';
 
@@ -47,7 +49,8 @@ sub seed {
         $seeded{$k} = 1;
     }
     redis()->wait_all_responses;
-    # A lock key the way docs/behaviour.md#stale-answers-and-single-flight writes it: with an expiry.
+    # A lock key the way docs/behaviour.md#stale-answers-and-single-flight
+    # writes it: with an expiry.
     redis()->set('dashboard:cache-u1:UCcacheOne:day:lock', '1', 'PX', 600000);
     $seeded{'dashboard:cache-u1:UCcacheOne:day:lock'} = 1;
 }

@@ -1,7 +1,8 @@
-# A stalled database never takes the site's workers (docs/behaviour.md#protecting-the-host-site, docs/configuration.md, docs/api.md#errors):
-# behind a lock (a migration) or frozen outright (kill -STOP), a statement
-# gets DashboardDBTimeout and no more, the request answers 503
-# DATABASE_UNAVAILABLE, the stalled statement does not stay behind on the
+# A stalled database never takes the site's workers
+# (docs/behaviour.md#protecting-the-host-site, docs/configuration.md,
+# docs/api.md#errors): behind a lock (a migration) or frozen outright (kill
+# -STOP), a statement gets DashboardDBTimeout and no more, the request answers
+# 503 DATABASE_UNAVAILABLE, the stalled statement does not stay behind on the
 # server, and everything works again once the database does.
 use strict;
 use warnings FATAL => 'all';

@@ -1,9 +1,10 @@
-# Protecting the host site from a slow Google (docs/behaviour.md#protecting-the-host-site, docs/configuration.md, docs/api.md#errors): the
-# upstream deadline holds whatever the body looks like (a huge one sent
-# at once, a huge one dribbled), and DashboardMaxUpstream caps how many
-# requests of one child wait on Google at once: past it, 503 UPSTREAM_BUSY
-# with Retry-After at once, without calling Google, unless the request has
-# an expired value to answer stale.
+# Protecting the host site from a slow Google
+# (docs/behaviour.md#protecting-the-host-site, docs/configuration.md,
+# docs/api.md#errors): the upstream deadline holds whatever the body looks
+# like (a huge one sent at once, a huge one dribbled), and
+# DashboardMaxUpstream caps how many requests of one child wait on Google at
+# once: past it, 503 UPSTREAM_BUSY with Retry-After at once, without calling
+# Google, unless the request has an expired value to answer stale.
 use strict;
 use warnings FATAL => 'all';
 

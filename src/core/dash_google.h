@@ -27,9 +27,10 @@ typedef struct {
 
 /*
  * The GET URL of one of the four calls: analytics_url plus the query of
- * docs/behaviour.md#analytics-calls (ids=channel==MINE, startDate, endDate, metrics, dimensions, sort,
- * maxResults, filters=video==ID1,ID2,... with video_ids newest first),
- * every value percent-encoded.
+ * docs/behaviour.md#analytics-calls (ids=channel==MINE, startDate,
+ * endDate, metrics, dimensions, sort, maxResults,
+ * filters=video==ID1,ID2,... with video_ids newest first), every value
+ * percent-encoded.
  */
 const char *dash_google_report_url(apr_pool_t *p, const char *analytics_url,
                                    dash_query_e q, const dash_windows_t *w,

@@ -33,9 +33,9 @@ int dash_memo_get(dash_memo_t *m, apr_pool_t *p, const char *key,
 /*
  * Remembers that the len bytes at val, stored under key, make tpl
  * (everything is copied), with a stamp of the caller's (the value's
- * fetchedAt, so that a hit still knows the value's age). Replaces the key's previous entry; evicts the
- * least recently used to stay under the cap; keeps nothing larger than
- * an eighth of the cap.
+ * fetchedAt, so that a hit still knows the value's age). Replaces the
+ * key's previous entry; evicts the least recently used to stay under the
+ * cap; keeps nothing larger than an eighth of the cap.
  */
 void dash_memo_put(dash_memo_t *m, const char *key, const char *val,
                    apr_size_t len, const dash_stats_tpl_t *tpl,

@@ -432,8 +432,9 @@ static json_t *top_item(apr_pool_t *p, const dash_video_t *v, double views,
     return dash_json_done(o, rc);
 }
 
-/* docs/differences.md#differences-from-the-original-service: drop ids that are not among our uploads first, then take 4, so a
- * video uploaded elsewhere cannot push one of ours off the list. */
+/* docs/differences.md#differences-from-the-original-service: drop ids
+ * that are not among our uploads first, then take 4, so a video uploaded
+ * elsewhere cannot push one of ours off the list. */
 static json_t *top_content(apr_pool_t *p, const dash_stats_in_t *in)
 {
     const dash_table_t *t = in->tables[DASH_Q_TOP_VIDEOS];

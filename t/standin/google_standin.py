@@ -58,7 +58,8 @@ MSG_401_MISSING = (
     "access token, login cookie or other valid authentication credential. See "
     "https://developers.google.com/identity/sign-in/web/devconsole-project.")
 
-# Google's month rules, top-video rules, error answers: reason badRequest for an unsupported combination.
+# Google's month rules, top-video rules, error answers: reason badRequest for an
+# unsupported combination.
 MSG_NOT_SUPPORTED = (
     "The query is not supported. Check the documentation at "
     "https://developers.google.com/youtube/analytics/v2/available_reports "

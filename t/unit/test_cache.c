@@ -179,7 +179,8 @@ static void test_live_purge_modes(void **state)
     assert_true(exists("dashboard:v:c1:day"));
 }
 
-/* Lock keys (docs/behaviour.md#stale-answers-and-single-flight), odd modes, empty channels and foreign keys survive. */
+/* Lock keys (docs/behaviour.md#stale-answers-and-single-flight), odd
+ * modes, empty channels and foreign keys survive. */
 static void test_live_purge_leaves_other_keys(void **state)
 {
     apr_pool_t *p = *state;

@@ -264,7 +264,8 @@ static void test_url_edge_cases(void **state)
     dash_windows_t w = day_windows();
     const char *u;
 
-    /* No ids: no filter (Google rejects "video=="); docs/behaviour.md#no-uploads never gets here. */
+    /* No ids: no filter (Google rejects "video==");
+     * docs/behaviour.md#no-uploads never gets here. */
     u = dash_google_report_url(p, YT, DASH_Q_SERIES, &w, NULL, 0);
     assert_url_equal(p, u, YT IDS "&startDate=2025-12-21&endDate=2026-02-18&" SERIES_M
                            "&dimensions=day&sort=day");
@@ -763,7 +764,8 @@ static void test_reports_first_failure_named(void **state)
     dash_reports_t out;
     const char *err = NULL;
 
-    /* Two API errors: the message names the first call in docs/behaviour.md#analytics-calls order. */
+    /* Two API errors: the message names the first call in the order of
+     * docs/behaviour.md#analytics-calls. */
     route_all(p, &g, &w, DASH_Q_GEOGRAPHY, 500, "{}");
     stub_set_answer(&srv, DASH_Q_TOP_VIDEOS, 400,
                     "{\"error\": {\"errors\": [{\"reason\": \"badRequest\"}], "

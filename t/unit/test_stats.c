@@ -632,7 +632,8 @@ static void test_top_content_filter_then_take(void **state)
     in.videos = videos;
     in.nvideos = 5;
     /* Two unknown ids among the first four rows must not cost vidC/vidD
-     * their places (docs/differences.md#differences-from-the-original-service); vidE is the fifth of ours and falls off. */
+     * their places (docs/differences.md#differences-from-the-original-service);
+     * vidE is the fifth of ours and falls off. */
     in.tables[DASH_Q_TOP_VIDEOS] = rt(p,
         MET("likes", "INTEGER") "," MET("views", "INTEGER") "," DIM("video") ","
         MET("comments", "INTEGER"),
@@ -854,7 +855,7 @@ static void test_empty(void **state)
     assert_true(dash_shape_copy(p, r) != NULL);
 }
 
-/* ---- dash_shape_copy ------------------------------------------------------------------------ */
+/* ---- dash_shape_copy --------------------------------------------------- */
 
 static json_t *parse(apr_pool_t *p, const char *s)
 {

@@ -1,5 +1,6 @@
 package Dash::Expect;
-# docs/behaviour.md#date-windows and docs/behaviour.md#response written again in Perl, independently of the C code,
+# docs/behaviour.md#date-windows and docs/behaviour.md#response written again in
+# Perl, independently of the C code,
 # so the tests can trace every number of a stats response to the Google
 # stand-in's answers.
 use strict;
