@@ -1,6 +1,7 @@
 # A stalled Redis (SIGSTOP: its connections stay open, nothing answers)
 # never fails a request and never holds it much past DashboardRedisTimeout
-# per command (docs/behaviour.md#caching, #protecting-the-host-site): stats
+# per command (docs/behaviour.md#cache,
+# docs/behaviour.md#protecting-the-host-site): stats
 # answer 200 uncached (bypass) from Google, accounts are not touched, a
 # purge answers 503 CACHE_UNAVAILABLE, and once Redis answers again the
 # cache works as before. The suite's server has DashboardRedisTimeout 300.
