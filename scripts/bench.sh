@@ -322,7 +322,7 @@ field() { # line name
     printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'
 }
 flight_row() { # label line
-    echo "| $1 | $(field "$2" calls) report calls (7 × $flight_n would be $((7 * flight_n))); $(field "$2" miss) miss, $(field "$2" hit) hit, $(field "$2" other) other; at most $(field "$2" max_in_flight) calls at once at the stand-in; $(field "$2" wall_ms) ms for all | 7 calls |"
+    echo "| $1 | $(field "$2" calls) report calls (4 × $flight_n would be $((4 * flight_n))); $(field "$2" miss) miss, $(field "$2" hit) hit, $(field "$2" other) other; at most $(field "$2" max_in_flight) calls at once at the stand-in; $(field "$2" wall_ms) ms for all | 4 calls |"
 }
 
 fi
@@ -352,7 +352,7 @@ wrk_row() { # what field unit target
         echo "| CPU time per request of httpd + Postgres + Redis, $c connections (their processes' counters over the run) | hit $(cpu_us "hit$c") µs (httpd $(w "hit$c" 5), Postgres $(w "hit$c" 6), Redis $(w "hit$c" 7)), static $(cpu_us "static$c") µs (httpd $(w "static$c" 5), Postgres $(w "static$c" 6), Redis $(w "static$c" 7)) ($(ratio "$(cpu_us "hit$c")" "$(cpu_us "static$c")")×) | |"
     done
     if [ "${DASH_BENCH_HIT_ONLY:-0}" = 0 ]; then
-        echo "| cold miss over TLS+h2, each of the 7 calls delayed D = ${D} ms (median of 5) | ${cold_ms} ms = $(awk -v m="$cold_ms" -v d="$D" 'BEGIN {printf "%.2f", m / d}') D | |"
+        echo "| cold miss over TLS+h2, each of the 4 calls delayed D = ${D} ms (median of 5) | ${cold_ms} ms = $(awk -v m="$cold_ms" -v d="$D" 'BEGIN {printf "%.2f", m / d}') D | |"
         echo "| warm miss, same child (median of 5) | ${warm_ms} ms = $(awk -v m="$warm_ms" -v d="$D" 'BEGIN {printf "%.2f", m / d}') D | ≤ 1.2 D |"
         echo "| connections opened per warm miss (h2 front's count, mean of 5) | $conns_per_warm | 0 |"
         echo "| event child (32 threads) RSS after $((mem_requests / 5)) warm-up requests → after $ev_served more hits (ab -k -c16; $ev_failed failed) | ${ev_before} kB → ${ev_after} kB ($((ev_after - ev_before)) kB) | < 1024 kB growth |"
