@@ -18,8 +18,17 @@ It counts what a test needs to prove connection reuse:
                       own front from another one on the port,
                       "max_streams": most streams open at once on one
                       connection}
-  POST /_front/reset zeroes them
+  POST /_front/reset zeroes them (and ends a trickle)
+  POST /_front/trickle {"piece": N, "every_ms": M}
+                     from now on every forwarded answer's body goes out
+                     in DATA frames of at most N bytes, M ms apart: a
+                     streamed answer, as Google's arrive ({"piece": 0}
+                     stops it)
 
+Answers are passed on as they arrive from the stand-in, not gathered
+first, so the stand-in's own slow bodies (its stream_* faults) reach the
+client slowly too; a stream the client resets closes the connection to
+the stand-in, and an answer the stand-in breaks off resets the stream.
 (/_front/ requests are answered here and count in "accepted" only, so a
 test can read the figures over the front itself.)
 
@@ -73,18 +82,17 @@ class Stats:
 
 
 def forward(backend, method, path, headers, body):
-    """One request to the HTTP/1.1 stand-in (runs in a worker thread)."""
+    """Sends one request to the HTTP/1.1 stand-in and reads the answer's
+    head (runs in a worker thread); the caller reads the body as it comes
+    and closes the connection."""
     conn = http.client.HTTPConnection(backend[0], backend[1], timeout=3600)
     try:
         conn.request(method, path, body=body if body else None,
                      headers=dict(headers))
-        resp = conn.getresponse()
-        data = resp.read()
-        out = [(k.lower(), v) for k, v in resp.getheaders()
-               if k.lower() not in HOP and k.lower() != "content-length"]
-        return resp.status, out, data
-    finally:
+        return conn, conn.getresponse()
+    except Exception:
         conn.close()
+        raise
 
 
 class Front(asyncio.Protocol):
@@ -167,7 +175,7 @@ class Front(asyncio.Protocol):
         hdr = dict(headers)
         method, path = hdr.get(":method", "GET"), hdr.get(":path", "/")
         if path.startswith("/_front/"):
-            return await self.control(sid, method, path)
+            return await self.control(sid, method, path, bytes(body))
         stats = self.app.stats
         self.open += 1
         with stats.lock:
@@ -180,26 +188,106 @@ class Front(asyncio.Protocol):
                if not k.startswith(":") and k.lower() not in HOP]
         fwd.append(("Host", hdr.get(":authority", "127.0.0.1")))
         loop = asyncio.get_running_loop()
+        conn = None
         try:
-            status, rh, data = await loop.run_in_executor(
+            conn, resp = await loop.run_in_executor(
                 self.app.pool, forward, self.app.backend, method, path,
                 fwd, bytes(body))
+            await self.relay(sid, resp)
         except Exception:           # noqa: BLE001 - any failure resets
-            # The stand-in dropped the connection (a "drop" fault): the
-            # client sees its stream reset, as with a failing Google.
-            self.open -= 1
+            # The stand-in dropped the connection (a "drop" fault, or an
+            # answer broken off): the client sees its stream reset, as
+            # with a failing Google.
             self.reset(sid)
-            return
-        self.open -= 1
-        await self.respond(sid, status, rh, data)
+        finally:
+            self.open -= 1
+            if conn is not None:
+                conn.close()
 
-    async def control(self, sid, method, path):
+    async def relay(self, sid, resp):
+        """The stand-in's answer, passed on as it arrives (and trickled
+        when the test asked for it). Raises when the stand-in breaks it
+        off; returns quietly when the client resets the stream."""
+        loop = asyncio.get_running_loop()
+        length = resp.getheader("content-length")
+        rh = [(k.lower(), v) for k, v in resp.getheaders()
+              if k.lower() not in HOP and k.lower() != "content-length"]
+        if length is not None:
+            rh.insert(0, ("content-length", length))
+        try:
+            self.h2.send_headers(sid, [(":status", str(resp.status))] + rh)
+        except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
+            return
+        self.flush()
+        sent = 0
+        while True:
+            data = await loop.run_in_executor(self.app.pool, resp.read1, 65536)
+            if not data:
+                break
+            sent += len(data)
+            piece, every_ms = self.app.trickle
+            while data:
+                n = piece or len(data)
+                if not await self.send_data(sid, data[:n]):
+                    return
+                data = data[n:]
+                if every_ms:
+                    await asyncio.sleep(every_ms / 1000.0)
+        if length is not None and sent != int(length):
+            raise ConnectionError("the stand-in broke its answer off")
+        try:
+            self.h2.end_stream(sid)
+            self.flush()
+        except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
+            pass
+
+    async def send_data(self, sid, data):
+        """Sends data on the stream as flow control allows; False when the
+        client reset the stream or closed the connection."""
+        try:
+            while data:
+                window = min(self.h2.local_flow_control_window(sid),
+                             self.h2.max_outbound_frame_size)
+                if window <= 0:
+                    ev = self.windows.setdefault(sid, asyncio.Event())
+                    ev.clear()
+                    await ev.wait()
+                    if self.transport.is_closing():
+                        return False
+                    continue
+                self.h2.send_data(sid, data[:window])
+                data = data[window:]
+                self.flush()
+            return not self.transport.is_closing()
+        except (h2.exceptions.StreamClosedError,
+                h2.exceptions.ProtocolError):
+            return False
+        finally:
+            self.windows.pop(sid, None)
+
+    async def control(self, sid, method, path, body=b""):
         if path == "/_front/stats" and method == "GET":
             body = json.dumps(dict(self.app.stats.snapshot(), pid=os.getpid())).encode()
             return await self.respond(
                 sid, 200, [("content-type", "application/json")], body)
         if path == "/_front/reset" and method == "POST":
             self.app.stats.reset()
+            self.app.trickle = (0, 0)
+            return await self.respond(
+                sid, 200, [("content-type", "application/json")],
+                b'{"ok": true}')
+        if path == "/_front/trickle" and method == "POST":
+            try:
+                spec = json.loads(body or b"{}")
+                piece = int(spec.get("piece", 0))
+                every_ms = int(spec.get("every_ms", 0))
+                if piece < 0 or every_ms < 0 or every_ms > 60000:
+                    raise ValueError("out of range")
+            except (ValueError, TypeError, AttributeError) as e:
+                return await self.respond(
+                    sid, 400, [("content-type", "application/json")],
+                    json.dumps({"error": str(e)}).encode())
+            self.app.trickle = (piece, every_ms)
             return await self.respond(
                 sid, 200, [("content-type", "application/json")],
                 b'{"ok": true}')
@@ -218,32 +306,24 @@ class Front(asyncio.Protocol):
                                        ("content-length", str(len(data)))]
                                  + headers)
             self.flush()
-            while data:
-                window = min(self.h2.local_flow_control_window(sid),
-                             self.h2.max_outbound_frame_size)
-                if window <= 0:
-                    ev = self.windows.setdefault(sid, asyncio.Event())
-                    ev.clear()
-                    await ev.wait()
-                    if self.transport.is_closing():
-                        return
-                    continue
-                self.h2.send_data(sid, data[:window])
-                data = data[window:]
-                self.flush()
+        except (h2.exceptions.StreamClosedError,
+                h2.exceptions.ProtocolError):
+            return          # the client reset or closed it (its timeout)
+        if data and not await self.send_data(sid, data):
+            return
+        try:
             self.h2.end_stream(sid)
             self.flush()
         except (h2.exceptions.StreamClosedError,
                 h2.exceptions.ProtocolError):
-            pass            # the client reset or closed it (its timeout)
-        finally:
-            self.windows.pop(sid, None)
+            pass
 
 
 class App:
     def __init__(self, backend):
         self.backend = backend
         self.stats = Stats()
+        self.trickle = (0, 0)   # (piece bytes, ms apart): 0 = as it comes
         # Every stream waits in a thread on the stand-in, which may delay
         # each answer (/_control/delay): enough threads for many misses.
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=128)
