@@ -50,7 +50,7 @@ FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) $(APR_CPP) $(APR_INC) $(PG_INC) $(CORE_INC)
 FUZZ_OBJ  := $(patsubst src/core/%.c,build/fuzz/core/%.o,$(CORE_SRC))
 
-.PHONY: all install install-ui version-check deb deps unit test check demo demo-stop bench clean boundary directives \
+.PHONY: all install install-ui version-check deb test-package deps unit test check demo demo-stop bench clean boundary directives \
 	openapi doclinks test-asan valgrind fuzz fuzz-build fuzz-replay logtags comments
 
 # make install: the module where httpd keeps its modules, the page under
@@ -129,6 +129,14 @@ deb:
 	    lintian --fail-on error,warning $(DEB) || { echo "make deb: lintian found errors or warnings"; exit 1; }; \
 	    echo "lintian: no error, no warning"; fi
 	@echo "built $(DEB)"
+
+# The package installed with apt on this machine's Debian apache2 (an
+# instance of its own on a free port), set up as docs/operations.md says,
+# upgraded under load, removed and purged; everything put back after. As
+# root; scripts/test-package.sh says how.
+test-package:
+	bash scripts/deps.sh package
+	scripts/test-package.sh
 
 # --- core unit tests (cmocka), no httpd involved -------------------------
 build/%: t/unit/%.c $(CORE_LIB) $(CORE_HDR) $(wildcard t/unit/*.h)

@@ -10,7 +10,8 @@
 #             stand-in, Apache::Test, Chromium for the page's browser test,
 #             promtool, and the npm packages of package-lock.json
 #             (playwright-core and axe-core, test-only) into node_modules/
-#   package   make test-package: deb and test together
+#   package   make test-package: deb, run, and the throw-away Postgres,
+#             Redis and Google stand-in of the install test
 #   valgrind, bench, fuzz   make valgrind, make bench, make fuzz
 set -euo pipefail
 
@@ -38,6 +39,8 @@ TEST=(
     # the dashboard page's browser test: Debian's Chromium, a Korean font
     chromium fonts-nanum
 )
+# make test-package: htpasswd, curl, the services, ss
+PKGTEST=(apache2-utils curl postgresql redis-server python3 iproute2 procps)
 
 [ $# -gt 0 ] || { awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
@@ -49,7 +52,7 @@ for group in "$@"; do
         run) PACKAGES+=("${RUN[@]}") ;;
         deb) PACKAGES+=("${BUILD[@]}" "${DEB[@]}") ;;
         test) PACKAGES+=("${BUILD[@]}" "${RUN[@]}" "${TEST[@]}"); want_test=1 ;;
-        package) PACKAGES+=("${BUILD[@]}" "${RUN[@]}" "${DEB[@]}" "${TEST[@]}"); want_test=1 ;;
+        package) PACKAGES+=("${BUILD[@]}" "${RUN[@]}" "${DEB[@]}" "${PKGTEST[@]}") ;;
         valgrind) PACKAGES+=(valgrind) ;;
         bench) PACKAGES+=(wrk procps) ;;
         fuzz) PACKAGES+=("${BUILD[@]}" clang-14 libclang-rt-14-dev) ;;
