@@ -18,7 +18,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 BUILD=(build-essential apache2-dev libpq-dev libhiredis-dev libjansson-dev libcurl4-openssl-dev)
-RUN=(apache2 libaprutil1-dbd-pgsql libjs-chart.js)
+# tzdata: DashboardReportTimeZone reads its zones from /usr/share/zoneinfo.
+RUN=(apache2 libaprutil1-dbd-pgsql libjs-chart.js tzdata)
 DEB=(debhelper dpkg-dev lintian libcmocka-dev)
 TEST=(
     # the unit tests of the core
@@ -36,6 +37,8 @@ TEST=(
     python3-jsonschema python3-yaml
     # pgrep
     procps
+    # t/29_report_tz.t: an httpd whose clock reads a chosen instant
+    faketime libfaketime
     # the dashboard page's browser test: Debian's Chromium, a Korean font
     chromium fonts-nanum
 )

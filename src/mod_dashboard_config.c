@@ -28,6 +28,8 @@ APLOG_USE_MODULE(dashboard);
 #define DASHBOARD_DEFAULT_DB_TIMEOUT_MS       3000
 #define DASHBOARD_DEFAULT_FETCH_LIMIT         20
 #define DASHBOARD_DEFAULT_FETCH_WINDOW        3600
+/* YouTube Analytics counts Pacific days (docs/behaviour.md#date-windows). */
+#define DASHBOARD_DEFAULT_REPORT_TZ           "America/Los_Angeles"
 
 dashboard_srv_cfg_t *dashboard_srv_cfg(const server_rec *s)
 {
@@ -117,6 +119,14 @@ void *dashboard_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
         cfg->fetch_limit = base->fetch_limit;
         cfg->fetch_window = base->fetch_window;
     }
+    if (add->report_tz_set) {
+        cfg->report_tz_set = 1;
+        cfg->report_tz = add->report_tz;
+    }
+    else {
+        cfg->report_tz_set = base->report_tz_set;
+        cfg->report_tz = base->report_tz;
+    }
     return cfg;
 }
 
@@ -180,11 +190,48 @@ static void resolve_defaults(dashboard_srv_cfg_t *cfg)
     }
 }
 
+/*
+ * The default report zone, read once for every server that did not set
+ * one. The tz database is part of every Debian system; should the file
+ * still be missing, the days are the server's (as "local") and the error
+ * log says so, rather than a site failing to start over a default.
+ */
+static void resolve_report_tz(server_rec *s)
+{
+    dash_tz_t *tz = NULL;
+    const char *err = NULL;
+    int loaded = 0;
+
+    for (; s; s = s->next) {
+        dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(s);
+
+        if (cfg->report_tz_set) {
+            continue;
+        }
+        if (!loaded) {
+            loaded = 1;
+            if (dash_tz_load(&tz, s->process->pconf, DASH_TZ_DIR,
+                             DASHBOARD_DEFAULT_REPORT_TZ, &err) != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                             DASHLOGNO(0130) "DashboardReportTimeZone: the "
+                             "default zone " DASHBOARD_DEFAULT_REPORT_TZ
+                             " cannot be read (%s); counting the server's "
+                             "local days instead", err ? err : "?");
+                tz = NULL;
+            }
+        }
+        cfg->report_tz = tz;
+    }
+}
+
 void dashboard_config_resolve(server_rec *s)
 {
-    for (; s; s = s->next) {
-        resolve_defaults(dashboard_srv_cfg(s));
+    server_rec *v;
+
+    for (v = s; v; v = v->next) {
+        resolve_defaults(dashboard_srv_cfg(v));
     }
+    resolve_report_tz(s);
 }
 
 void dashboard_google_settings(dash_google_cfg_t *g,
@@ -459,6 +506,31 @@ static const char *cmd_sentinel_auth(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* A zone of the tz database, read now: an unknown one stops configtest,
+ * and no thread ever reads the file (dash_tz.h). */
+static const char *cmd_report_tz(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(cmd->server);
+    dash_tz_t *tz = NULL;
+    const char *err = NULL;
+
+    (void)dconf;
+    if (!strcasecmp(arg, "local")) {
+        cfg->report_tz_set = 1;
+        cfg->report_tz = NULL;
+        return NULL;
+    }
+    if (dash_tz_load(&tz, cmd->pool, DASH_TZ_DIR, arg, &err) != APR_SUCCESS) {
+        return bad_value(cmd, arg, apr_pstrcat(cmd->temp_pool, "not a time "
+                         "zone of the tz database (", err ? err : "?",
+                         "); give a name such as America/Los_Angeles, or "
+                         "local", NULL));
+    }
+    cfg->report_tz_set = 1;
+    cfg->report_tz = tz;
+    return NULL;
+}
+
 static const char *cmd_cache_admin(cmd_parms *cmd, void *dconf, int flag)
 {
     dashboard_dir_cfg_t *cfg = dconf;
@@ -506,6 +578,10 @@ const command_rec dashboard_cmds[] = {
     AP_INIT_TAKE1("DashboardStaleTTL", cmd_number, (void *)&num_stale_ttl,
         RSRC_CONF, "Seconds past DashboardCacheTTL a stored response is kept "
         "and may be answered stale, 0 = never (default 604800)"),
+    AP_INIT_TAKE1("DashboardReportTimeZone", cmd_report_tz, NULL, RSRC_CONF,
+        "Time zone whose calendar days the date windows count: a zone of "
+        "the tz database, or local for the server's (default "
+        "America/Los_Angeles, YouTube Analytics' days)"),
     AP_INIT_TAKE1("DashboardUpstreamCA", cmd_upstream_ca, NULL, RSRC_CONF,
         "PEM file of the only trust anchors for the Google calls, instead "
         "of the system's trust store (default: the system's)"),

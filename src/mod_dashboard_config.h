@@ -15,6 +15,7 @@
 #include "dash_memo.h"
 #include "dash_metrics.h"
 #include "dash_redis.h"
+#include "dash_tz.h"
 
 /* Per server (vhost). -1 / NULL = not set here; dashboard_config_resolve
  * applies the defaults once every vhost is merged. */
@@ -45,6 +46,10 @@ typedef struct {
     long max_upstream;             /* resolved in dashboard_config_child_init */
     long fetch_limit;              /* DashboardUserFetchLimit N; 0 = unlimited */
     long fetch_window;             /* ... and its SECONDS */
+    /* DashboardReportTimeZone: read at configuration time, then only read
+     * (dash_tz.h says why not TZ); NULL = the server's local zone. */
+    int report_tz_set;
+    dash_tz_t *report_tz;
 
     /* Per child process, set in dashboard_config_child_init; shared by the
      * vhosts that use the same Redis. NULL when caching is off. */

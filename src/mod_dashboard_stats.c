@@ -621,7 +621,9 @@ int dashboard_handle_stats(request_rec *r)
         /* No row can belong to it: the tables are UTF-8. */
         return fail(&st, DASH_ERR_NOT_CONNECTED);
     }
-    dash_dates_windows(&st.win, dash_dates_local(r->request_time), st.mode);
+    /* "Today" in DashboardReportTimeZone (docs/behaviour.md#date-windows). */
+    dash_dates_windows(&st.win, dash_tz_date(st.cfg->report_tz, r->request_time),
+                       st.mode);
     st.now_local = dash_dates_local_timestamp(r->pool, apr_time_now());
 
     if (db_run(&st, load_channel, &st) != APR_SUCCESS) {

@@ -49,7 +49,9 @@ DashboardMaxUpstream 1
 DashboardDBTimeout 1
 DashboardMetrics Off
 DashboardUserFetchLimit 0
+DashboardReportTimeZone Asia/Seoul
 <VirtualHost 127.0.0.1:1>
+    DashboardReportTimeZone local
     DashboardRedis Off
     DashboardMaxVideos 1
     DashboardUserFetchLimit 5 60
@@ -166,6 +168,11 @@ my @bad = (
     [ "DashboardUpstreamCA $dir/not-a-ca.pem", 'DashboardUpstreamCA' ],
     [ "DashboardUpstreamCA $dir",              'DashboardUpstreamCA' ],
     [ 'DashboardCacheAdmin On',                'DashboardCacheAdmin' ],
+    [ 'DashboardReportTimeZone Mars/Olympus_Mons', 'DashboardReportTimeZone' ],
+    [ 'DashboardReportTimeZone Pacific',       'DashboardReportTimeZone' ],
+    [ 'DashboardReportTimeZone ../../etc/passwd', 'DashboardReportTimeZone' ],
+    [ 'DashboardReportTimeZone /usr/share/zoneinfo/UTC', 'DashboardReportTimeZone' ],
+    [ 'DashboardReportTimeZone zone.tab',      'DashboardReportTimeZone' ],
     [ "<Location /x>\nDashboardRedis Off\n</Location>", 'DashboardRedis' ],
     [ "<Location /x>\nDashboardCacheAdmin maybe\n</Location>", 'DashboardCacheAdmin' ],
 );
