@@ -63,7 +63,7 @@ CONF
 CONF
 );
 
-my $today = today_local();
+my $today = today_report();
 my $u = 'vhosts-user';
 my $ch = 'UCvhostsChannel';
 clear_user($u);

@@ -17,7 +17,7 @@ use lib 't/lib';
 use Dash::Test;
 use Dash::OwnHttpd ();
 
-my $today = today_local();
+my $today = today_report();
 my $google = $ENV{DASH_GOOGLE_URL};
 # No DashboardMaxUpstream, no DashboardOAuthClient, no cache (no single
 # flight: every request of the same channel fetches).

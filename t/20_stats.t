@@ -16,7 +16,7 @@ flush_redis();
 google_reset();
 google('POST', '/_control/channel', { channel => $ch, empty => JSON::PP::false });
 
-my $today = today_local();
+my $today = today_report();
 my $token = "ya29.test-$u-$ch";
 my $acc = add_account($u, $ch, access_token => $token);
 

@@ -18,7 +18,7 @@ use URI ();
 use URI::Escape qw(uri_escape);
 use LWP::UserAgent ();
 
-my $today = today_local();
+my $today = today_report();
 my $codec = JSON::PP->new->utf8->canonical;
 
 # docs/behaviour.md#response: the 8 metrics, in order (id, label, unit).

@@ -13,7 +13,7 @@ use Time::HiRes qw(time);
 use lib 't/lib';
 use Dash::Test;
 
-my $today = today_local();
+my $today = today_report();
 my $client_id = $ENV{DASH_CLIENT_ID};
 my $client_secret = $ENV{DASH_CLIENT_SECRET};
 my $small_id = 'wrong-client.apps.googleusercontent.com';   # dash_small's client

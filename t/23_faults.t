@@ -22,7 +22,7 @@ END {
 
 my $log_file = error_log();
 
-my $today = today_local();
+my $today = today_report();
 my $u = 'fault-user-0001';
 my $ch = 'UCfaultMain0000000001';
 my $key = "dashboard:$u:$ch:month";

@@ -16,7 +16,7 @@ use Apache::TestRequest ();
 use lib 't/lib';
 use Dash::Test;
 
-my $today = today_local();
+my $today = today_report();
 my $log_file = error_log();
 # The info line of a request is written just after its answer.
 sub log_wait {

@@ -13,7 +13,7 @@ use JSON::PP ();
 use lib 't/lib';
 use Dash::Test;
 
-my $today = today_local();
+my $today = today_report();
 my $codec = JSON::PP->new->canonical;
 
 sub stats {

@@ -16,7 +16,7 @@ use JSON::PP ();
 my $u = 'memo-user';
 my $ch = 'UCmemoChannel';
 my $key = "dashboard:$u:$ch:month";
-my $today = today_local();
+my $today = today_report();
 my $codec = JSON::PP->new->utf8->canonical;
 
 clear_user($u);

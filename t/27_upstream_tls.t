@@ -23,7 +23,7 @@ use Time::HiRes ();
 my $u = 'tls-user';
 my $ch = 'UCtlsChannel';
 my $key = "dashboard:$u:$ch:month";
-my $today = today_local();
+my $today = today_report();
 
 # The front's counters, read over the front itself with curl (HTTP/2, the
 # test CA); a /_front/ request counts in "accepted" only.

@@ -32,7 +32,7 @@ END {
 my $log_file = Apache::Test::vars('t_logs') . '/error_log';
 my $u = 'outage-user-0001';
 my $ch = 'UCoutageMain000000001';
-my $today = today_local();
+my $today = today_report();
 clear_user($u);
 flush_redis();
 google_reset();

@@ -19,7 +19,7 @@ use Dash::Expect qw(windows);
 my $u = 'etag-user';
 my $ch = 'UCetagChannel';
 my $key = "dashboard:$u:$ch:month";
-my $today = today_local();
+my $today = today_report();
 
 clear_user($u);
 add_account($u, $ch);

@@ -223,7 +223,7 @@ my $u = 'cache-real';
 my $ch = 'UCcacheReal';
 clear_user($u);
 add_account($u, $ch);
-my $today = today_local();
+my $today = today_report();
 add_video($u, $ch, 'cachereal01', add_days($today, -5) . ' 10:00:00');
 add_video($u, $ch, 'cachereal02', add_days($today, -15) . ' 10:00:00');
 flush_redis();

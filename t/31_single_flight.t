@@ -25,7 +25,7 @@ END { eval { stack('redis-start') } if $redis_down; }
 my $codec = JSON::PP->new->utf8->canonical;
 my $N = 64;              # simultaneous requests
 my $DELAY = 300;         # ms the stand-in holds every report call
-my $today = today_local();
+my $today = today_report();
 my $u = 'flight-user-0001';
 my $ch = 'UCflightMain000000001';
 my $key = "dashboard:$u:$ch:month";

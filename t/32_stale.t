@@ -23,7 +23,7 @@ END { eval { stack('google-start') } if $google_down; }
 my $codec = JSON::PP->new->canonical;
 my $CACHE_TTL = 600;          # DashboardCacheTTL of t/conf/extra.conf.in
 my $STALE_TTL = 604800;       # DashboardStaleTTL's default
-my $today = today_local();
+my $today = today_report();
 my $u = 'stale-user-0001';
 my $ch = 'UCstaleMain0000000001';
 my $key = "dashboard:$u:$ch:month";

@@ -71,7 +71,7 @@ sub refresh {
 
 # ---- the data ---------------------------------------------------------------
 
-my $today = today_local();
+my $today = today_report();
 my ($u, $ch) = ('metrics-user-0001', 'UCmetricsMain00000001');
 my ($ur, $chr) = ('metrics-refresh-0001', 'UCmetricsRefresh00001');
 my ($ug, $chg) = ('metrics-grant-0001', 'UCmetricsGrant0000001');

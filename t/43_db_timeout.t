@@ -15,7 +15,7 @@ use DBI ();
 use lib 't/lib';
 use Dash::Test;
 
-my $today = today_local();
+my $today = today_report();
 my $frozen = 0;
 my $guard;
 END {

@@ -16,7 +16,7 @@ use JSON::PP ();
 use lib 't/lib';
 use Dash::Test;
 
-my $today = today_local();
+my $today = today_report();
 my $mpm = Apache::Test::config()->{server}{mpm} // '';
 # DashboardUpstreamTimeout of the test server (t/conf/extra.conf.in).
 my $timeout = 2.0;

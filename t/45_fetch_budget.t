@@ -26,7 +26,7 @@ my $LIMIT = 3;            # dash_budget's DashboardUserFetchLimit
 my $WINDOW = 3600;
 my $CACHE_TTL = 600;      # DashboardCacheTTL of t/conf/extra.conf.in
 my $codec = JSON::PP->new->utf8->canonical;
-my $today = today_local();
+my $today = today_report();
 my $ch = 'UCbudget0000000000001';
 
 sub user_with_uploads {

@@ -132,7 +132,7 @@ my @h = map {
 } 1, 2;
 ok $h[0]{up} && $h[1]{up}, 'two httpd hosts started';
 
-my $today = today_local();
+my $today = today_report();
 sub user {
     my ($u, $ch) = @_;
     clear_user($u);

@@ -19,7 +19,7 @@ if (($ENV{DASH_UI_BROWSER} // 1) eq '0') {
     exit 0;
 }
 
-my $today = today_local();
+my $today = today_report();
 
 flush_redis();
 google_reset();

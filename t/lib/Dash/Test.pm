@@ -23,7 +23,7 @@ use Time::HiRes ();
 our @EXPORT = qw(
     call get_json keepalive_stats json_of db db_do add_account add_video clear_user
     redis google google_reset counters requests report_requests
-    stand_in_raw stand_in_answer stack today_local add_days flush_redis
+    stand_in_raw stand_in_answer stack today_report add_days flush_redis
     is_error is_json_string $JSON_TYPE error_log log_since url_of simultaneous
     metrics metric_delta time_bound $TIME_FACTOR
 );
@@ -266,10 +266,19 @@ sub add_video {
         $user, 'youtube', $channel, $video, $title // "Video $video", $uploaded_at);
 }
 
-# ---- dates (the server's local calendar, like the module) ---------------
+# ---- dates ----------------------------------------------------------------
 
-sub today_local {
+# "Today" as the module takes it (docs/behaviour.md#date-windows): in
+# DashboardReportTimeZone, which the suite leaves at its default,
+# America/Los_Angeles, whatever the machine's zone.
+sub today_report {
+    require POSIX;
+    my $saved = $ENV{TZ};
+    local $ENV{TZ} = 'America/Los_Angeles';
+    POSIX::tzset();
     my @t = localtime;
+    if (defined $saved) { $ENV{TZ} = $saved; } else { delete $ENV{TZ}; }
+    POSIX::tzset();
     return sprintf '%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3];
 }
 
