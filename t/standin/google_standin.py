@@ -29,6 +29,8 @@ import hashlib
 import http.server
 import itertools
 import json
+import math
+import random
 import re
 import secrets
 import signal
@@ -430,6 +432,13 @@ class State:
         with self.lock:
             self.faults = []
             self.delay_ms = 0
+            # "fixed": every report call waits delay_ms; "lognormal": each
+            # draws its wait from a log-normal law with median delay_ms and
+            # 99th percentile p99_factor x delay_ms (a heavy tail, as real
+            # APIs have), so a fan-out waits for the slowest of its draws.
+            self.delay_dist = "fixed"
+            self.delay_p99_factor = 5.0
+            self.rng = random.Random()
             self.n_reports = 0
             self.n_token = 0
             # in_flight is a live gauge: requests being handled across a
@@ -1154,6 +1163,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if st.in_flight > st.max_in_flight:
                 st.max_in_flight = st.in_flight
             delay = st.delay_ms
+            if delay and st.delay_dist == "lognormal":
+                # sigma so that median x exp(z99 x sigma) = p99: z99 = 2.3263.
+                sigma = math.log(st.delay_p99_factor) / 2.3263478740408408
+                delay = st.rng.lognormvariate(math.log(delay), sigma)
         st.log_request(entry)
         status = 500
         try:
@@ -1367,8 +1380,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.client = client
         elif name == "delay":
             ms = int_field(spec, "ms", 0, 0, 3600 * 1000)
+            dist = spec.get("dist", "fixed")
+            if dist not in ("fixed", "lognormal"):
+                raise ValueError('dist must be "fixed" or "lognormal"')
+            factor = spec.get("p99_factor", 5)
+            if isinstance(factor, bool) or not isinstance(factor, (int, float)) \
+                    or not 1 < factor <= 100:
+                raise ValueError("p99_factor must be a number in (1, 100]")
+            seed = spec.get("seed")
             with st.lock:
                 st.delay_ms = ms
+                st.delay_dist = dist
+                st.delay_p99_factor = float(factor)
+                if seed is not None:
+                    st.rng.seed(seed)
         elif name == "fault":
             fault = Fault(spec)
             with st.lock:
