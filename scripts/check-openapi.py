@@ -23,6 +23,12 @@ header must be present when it is required and match its schema when it
 is there, and a response the document gives no content (304, HEAD) must
 have an empty body. Any mismatch fails the run.
 
+With DASH_OPENAPI_COMPLETE=1 (t/run.sh sets it when the whole suite ran),
+every response the document describes (path, method, status) must also
+have been received at least once, or the run fails: a documented answer no
+test provokes is a promise nothing checks. The only ones excused are in
+NEVER_PROVOKED below, each with the reason no test can bring it about.
+
 Runs with Debian's python3-jsonschema and python3-yaml (/usr/bin/python3).
 """
 import base64
@@ -41,6 +47,19 @@ DOC_PATH = os.path.join(TOP, "docs", "openapi.yaml")
 OAS_SCHEMA_PATH = os.path.join(TOP, "t", "openapi", "oas-3.1-schema.yaml")
 JSON_TYPE = "application/json; charset=utf-8"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# Described responses no test can provoke, (path, method, status) -> why.
+# The 500s come only from jansson failing to build or serialize a body:
+# out of memory in the child, or (accounts) text that is not UTF-8, which a
+# UTF-8 database, as conf/schema.sql's tables are, never returns.
+_OOM = "only when jansson cannot build the body (out of memory in the child)"
+NEVER_PROVOKED = {
+    ("/dashboard/accounts", "get", "500"): _OOM + ", or a database that is not UTF-8",
+    ("/dashboard/accounts", "head", "500"): _OOM + ", or a database that is not UTF-8",
+    ("/dashboard/stats", "get", "500"): _OOM,
+    ("/dashboard/stats", "head", "500"): _OOM,
+    ("/dashboard/cache", "delete", "500"): _OOM,
+}
 Validator = jsonschema.Draft202012Validator
 
 
@@ -251,12 +270,27 @@ def main():
     described = [(route, m, s) for route, item in doc["paths"].items()
                  for m in METHODS if isinstance(item.get(m), dict)
                  for s in item[m].get("responses", {})]
-    unseen = [f"{m.upper()} {r} {s}" for r, m, s in described if (r, m, s) not in seen]
+    unseen = [f"{m.upper()} {r} {s}" for r, m, s in described
+              if (r, m, s) not in seen and (r, m, s) not in NEVER_PROVOKED]
+    stale = [f"{m.upper()} {r} {s}" for r, m, s in NEVER_PROVOKED
+             if (r, m, s) not in described or (r, m, s) in seen]
     print(f"check-openapi: {len(records)} responses checked against docs/openapi.yaml, "
           f"{len(problems)} mismatches; {len(described) - len(unseen)} of the "
-          f"{len(described)} described responses seen")
-    if unseen and os.environ.get("DASH_OPENAPI_VERBOSE"):
-        print("check-openapi: never seen: " + ", ".join(unseen))
+          f"{len(described)} described responses seen or excused")
+    complete = os.environ.get("DASH_OPENAPI_COMPLETE") == "1"
+    if unseen and (complete or os.environ.get("DASH_OPENAPI_VERBOSE")):
+        print("check-openapi: never seen: " + ", ".join(unseen),
+              file=sys.stderr if complete else sys.stdout)
+    if complete and stale:
+        # An excuse that no longer holds (the response was seen, or is no
+        # longer described) must go, so the list stays true.
+        print("check-openapi: excused in NEVER_PROVOKED but seen or not described: "
+              + ", ".join(stale), file=sys.stderr)
+    if complete and (unseen or stale):
+        print("check-openapi: the whole suite must receive every response "
+              "docs/openapi.yaml describes at least once: add a test that "
+              "provokes it", file=sys.stderr)
+        return 1
     if problems:
         print("check-openapi: every response the suite gets must be described by "
               "docs/openapi.yaml: fix the module, or describe the new answer there "

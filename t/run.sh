@@ -88,8 +88,15 @@ for mpm in $mpms; do
     DASH_UI_BROWSER=0
 done
 perl t/TEST.PL -clean >/dev/null 2>&1 || true
+# With no test file named the whole suite ran: then every response the
+# document describes must also have been seen at least once.
+complete=1
+for arg in "$@"; do
+    case $arg in *.t) complete=0 ;; esac
+done
 if [ -s "$DASH_RESPONSES" ]; then
     echo "=== responses against docs/openapi.yaml"
-    /usr/bin/python3 scripts/check-openapi.py "$DASH_RESPONSES" || status=1
+    DASH_OPENAPI_COMPLETE=$complete /usr/bin/python3 scripts/check-openapi.py \
+        "$DASH_RESPONSES" || status=1
 fi
 exit $status
