@@ -560,7 +560,7 @@ const command_rec dashboard_cmds[] = {
         "Redis connect, command and pooled-connection wait timeout, in "
         "milliseconds (default 200)"),
     AP_INIT_TAKE1("DashboardCacheTTL", cmd_number, (void *)&num_cache_ttl,
-        RSRC_CONF, "Lifetime of a cached stats response, in seconds (default 43200)"),
+        RSRC_CONF, "Seconds a cached stats response is fresh (default 43200)"),
     AP_INIT_TAKE1("DashboardAnalyticsURL", cmd_url, NULL, RSRC_CONF,
         "YouTube Analytics reports.query endpoint"),
     AP_INIT_TAKE1("DashboardTokenURL", cmd_url, NULL, RSRC_CONF,
