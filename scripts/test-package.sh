@@ -21,18 +21,21 @@
 # original policy-rc.d. Postgres, Redis and the Google stand-in are
 # throw-away ones on loopback. Everything is put back as it was at the
 # end, which the last test checks.
-#   DASH_PKG_HTTPD_PORT (8539), DASH_PKG_PG_PORT (54339),
-#   DASH_PKG_REDIS_PORT (63809), DASH_PKG_GOOGLE_PORT (18099)
+#   DASH_PKG_HTTPD_PORT, DASH_PKG_PG_PORT, DASH_PKG_REDIS_PORT,
+#   DASH_PKG_GOOGLE_PORT: the ports (default: free ones, picked at start)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 pkg=libapache2-mod-dashboard
-port=${DASH_PKG_HTTPD_PORT:-8539}
-pg_port=${DASH_PKG_PG_PORT:-54339}
-redis_port=${DASH_PKG_REDIS_PORT:-63809}
-google_port=${DASH_PKG_GOOGLE_PORT:-18099}
+free_port() {
+    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port=${DASH_PKG_HTTPD_PORT:-$(free_port)}
+pg_port=${DASH_PKG_PG_PORT:-$(free_port)}
+redis_port=${DASH_PKG_REDIS_PORT:-$(free_port)}
+google_port=${DASH_PKG_GOOGLE_PORT:-$(free_port)}
 client_id=test-client.apps.googleusercontent.com
 client_secret=test-client-secret
 # The user of docs/operations.md's examples, and a channel of theirs.
@@ -242,6 +245,8 @@ check "installed: the module, its two conf files, the conf-available Locations, 
     -a -f "$modconf" -a -f /etc/apache2/conf-available/dashboard.conf \
     -a -f /usr/share/mod_dashboard/ui/index.html \
     -a -f /usr/share/doc/$pkg/schema.sql
+check "every file of ui/ is in the package's page" \
+    sh -c 'for f in ui/*; do cmp -s "$f" "/usr/share/mod_dashboard/$f" || exit 1; done'
 check "dashboard.load says '# Depends: dbd'" grep -qx '# Depends: dbd' /etc/apache2/mods-available/dashboard.load
 check "the page's Chart.js is Debian's, not a copy" \
     sh -c '! grep -rl "Chart.js v" /usr/share/mod_dashboard && dpkg -s '"$pkg"' | grep -q "^Depends:.*libjs-chart.js"'
