@@ -188,8 +188,9 @@ export async function keyboardProblems(page) {
 
 // ---- a phone's width -----------------------------------------------------
 
-// At 375 px: how far the page is wider than the screen, and the visible
-// elements that reach past its edges (outside an ancestor that clips).
+// At 375 px: how far the page is wider than the screen, the visible
+// elements that reach past its edges (outside an ancestor that clips), and
+// those whose content spills out of their own box.
 export async function overflowAt375(page) {
     const before = page.viewportSize();
     await page.setViewportSize({ width: 375, height: 812 });
@@ -211,6 +212,16 @@ export async function overflowAt375(page) {
             const r = e.getBoundingClientRect();
             if (r.width > 0 && (r.right > innerWidth + 0.5 || r.left < -0.5) && !clipped(e)) {
                 wide.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.getAttribute('class')} ${Math.round(r.left)}–${Math.round(r.right)}`);
+            }
+        }
+        // A box whose content is wider than itself (and not cut with an
+        // ellipsis or clipped) spills over its neighbours.
+        for (const e of document.body.querySelectorAll('*')) {
+            if (!e.checkVisibility() || e.closest('.visually-hidden, .skip-link, svg')) { continue; }
+            const cs = getComputedStyle(e);
+            if (cs.display === 'inline' || cs.overflowX !== 'visible' || e.tagName === 'CANVAS') { continue; }
+            if (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0) {
+                wide.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.getAttribute('class')} spills ${e.scrollWidth - e.clientWidth} px`);
             }
         }
         return { overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
