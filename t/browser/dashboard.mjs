@@ -194,6 +194,9 @@ function checkPartial(shown, stats, lang, what) {
 
 // Every number of a stats answer against the page.
 function compare(shown, stats, mode, what, lang) {
+    // So that the page's data-through line is checked against a real day.
+    ok(/^\d{4}-\d{2}-\d{2}$/.test(stats.dataThrough), `${what}: the API says through which day (dataThrough)`,
+       JSON.stringify(stats.dataThrough));
     is(stats.contentMetrics.map((m) => m.id), KPI_IDS, `${what}: the API's 8 metrics`);
     is(shown.kpis.map((k) => k.id), stats.contentMetrics.map((m) => m.id), `${what}: the 8 KPI cards, in order`);
     is(shown.kpis.map((k) => k.label), KPI_NAMES[lang], `${what}: KPI names in ${lang}, from the metric id`);
@@ -401,7 +404,8 @@ async function states(browser, lang) {
     await audit(page, lang, `${lang}, no channel`, answer.body, `${lang}-state-no-channel`);
 
     answer = await api(users.empty, statsPath('month'));
-    is([answer.status, answer.body.hasUploads], [200, false], 'no uploads: the API says hasUploads false');
+    is([answer.status, answer.body.hasUploads, 'dataThrough' in answer.body], [200, false, false],
+       'no uploads: the API says hasUploads false, and no dataThrough');
     shown = await stateOf(users.empty, 'state-no-uploads');
     is(shown.state, 'no-uploads', `${lang}, no uploads: its state`);
     ok(shown.noUploads && !shown.details, `${lang}, no uploads: the notice instead of charts and videos`);
@@ -463,7 +467,7 @@ async function dataThroughCases(browser, lang) {
         const what = `${lang}, dataThrough ${JSON.stringify(through)}`;
         ok(dataThroughOk(lang, body, shown), `${what}: the data-through line`, `shown: ${JSON.stringify(shown)}`);
         if (typeof through === 'string') {
-            is(shown.replace(' Sept ', ' Sep '), lang === 'ko' ? `${longDate(lang, through)}까지의 데이터`
+            is((shown || '').replace(' Sept ', ' Sep '), lang === 'ko' ? `${longDate(lang, through)}까지의 데이터`
                 : `Data through ${longDate(lang, through)}`, `${what}: written out`);
         }
         checkPartial(await readPage(page), body, lang, what);
