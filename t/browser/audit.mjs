@@ -195,9 +195,13 @@ export async function overflowAt375(page) {
     const before = page.viewportSize();
     await page.setViewportSize({ width: 375, height: 812 });
     await page.waitForFunction(() => innerWidth === 375);
-    // Chart.js resizes its canvases on the next animation frames.
+    // Chart.js resizes its canvases on later animation frames (a loaded
+    // machine may take a while): wait until each fits its box, or 5 s,
+    // after which the check below names the one that does not.
+    await page.waitForFunction(() => [...document.querySelectorAll('canvas')].every((c) =>
+        !c.checkVisibility() || c.getBoundingClientRect().width <= c.parentElement.clientWidth + 1),
+    null, { timeout: 5000 }).catch(() => {});
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    await page.waitForTimeout(150);
     const result = await page.evaluate(() => {
         const clipped = (e) => {
             for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
