@@ -15,7 +15,13 @@
 #   4. single flight (docs/behaviour.md#stale-answers-and-single-flight):
 #      report calls for 64 simultaneous cold requests on one httpd and on
 #      two sharing Redis and Postgres, and the wait a lock waiter pays
-#      beyond the holder's fetch.
+#      beyond the holder's fetch;
+#   5. the previous commit side by side (DASH_BENCH_BASE, default HEAD^,
+#      built in a git worktree under $run): report calls per cold fetch, and
+#      the median and p99 of DASH_BENCH_TAIL_N (200) misses on each, taken
+#      in turn, with every report call's delay drawn by the stand-in from a
+#      log-normal law, median DASH_BENCH_TAIL_D_MS (100), p99 five times
+#      that. DASH_BENCH_TAIL_ONLY=1 runs this step alone.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,6 +70,12 @@ second() { # start|stop
 }
 
 cleanup() {
+    if declare -F base_httpd >/dev/null; then
+        base_httpd stop
+    fi
+    if [ -d "$run/base" ]; then
+        git -C "$top" worktree remove --force "$run/base" || true
+    fi
     second stop
     httpd_stop
     "$top/t/stack.sh" stop || true
@@ -142,6 +154,69 @@ CONF
 }
 
 write_conf event
+
+# ---- 5. the previous commit side by side --------------------------------
+# Its module, built in a worktree, loaded by a third httpd with the same
+# configuration (its own port, server root, pid file and log) beside this
+# one's; bench_tail.py alternates their misses.
+base_rev=${DASH_BENCH_BASE:-HEAD^}
+port3=${DASH_BENCH_PORT3:-$(free_port)}
+tail_n=${DASH_BENCH_TAIL_N:-200}
+tail_d=${DASH_BENCH_TAIL_D_MS:-100}
+base_so=$run/base/.libs/mod_dashboard.so
+base_httpd() { # start|stop
+    local conf=$run/httpd.conf
+    (
+        run=$run/base-httpd
+        port=$port3
+        if [ "$1" = start ]; then
+            mkdir -p "$run"
+            sed -e "s|^ServerRoot .*|ServerRoot \"$run\"|" \
+                -e "s|^Listen .*|Listen 127.0.0.1:$port|" \
+                -e "s|^PidFile .*|PidFile \"$run/httpd.pid\"|" \
+                -e "s|^ErrorLog .*|ErrorLog \"$run/error_log\"|" \
+                -e "s|^LoadModule dashboard_module .*|LoadModule dashboard_module $base_so|" \
+                "$conf" >"$run/httpd.conf"
+            httpd_start
+        elif [ -f "$run/httpd.pid" ]; then
+            httpd_stop
+        fi
+    )
+}
+tail_field() { printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
+tail_row() { # label line
+    echo "| $1 | $(tail_field "$2" calls) | $(tail_field "$2" median_ms) ms | $(tail_field "$2" p90_ms) ms | $(tail_field "$2" p99_ms) ms | $(tail_field "$2" max_ms) ms | $(tail_field "$2" mean_ms) ms | $(tail_field "$2" misses) of $(tail_field "$2" n) |"
+}
+tail_bench() {
+    local rev_base rev_this out
+    rev_base=$(git -C "$top" rev-parse --short "$base_rev")
+    rev_this=$(git -C "$top" rev-parse --short HEAD)
+    git -C "$top" worktree add --detach "$run/base" "$base_rev" >/dev/null 2>&1
+    make -C "$run/base" >"$run/base-build.log" 2>&1
+    write_conf event
+    httpd_start
+    base_httpd start
+    out=$(python3 "$top/scripts/bench_tail.py" "$tail_n" "$tail_d" "$google" \
+          "${auth#Authorization: }" "http://127.0.0.1:$port3/dashboard/stats" \
+          "$base/dashboard/stats")
+    base_httpd stop
+    httpd_stop
+    {
+        echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) — the previous commit side by side"
+        echo
+        echo "Two httpd (event, one child of 32 threads each) in one run, sharing Postgres, Redis and the Google stand-in (over TLS and HTTP/2): $rev_base's module and $rev_this's. Report calls per cold fetch counted at the stand-in around one miss; then $tail_n misses on each, taken in turn (the key purged before each), every report call delayed by a draw from a log-normal law with median D = $tail_d ms and 99th percentile 5 D = $((5 * tail_d)) ms (the stand-in's dist=lognormal); load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+        echo
+        echo "| module | report calls per cold fetch | miss median | p90 | p99 | max | mean | answered miss |"
+        echo "|---|---|---|---|---|---|---|---|"
+        tail_row "$rev_base (previous)" "$(printf '%s\n' "$out" | sed -n 1p)"
+        tail_row "$rev_this (this one)" "$(printf '%s\n' "$out" | sed -n 2p)"
+        echo
+    } | tee -a "${DASH_BENCH_OUT:-$top/docs/benchmarks.md}"
+}
+if [ "${DASH_BENCH_TAIL_ONLY:-0}" = 1 ]; then
+    tail_bench
+    exit 0
+fi
 
 # ---- 1a. instructions per request (callgrind over apache2 -X) ----------
 # Counters are dumped (and zeroed) on entry to ap_send_error_response: a
@@ -377,3 +452,5 @@ wrk_row() { # what field unit target
     echo '```'
     echo
 } | tee -a "${DASH_BENCH_OUT:-$top/docs/benchmarks.md}"
+httpd_stop
+tail_bench
