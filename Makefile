@@ -127,7 +127,8 @@ deb:
 	cp build/deb/$(DEB) .
 	@if [ "$(LINTIAN)" = yes ] && command -v lintian >/dev/null; then \
 	    lintian --fail-on error,warning $(DEB) || { echo "make deb: lintian found errors or warnings"; exit 1; }; \
-	    echo "lintian: no error, no warning"; fi
+	    echo "lintian: no error, no warning"; \
+	else echo "make deb: lintian not run (LINTIAN=$(LINTIAN), or not installed)"; fi
 	@echo "built $(DEB)"
 
 # The package installed with apt on this machine's Debian apache2 (an

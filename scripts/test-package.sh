@@ -47,13 +47,14 @@ authfile=/etc/apache2/dashboard.htpasswd
 opsfile=/etc/apache2/dashboard-ops.htpasswd
 secretfile=/etc/apache2/dashboard-oauth-secret
 modconf=/etc/apache2/mods-available/dashboard.conf
+broken=/etc/apache2/conf-enabled/zz-dashboard-test-broken.conf
 
 die() { echo "test-package: $*" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || die "needs root (apt, /etc/apache2)"
 if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -Eq 'installed|config-files'; then
     die "$pkg is already on this machine: not touching it"
 fi
-for f in "$authfile" "$opsfile" "$secretfile" /etc/apache2/mods-available/dashboard.load "$modconf" \
+for f in "$authfile" "$opsfile" "$secretfile" "$broken" /etc/apache2/mods-available/dashboard.load "$modconf" \
          /etc/apache2/conf-available/dashboard.conf; do
     [ ! -e "$f" ] || die "$f exists (an install from source?): not touching it"
 done
@@ -111,7 +112,7 @@ cleanup() {
     if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -Eq 'installed|config-files'; then
         apt-get purge -y -qq -o DPkg::Lock::Timeout=300 "$pkg" >/dev/null 2>&1
     fi
-    rm -f "$authfile" "$opsfile" "$secretfile"
+    rm -f "$authfile" "$opsfile" "$secretfile" "$broken"
     [ "$dbd_before" = off ] && a2query -m dbd >/dev/null 2>&1 && a2dismod -q -f -p dbd >/dev/null 2>&1
     [ -f "$work/google.pid" ] && kill "$(cat "$work/google.pid")" 2>/dev/null
     redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1
@@ -193,9 +194,9 @@ url=http://127.0.0.1:$port
 # The status of a request, 000 when there is none (curl says why in its
 # exit status, e.g. 52 for a connection closed without an answer).
 code() { curl -s -o /dev/null -w '%{http_code}' -u "$user:$password" "$@" || true; }
-# Waits until URL answers CODE (a reload is asynchronous).
+# Waits until URL answers CODE (a reload is asynchronous), 30 s at most.
 wait_code() { # code url
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do
         [ "$(code "$2")" = "$1" ] && return 0
         sleep 0.1
     done
@@ -400,6 +401,20 @@ check "upgrade: the conf still 0640 root:www-data" test "$(stat -c '%a %U:%G' "$
 check "upgrade: the Locations still enabled" sh -c 'a2query -c dashboard >/dev/null' 
 check "upgrade: stats still 200" test "$(code "$url/dashboard/stats?mode=month")" = 200
 
+# ---- a configuration already broken ----------------------------------------
+
+# The package's scripts must not reload (or restart) Apache into a
+# configuration that fails configtest: the running server goes on.
+echo 'ThisIsNotADirective of a broken site' >"$broken"
+: >"$work/rcd.log"
+mark "apt install --reinstall $(basename "$deb2"), the site's configuration broken"
+apt_get install --reinstall "$deb2" >"$work/apt5.log" 2>&1 || { cat "$work/apt5.log"; exit 1; }
+rm -f "$broken"
+check "broken configuration: no reload or restart asked for" test ! -s "$work/rcd.log"
+check "broken configuration: the package says so" grep -q 'Your configuration is broken' "$work/apt5.log"
+check "broken configuration: the running server still answers (stats 200)" \
+    test "$(code "$url/dashboard/stats?mode=month")" = 200
+
 # ---- the module disabled by hand -------------------------------------------
 
 a2dismod -q dashboard >/dev/null
@@ -417,10 +432,11 @@ check "remove: module and Locations disabled" \
     sh -c '! a2query -m dashboard >/dev/null 2>&1 && ! a2query -c dashboard >/dev/null 2>&1'
 check "remove: apache2ctl configtest passes" sh -c 'apache2ctl configtest >/dev/null 2>&1' 
 instance stop >/dev/null 2>&1 || true
-for _ in $(seq 1 100); do [ -f "$inst/run/apache2.pid" ] || break; sleep 0.1; done
+for _ in $(seq 1 300); do [ -f "$inst/run/apache2.pid" ] || break; sleep 0.1; done
 : >"$inst/log/error.log"
 instance start >"$work/start2.log" 2>&1 || true
-check "remove: Apache starts" wait_code 404 "$url/dashboard/accounts"
+if wait_code 404 "$url/dashboard/accounts"; then ok "remove: Apache starts"
+else not_ok "remove: Apache starts"; cat "$work/start2.log" "$inst/log/error.log" | tail -n 20 | diag; fi
 check "remove: a clean start (no error or warning in the log)" \
     sh -c "! grep -E '\\[[a-z_]+:(warn|error|crit|alert|emerg)\\]' '$inst/log/error.log'"
 grep -E '\[[a-z_]+:(warn|error|crit|alert|emerg)\]' "$inst/log/error.log" | diag || true
@@ -438,7 +454,7 @@ check "purge: the statoverride is gone" sh -c "! dpkg-statoverride --list '$modc
 # ---- the machine as it was -------------------------------------------------------
 
 instance stop >/dev/null 2>&1 || true
-for _ in $(seq 1 100); do [ -f "$inst/run/apache2.pid" ] || break; sleep 0.1; done
+for _ in $(seq 1 300); do [ -f "$inst/run/apache2.pid" ] || break; sleep 0.1; done
 rm -f "$authfile" "$opsfile" "$secretfile"
 if [ "$dbd_before" = off ]; then a2dismod -q -f -p dbd >/dev/null 2>&1 || true; fi
 if [ -f "$work/policy.orig" ]; then cp -p "$work/policy.orig" "$policy"; rm -f "$work/policy.orig"; fi
