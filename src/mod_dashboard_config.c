@@ -30,6 +30,7 @@ APLOG_USE_MODULE(dashboard);
 #define DASHBOARD_DEFAULT_FETCH_WINDOW        3600
 /* YouTube Analytics counts Pacific days (docs/behaviour.md#date-windows). */
 #define DASHBOARD_DEFAULT_REPORT_TZ           "America/Los_Angeles"
+#define DASHBOARD_DEFAULT_MAX_VALUE_SIZE      1048576
 
 dashboard_srv_cfg_t *dashboard_srv_cfg(const server_rec *s)
 {
@@ -59,6 +60,7 @@ void *dashboard_create_srv_cfg(apr_pool_t *p, server_rec *s)
     cfg->max_upstream = -1;
     cfg->fetch_limit = -1;
     cfg->fetch_window = -1;
+    cfg->max_value_size = -1;
     return cfg;
 }
 
@@ -127,6 +129,7 @@ void *dashboard_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
         cfg->report_tz_set = base->report_tz_set;
         cfg->report_tz = base->report_tz;
     }
+    MERGE_NUM(max_value_size);
     return cfg;
 }
 
@@ -187,6 +190,9 @@ static void resolve_defaults(dashboard_srv_cfg_t *cfg)
     }
     if (cfg->fetch_window < 0) {
         cfg->fetch_window = DASHBOARD_DEFAULT_FETCH_WINDOW;
+    }
+    if (cfg->max_value_size < 0) {
+        cfg->max_value_size = DASHBOARD_DEFAULT_MAX_VALUE_SIZE;
     }
 }
 
@@ -276,6 +282,9 @@ static const dashboard_num_directive_t num_stale_ttl = NUM_DIRECTIVE(stale_ttl, 
 static const dashboard_num_directive_t num_lock_wait = NUM_DIRECTIVE(lock_wait_ms, 0, 600000);
 static const dashboard_num_directive_t num_db_timeout = NUM_DIRECTIVE(db_timeout_ms, 1, 600000);
 static const dashboard_num_directive_t num_max_upstream = NUM_DIRECTIVE(max_upstream, 1, 100000);
+
+/* Redis's own ceiling on a string. */
+static const dashboard_num_directive_t num_max_value_size = NUM_DIRECTIVE(max_value_size, 1, 536870912);
 
 #define FETCH_LIMIT_MAX  1000000
 #define FETCH_WINDOW_MAX 2678400           /* 31 days */
@@ -603,6 +612,10 @@ const command_rec dashboard_cmds[] = {
         RSRC_CONF, "Google fetches one user may cause per window, across "
         "every host sharing the Redis, and the window in seconds; 0 = "
         "unlimited (default 20 3600)"),
+    AP_INIT_TAKE1("DashboardMaxValueSize", cmd_number,
+        (void *)&num_max_value_size, RSRC_CONF, "Largest cached value read, "
+        "in bytes; a larger one is a miss, never read nor parsed "
+        "(default 1048576)"),
     { NULL, { NULL }, NULL, 0, RAW_ARGS, NULL }
 };
 

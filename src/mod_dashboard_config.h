@@ -50,6 +50,7 @@ typedef struct {
      * (dash_tz.h says why not TZ); NULL = the server's local zone. */
     int report_tz_set;
     dash_tz_t *report_tz;
+    long max_value_size;           /* DashboardMaxValueSize, bytes */
 
     /* Per child process, set in dashboard_config_child_init; shared by the
      * vhosts that use the same Redis. NULL when caching is off. */

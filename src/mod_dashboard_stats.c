@@ -3,10 +3,16 @@
  * the Redis cache, token refresh and the four Analytics calls, glued
  * together (docs/behaviour.md).
  */
+#include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>             /* malloc_trim */
+#endif
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "apr_allocator.h"
 #include "apr_strings.h"
 
 #include "mod_dashboard_config.h"
@@ -195,6 +201,43 @@ static int reply(dashboard_stats_req_t *st, json_t *resp)
     return reply_tpl(st, &tpl);
 }
 
+/* The module's own values are a few kB; one larger than this was written by
+ * someone else, and its parse may cost many MB of small objects. */
+#define DASHBOARD_LARGE_VALUE (64 * 1024)
+
+/*
+ * A large value's parse, in a pool with an allocator of its own that is
+ * destroyed with it, and the memory given back to the system right after:
+ * otherwise the parse's peak stays in the child's resident size for good
+ * (jansson's objects go back to malloc's free lists, not to the system;
+ * seen: 75 MB kept by a child after six values of 1 MB,
+ * docs/reliability.md). Only the template, a few kB, is made in p.
+ */
+static int decode_large(apr_pool_t *p, const char *val, apr_size_t len,
+                        dash_stats_tpl_t *tpl, apr_int64_t *fetched_at)
+{
+    apr_allocator_t *alloc;
+    apr_pool_t *scratch;
+    json_t *resp;
+    int ok;
+
+    if (apr_allocator_create(&alloc) != APR_SUCCESS) {
+        return 0;
+    }
+    if (apr_pool_create_ex(&scratch, p, NULL, alloc) != APR_SUCCESS) {
+        apr_allocator_destroy(alloc);
+        return 0;
+    }
+    apr_allocator_owner_set(alloc, scratch);
+    resp = dash_cache_value_decode(scratch, val, len, fetched_at);
+    ok = resp && dash_stats_template(tpl, p, resp) == APR_SUCCESS;
+    apr_pool_destroy(scratch);
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    return ok;
+}
+
 /*
  * dash_flight's view of a stored value: the template answered from it.
  * Bytes this child has validated (or written) before come straight from
@@ -206,14 +249,17 @@ static int decode_value(void *baton, apr_pool_t *p, const char *val,
     dashboard_stats_req_t *st = baton;
     dash_stats_tpl_t *tpl = apr_palloc(p, sizeof(*tpl));
     json_t *resp;
+    int large = len > DASHBOARD_LARGE_VALUE, ok;
 
     if (st->cfg->memo && dash_memo_get(st->cfg->memo, p, st->flight_cfg.key,
                                        val, len, tpl, fetched_at)) {
         *value = tpl;
         return 1;
     }
-    resp = dash_cache_value_decode(p, val, len, fetched_at);
-    if (!resp || dash_stats_template(tpl, p, resp) != APR_SUCCESS) {
+    ok = large ? decode_large(p, val, len, tpl, fetched_at)
+       : ((resp = dash_cache_value_decode(p, val, len, fetched_at)) != NULL
+          && dash_stats_template(tpl, p, resp) == APR_SUCCESS);
+    if (!ok) {
         return 0;
     }
     if (st->cfg->memo) {
@@ -254,6 +300,7 @@ static const dash_stats_tpl_t *cache_lookup(dashboard_stats_req_t *st,
      * DashboardUpstreamTimeout each. */
     fc->lock_ttl = apr_time_from_msec(2 * st->cfg->upstream_timeout_ms);
     fc->lock_wait = apr_time_from_msec(st->cfg->lock_wait_ms);
+    fc->max_value = (apr_size_t)st->cfg->max_value_size;
     fc->decode = decode_value;
     fc->baton = st;
     dash_flight_look(&st->flight, r->pool, fc);
@@ -263,7 +310,9 @@ static const dash_stats_tpl_t *cache_lookup(dashboard_stats_req_t *st,
     }
     if (st->flight.invalid) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      DASHLOGNO(0504) "ignoring an invalid cached value at %s", key);
+                      DASHLOGNO(0504) "ignoring an invalid cached value at "
+                      "%s (%s): fetching and overwriting it", key,
+                      st->flight.invalid_why ? st->flight.invalid_why : "?");
     }
     return st->flight.what == DASH_FLIGHT_HIT ? st->flight.resp : NULL;
 }

@@ -50,11 +50,13 @@ DashboardDBTimeout 1
 DashboardMetrics Off
 DashboardUserFetchLimit 0
 DashboardReportTimeZone Asia/Seoul
+DashboardMaxValueSize 536870912
 <VirtualHost 127.0.0.1:1>
     DashboardReportTimeZone local
     DashboardRedis Off
     DashboardMaxVideos 1
     DashboardUserFetchLimit 5 60
+    DashboardMaxValueSize 1
 </VirtualHost>
 <VirtualHost 127.0.0.1:2>
     DashboardUserFetchLimit 1000000
@@ -164,6 +166,9 @@ my @bad = (
     [ 'DashboardUserFetchLimit 20 2678401',    'DashboardUserFetchLimit' ],
     [ 'DashboardUserFetchLimit 20 60 7',       'DashboardUserFetchLimit' ],
     [ 'DashboardUserFetchLimit',               'DashboardUserFetchLimit' ],
+    [ 'DashboardMaxValueSize 0',               'DashboardMaxValueSize' ],
+    [ 'DashboardMaxValueSize 1M',              'DashboardMaxValueSize' ],
+    [ 'DashboardMaxValueSize 536870913',       'DashboardMaxValueSize' ],
     [ "DashboardUpstreamCA $dir/none.pem",     'DashboardUpstreamCA' ],
     [ "DashboardUpstreamCA $dir/not-a-ca.pem", 'DashboardUpstreamCA' ],
     [ "DashboardUpstreamCA $dir",              'DashboardUpstreamCA' ],

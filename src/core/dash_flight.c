@@ -177,11 +177,22 @@ static apr_status_t look(dash_flight_t *f, apr_pool_t *p,
     char *val;
     apr_size_t len;
     apr_int64_t fetched_at = -1, now;
-    apr_status_t rv = dash_redis_get(c->redis, p, c->key, &val, &len, &f->err);
+    apr_status_t rv = dash_redis_get_capped(c->redis, p, c->key, c->max_value,
+                                            &val, &len, &f->err);
 
     *resp = NULL;
     *age = AGE_NONE;
     if (rv == APR_NOTFOUND) {
+        return APR_SUCCESS;
+    }
+    /* Neither is Redis failing: the key holds something that is not a
+     * value of ours. A miss, so that the fetch's SET (which replaces a key
+     * of any type) repairs it; a bypass would leave it there and call
+     * Google on every request until its TTL ends. */
+    if (rv == APR_ENOSPC || rv == APR_EINVAL) {
+        f->invalid = 1;
+        f->invalid_why = rv == APR_ENOSPC ? "larger than DashboardMaxValueSize"
+                                          : "not a string (WRONGTYPE)";
         return APR_SUCCESS;
     }
     if (rv != APR_SUCCESS) {
@@ -191,6 +202,7 @@ static apr_status_t look(dash_flight_t *f, apr_pool_t *p,
                                                &fetched_at)) {
         *resp = NULL;
         f->invalid = 1;
+        f->invalid_why = "does not validate";
         return APR_SUCCESS;
     }
     now = apr_time_sec(apr_time_now());

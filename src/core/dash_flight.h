@@ -35,6 +35,9 @@ typedef struct {
     long stale_ttl;                 /* DashboardStaleTTL, seconds; 0 = none */
     apr_interval_time_t lock_ttl;   /* how long a lock outlives a dead holder */
     apr_interval_time_t lock_wait;  /* DashboardLockWait */
+    apr_size_t max_value;           /* DashboardMaxValueSize: a longer value
+                                       is a miss, never read whole; 0 = no
+                                       limit */
     dash_flight_decode_fn decode;   /* NULL: dash_cache_value_decode, and
                                        the values are its json_t * */
     void *baton;
@@ -68,7 +71,10 @@ typedef struct {
     void *stale;              /* the expired value that a failed fetch
                                  may answer instead (docs: stale-if-error),
                                  or NULL: none, too old, or stale answers off */
-    int invalid;              /* the key held a value that does not validate */
+    int invalid;              /* the key held a value that is not one: too
+                                 large, not a string, or does not validate;
+                                 a miss, overwritten by this fetch */
+    const char *invalid_why;  /* which of those, for the log */
     dash_flight_wait_e waited;
     apr_interval_time_t wait_time;
     const char *err;          /* BYPASS: what Redis said */

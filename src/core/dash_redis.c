@@ -20,10 +20,25 @@
  * noticeably. */
 #define DASH_SCAN_COUNT "500"
 
+/*
+ * The value only when it is at most ARGV[1] bytes long, else its length:
+ * a value too large never crosses the network, nor is it read into the
+ * child's memory. STRLEN of a key of another type is WRONGTYPE.
+ */
+static const char capped_get_lua[] =
+    "local n = redis.call('STRLEN', KEYS[1])\n"
+    "if n > tonumber(ARGV[1]) then return n end\n"
+    "return redis.call('GET', KEYS[1])\n";
+
+/* Its SHA-1, computed once per process in dash_redis_create (before any
+ * thread exists: a child's pools are made in child_init). */
+static dash_redis_script_t capped_get;
+
 apr_status_t dash_redis_create(dash_redis_t **pr, apr_pool_t *pool,
                                const dash_redis_url_t *u,
                                apr_interval_time_t timeout, int max_conns)
 {
+    dash_redis_script_init(&capped_get, capped_get_lua);
     return dash_redis_pool_create(pr, pool, u, timeout, max_conns);
 }
 
@@ -100,6 +115,112 @@ apr_status_t dash_redis_get(dash_redis_t *c, apr_pool_t *p, const char *key,
         }
     }
     return rv;
+}
+
+typedef struct {
+    const char *key;
+    const char *max;
+    char *out;
+    apr_size_t outlen;
+    int too_large;
+    int wrong_type;
+} dash_capped_t;
+
+static apr_status_t get_capped_op(dash_redis_conn_t *cn, void *baton)
+{
+    dash_capped_t *g = baton;
+    const char *argv[5];
+    size_t argvlen[5];
+    const char *what = "EVALSHA";
+    redisReply *r, *ok;
+    apr_status_t rv;
+
+    argv[0] = "EVALSHA";
+    argv[1] = capped_get.sha1;
+    argv[2] = "1";
+    argv[3] = g->key;
+    argv[4] = g->max;
+    argvlen[0] = 7;
+    argvlen[1] = strlen(capped_get.sha1);
+    argvlen[2] = 1;
+    argvlen[3] = strlen(g->key);
+    argvlen[4] = strlen(g->max);
+    r = dash_redis_pool_send_argv(cn, 5, argv, argvlen);
+    if (r && r->type == REDIS_REPLY_ERROR && r->len >= 8
+        && memcmp(r->str, "NOSCRIPT", 8) == 0) {
+        /* A new or restarted Redis: the body once, kept for the next. */
+        freeReplyObject(r);
+        argv[0] = what = "EVAL";
+        argvlen[0] = 4;
+        argv[1] = capped_get.body;
+        argvlen[1] = strlen(capped_get.body);
+        r = dash_redis_pool_send_argv(cn, 5, argv, argvlen);
+    }
+    if (r && r->type == REDIS_REPLY_ERROR && strstr(r->str, "WRONGTYPE")) {
+        /* The key holds a list, a hash...: a fact about the value, not a
+         * Redis failure (the connection is fine and nothing is counted). */
+        freeReplyObject(r);
+        g->wrong_type = 1;
+        return APR_SUCCESS;
+    }
+    rv = dash_redis_pool_check(cn, what, r, -1, &ok);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (ok->type == REDIS_REPLY_INTEGER) {
+        g->too_large = 1;
+    }
+    else if (ok->type == REDIS_REPLY_STRING) {
+        g->out = apr_palloc(cn->p, ok->len + 1);
+        memcpy(g->out, ok->str, ok->len);
+        g->out[ok->len] = '\0';
+        g->outlen = ok->len;
+    }
+    else if (ok->type != REDIS_REPLY_NIL) {
+        dash_redis_pool_set_err(cn->c, cn->p, cn->perr,
+                                "%s: unexpected reply type %d", what,
+                                ok->type);
+        rv = APR_EGENERAL;
+    }
+    freeReplyObject(ok);
+    return rv;
+}
+
+apr_status_t dash_redis_get_capped(dash_redis_t *c, apr_pool_t *p,
+                                   const char *key, apr_size_t max,
+                                   char **val, apr_size_t *len,
+                                   const char **perr)
+{
+    dash_capped_t g;
+    const char *err = NULL;
+    apr_status_t rv;
+
+    memset(&g, 0, sizeof(g));
+    g.key = key;
+    /* 0: no limit but Redis's own on a string. */
+    g.max = apr_psprintf(p, "%" APR_SIZE_T_FMT, max ? max : (apr_size_t)512 * 1024 * 1024);
+    *val = NULL;
+    *len = 0;
+    rv = dash_redis_pool_run(c, p, &err, get_capped_op, &g);
+    if (perr) {
+        *perr = err;
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (g.wrong_type) {
+        return APR_EINVAL;
+    }
+    if (g.too_large) {
+        return APR_ENOSPC;
+    }
+    /* An empty value is no value either. */
+    if (g.outlen == 0) {
+        return APR_NOTFOUND;
+    }
+    *val = g.out;
+    *len = g.outlen;
+    return APR_SUCCESS;
 }
 
 static apr_status_t set_op(dash_redis_conn_t *cn, void *baton)

@@ -51,6 +51,21 @@ void dash_redis_set_events(dash_redis_t *r, dash_redis_event_fn fn,
 apr_status_t dash_redis_get(dash_redis_t *r, apr_pool_t *p, const char *key,
                             char **val, apr_size_t *len, const char **perr);
 
+/*
+ * A value of at most max bytes: one script checks STRLEN and answers the
+ * value only when it is short enough, so a longer one never leaves Redis.
+ * APR_SUCCESS with *val
+ * (NUL-terminated, from p) and *len; APR_NOTFOUND when the key is missing
+ * or empty; APR_ENOSPC when the value is longer than max (nothing of it
+ * returned); APR_EINVAL when the key is not a string (WRONGTYPE); another
+ * status with *perr when Redis failed. Only that last one counts as a
+ * Redis error. max 0: the whole value, with the same outcomes otherwise.
+ */
+apr_status_t dash_redis_get_capped(dash_redis_t *r, apr_pool_t *p,
+                                   const char *key, apr_size_t max,
+                                   char **val, apr_size_t *len,
+                                   const char **perr);
+
 /* SET key val EX ttl_sec (ttl_sec > 0). */
 apr_status_t dash_redis_set(dash_redis_t *r, apr_pool_t *p, const char *key,
                             const char *val, apr_size_t len, long ttl_sec,

@@ -391,6 +391,38 @@ static void test_invalid_is_cold(void **state)
     dash_flight_release(&f, p, NULL);
 }
 
+/* A valid value over max_value, and a key of another type: misses (not
+ * bypasses) without a parse, and the fetch's store replaces them. */
+static void test_oversize_and_wrong_type_are_cold(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_flight_cfg_t c = cfg_for(600, 1000, 3000);
+    dash_flight_t f;
+    int round;
+
+    for (round = 0; round < 2; round++) {
+        flushall();
+        if (round == 0) {
+            plant(p, 10);
+            c.max_value = 100;              /* the empty answer is larger */
+        }
+        else {
+            assert_int_equal(raw_int(&srv_main, "RPUSH %s a b", KEY), 2);
+            c.max_value = 0;                /* no cap: still a miss */
+        }
+        dash_flight_begin(&f, p, &c);
+        assert_int_equal(f.what, DASH_FLIGHT_FETCH);
+        assert_true(f.invalid);
+        assert_non_null(f.invalid_why);
+        assert_null(f.stale);
+        assert_non_null(f.lock);
+        c.max_value = 1048576;
+        assert_int_equal(store(&f, p, &c, apr_time_now(), NULL), APR_SUCCESS);
+        dash_flight_begin(&f, p, &c);
+        assert_int_equal(f.what, DASH_FLIGHT_HIT);
+    }
+}
+
 /* ---- begin: another request holds the lock -------------------------------- */
 
 static void test_expired_while_locked_is_stale(void **state)
@@ -646,6 +678,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_own_decoder, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_expired_fetches_keeping_stale, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_is_cold, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_oversize_and_wrong_type_are_cold, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_expired_while_locked_is_stale, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_look_then_claim, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_dead_holder_waits_then_fetches, unit_pool_setup, unit_pool_teardown),

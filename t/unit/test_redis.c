@@ -576,6 +576,74 @@ static void test_live_command(void **state)
                      APR_EINVAL);
 }
 
+/* INFO stats total_net_output_bytes: what the server has sent so far. */
+static long long net_output(apr_pool_t *p)
+{
+    redisContext *ctx = raw_connect(&srv_main);
+    redisReply *r = redisCommand(ctx, "INFO stats");
+    const char *at;
+    long long v;
+
+    assert_non_null(r);
+    at = strstr(r->str, "total_net_output_bytes:");
+    assert_non_null(at);
+    v = apr_atoi64(at + strlen("total_net_output_bytes:"));
+    freeReplyObject(r);
+    redisFree(ctx);
+    (void)p;
+    return v;
+}
+
+/* Capped reads: at most max bytes come back, a longer value or a
+ * key of another type is told apart from a Redis failure, and neither of
+ * those counts as a Redis error. */
+static void test_live_get_capped(void **state)
+{
+    apr_pool_t *p = *state;
+    dash_redis_t *c = cache_for(p, unix_url(p, &srv_main, ""), 2);
+    void *mem = apr_pcalloc(p, dash_metrics_size() + 8);
+    dash_metrics_t *m = dash_metrics_init((void *)(((apr_uintptr_t)mem + 7) & ~(apr_uintptr_t)7));
+    char *big = apr_palloc(p, 500001), *val = NULL;
+    apr_size_t len = 99;
+    long long out0;
+    const char *err = NULL;
+
+    dash_redis_set_metrics(c, m);
+    flushall();
+    memset(big, 'x', 50000);
+    big[50000] = '\0';
+    assert_int_equal(dash_redis_set(c, p, "k", big, 50000, 60, &err), APR_SUCCESS);
+    assert_int_equal(dash_redis_get_capped(c, p, "k", 50000, &val, &len, &err), APR_SUCCESS);
+    assert_int_equal(len, 50000);
+    assert_int_equal(strlen(val), 50000);
+    out0 = net_output(p);
+    assert_int_equal(dash_redis_get_capped(c, p, "k", 49999, &val, &len, &err), APR_ENOSPC);
+    assert_null(val);
+    assert_int_equal(len, 0);
+    assert_null(err);
+    /* The value did not leave Redis: its length did (and the first
+     * INFO's own answer, a few kB). */
+    assert_true(net_output(p) - out0 < 10000);
+    /* A Redis that lost its scripts (SCRIPT FLUSH, a restart). */
+    assert_int_equal(raw_int(&srv_main, "SCRIPT FLUSH"), 0);
+    assert_int_equal(dash_redis_get_capped(c, p, "k", 50000, &val, &len, &err), APR_SUCCESS);
+    assert_int_equal(len, 50000);
+    assert_int_equal(dash_redis_get_capped(c, p, "k", 0, &val, &len, &err), APR_SUCCESS);
+    assert_int_equal(len, 50000);
+    assert_int_equal(dash_redis_get_capped(c, p, "none", 10, &val, &len, &err), APR_NOTFOUND);
+    assert_int_equal(raw_int(&srv_main, "RPUSH %s a b", "list"), 2);
+    assert_int_equal(dash_redis_get_capped(c, p, "list", 10, &val, &len, &err), APR_EINVAL);
+    assert_null(err);
+    assert_int_equal(raw_int(&srv_main, "HSET %s f v", "hash"), 1);
+    assert_int_equal(dash_redis_get_capped(c, p, "hash", 10, &val, &len, &err), APR_EINVAL);
+    assert_non_null(strstr(dash_metrics_text(m, "t", p, NULL),
+                           "mod_dashboard_redis_errors_total 0\n"));
+    /* SET replaces a key of any type: what repairs it. */
+    assert_int_equal(dash_redis_set(c, p, "list", "{}", 2, 60, &err), APR_SUCCESS);
+    assert_int_equal(dash_redis_get_capped(c, p, "list", 10, &val, &len, &err), APR_SUCCESS);
+    assert_string_equal(val, "{}");
+}
+
 static void test_live_script(void **state)
 {
     apr_pool_t *p = *state;
@@ -629,6 +697,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_live_reuse, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_live_command, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_live_script, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_live_get_capped, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_live_threads, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_live_password, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_live_select, unit_pool_setup, unit_pool_teardown),
