@@ -12,7 +12,7 @@ use Test::More;
 use lib 't/lib';
 use Dash::Test;
 
-my $today = today_local();
+my $today = today_report();
 my ($u, $ch) = ('head-user', 'UCheadUser');
 clear_user($u);
 clear_user('head-nobody');

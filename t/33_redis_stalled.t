@@ -14,7 +14,7 @@ use POSIX ();
 use lib 't/lib';
 use Dash::Test;
 
-my $today = today_local();
+my $today = today_report();
 my ($u, $ch) = ('redis-stalled', 'UCredisStalled');
 my $key = "dashboard:$u:$ch:month";
 clear_user($u);
