@@ -182,8 +182,10 @@ for my $a (@answers) {
     add_video($u, $ch, 'hostrm0', add_days($today, -3) . ' 08:00:00');
     flush_redis();
     google_reset();
-    # The request stops in its first step (the upload counts) behind a lock;
-    # the account goes meanwhile; then the request goes on.
+    # The request stops in its first step (the account choice and the
+    # upload counts, one statement) behind a lock; the account goes
+    # meanwhile; then the request goes on. The statement takes its
+    # snapshot once it holds the lock, so it finds no channel at all.
     my $lk = DBI->connect("dbi:Pg:dbname=dashboard;host=127.0.0.1;port=$ENV{DASH_PG_PORT}",
                           'dashboard', '', { RaiseError => 1, AutoCommit => 0, PrintError => 0 });
     $lk->do('LOCK TABLE dashboard IN ACCESS EXCLUSIVE MODE');
@@ -213,8 +215,8 @@ for my $a (@answers) {
     my ($code, $body) = do { local $/; split /\n/, <$r>, 2 };
     waitpid $pid, 0;
     is $code, 404, 'account removed meanwhile: 404';
-    is eval { JSON::PP->new->decode($body)->{code} }, 'YOUTUBE_ACCOUNT_NOT_FOUND',
-        'account removed meanwhile: YOUTUBE_ACCOUNT_NOT_FOUND';
+    is eval { JSON::PP->new->decode($body)->{code} }, 'YOUTUBE_NOT_CONNECTED',
+        'account removed meanwhile: YOUTUBE_NOT_CONNECTED';
     is counters()->{reports}, 0, 'account removed meanwhile: no Analytics call';
 }
 
