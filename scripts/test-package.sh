@@ -251,6 +251,17 @@ check "every file of ui/ is in the package's page" \
 check "dashboard.load says '# Depends: dbd'" grep -qx '# Depends: dbd' /etc/apache2/mods-available/dashboard.load
 check "the page's Chart.js is Debian's, not a copy" \
     sh -c '! grep -rl "Chart.js v" /usr/share/mod_dashboard && dpkg -s '"$pkg"' | grep -q "^Depends:.*libjs-chart.js"'
+# What the package pulls in, all the way down: runtime libraries, no
+# compiler, no Node, no database or Redis server, no browser.
+deps=$(dpkg-query -W -f='${Depends}' "$pkg" | tr ',|' '\n\n' | sed 's/(.*)//; s/ //g' | grep .)
+# shellcheck disable=SC2086
+closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+    --no-replaces --no-enhances $deps 2>/dev/null | grep -v '^ ' | tr -d '<>' | sort -u)
+heavy=$(grep -xE 'gcc(-[0-9]+)?|cpp(-[0-9]+)?|g\+\+(-[0-9]+)?|clang(-[0-9]+)?|make|build-essential|nodejs|npm|postgresql(-[0-9]+)?|redis-server|chromium' \
+    <<<"$closure" || true)
+check "its dependencies, all the way down ($(wc -l <<<"$closure") packages): no compiler, Node, Postgres or Redis server, browser" \
+    test -z "$heavy"
+[ -z "$heavy" ] || echo "$heavy" | diag
 check "the module's conf is 0640 root:www-data" \
     test "$(stat -c '%a %U:%G' "$modconf")" = "640 root:www-data"
 check "the install enabled the module and mod_dbd, not the Locations" \
