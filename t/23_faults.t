@@ -70,6 +70,27 @@ my @faults = (
       fault => { status => 200, body => '{"kind":"x"}', match => { dimensions => 'ageGroup,gender' } } },
     { tag => 'demographics 200 empty body', status => 502, code => 'YOUTUBE_API_ERROR', google => 200,
       fault => { status => 200, body => '', match => { dimensions => 'ageGroup,gender' } } },
+    # Cells that are not figures where the column type says they are
+    # (docs/behaviour.md#analytics-calls): the answer is unparsable.
+    (map { my ($dim, $dimval, $metric, $type, $cell) = @$_;
+           { tag => "$dim: $metric $cell", status => 502, code => 'YOUTUBE_API_ERROR', google => 200,
+             fault => { status => 200, match => { dimensions => $dim },
+                        body => qq({"kind":"youtubeAnalytics#resultTable","columnHeaders":[)
+                              . qq({"name":"$dim","columnType":"DIMENSION","dataType":"STRING"},)
+                              . qq({"name":"$metric","columnType":"METRIC","dataType":"$type"}],)
+                              . qq("rows":[["$dimval",1],["$dimval",$cell]]}) } } }
+     [ day => '2026-01-01', views => INTEGER => '"12"' ],
+     [ day => '2026-01-01', views => INTEGER => 'null' ],
+     [ day => '2026-01-01', likes => INTEGER => 'true' ],
+     [ day => '2026-01-01', subscribersGained => INTEGER => '-5' ],
+     [ day => '2026-01-01', views => INTEGER => '1e300' ],
+     [ video => 'x', views => INTEGER => '1e16' ],
+     [ country => 'KR', views => INTEGER => '"many"' ]),
+    { tag => 'demographics: viewerPercentage "35.2"', status => 502, code => 'YOUTUBE_API_ERROR', google => 200,
+      fault => { status => 200, match => { dimensions => 'ageGroup,gender' },
+                 body => '{"columnHeaders":[{"name":"ageGroup","dataType":"STRING"},'
+                       . '{"name":"gender","dataType":"STRING"},{"name":"viewerPercentage","dataType":"FLOAT"}],'
+                       . '"rows":[["age18-24","male","35.2"]]}' } },
     { tag => 'demographics hangs', status => 504, code => 'YOUTUBE_API_TIMEOUT', hang => 1,
       fault => { status => 500, delay_ms => 3500, match => { dimensions => 'ageGroup,gender' } } },
 );

@@ -11,8 +11,18 @@
 #include "dash_json.h"
 #include "dash_table.h"
 
+/*
+ * The largest figure a report cell may hold. Every metric the module asks
+ * for is a count or a duration of one channel's videos over at most two
+ * years: the most viewed channels have a few hundred billion (10^11) views
+ * in their whole life. 10^15 leaves room for any real answer and stays
+ * below 2^53, where doubles stop holding every integer.
+ */
+#define DASH_TABLE_MAX_FIGURE 1e15
+
 struct dash_table_t {
     const char **names;   /* columnHeaders[].name, ncols of them */
+    char *numeric;        /* per column: dataType INTEGER or FLOAT */
     int ncols;
     json_t *rows;         /* array of ncols-long arrays; NULL when absent */
     int nrows;
@@ -41,11 +51,62 @@ static apr_status_t read_headers(dash_table_t *t, apr_pool_t *p,
     }
     t->ncols = (int)json_array_size(headers);
     t->names = apr_pcalloc(p, sizeof(*t->names) * (t->ncols + 1));
+    t->numeric = apr_pcalloc(p, (apr_size_t)t->ncols + 1);
     json_array_foreach(headers, i, h) {
+        const char *type = dash_json_str(h, "dataType");
+
+        t->numeric[i] = type && (!strcmp(type, "INTEGER")
+                                 || !strcmp(type, "FLOAT"));
         t->names[i] = dash_json_str(h, "name");
         if (t->names[i] == NULL) {
             return table_fail(perr, apr_psprintf(p, "column header %" APR_SIZE_T_FMT
                                                  " has no string name", i));
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/*
+ * A cell of a column Google types as a number must be one that a report
+ * of ours can hold: a JSON number (12 or 12.0), not negative, and not
+ * absurdly large (DASH_TABLE_MAX_FIGURE; JSON has no NaN or infinity, and
+ * jansson refuses a number that overflows a double). A string, null or
+ * boolean there used to read as 0, and was cached for hours: the whole
+ * answer is refused instead. NULL when it is fine, else why not.
+ */
+static const char *bad_figure(const json_t *cell)
+{
+    double d;
+
+    if (!json_is_number(cell)) {
+        return json_is_null(cell) ? "null" : json_is_string(cell) ? "a string"
+               : json_is_boolean(cell) ? "a boolean" : "not a number";
+    }
+    d = json_number_value(cell);
+    if (d < 0) {
+        return "negative";
+    }
+    if (!(d <= DASH_TABLE_MAX_FIGURE)) {
+        return "absurdly large";
+    }
+    return NULL;
+}
+
+static apr_status_t check_figures(dash_table_t *t, apr_pool_t *p,
+                                  const json_t *row, size_t r,
+                                  const char **perr)
+{
+    int c;
+
+    for (c = 0; c < t->ncols; c++) {
+        const char *why = t->numeric[c] ? bad_figure(json_array_get(row, (size_t)c))
+                                        : NULL;
+
+        if (why) {
+            return table_fail(perr, apr_psprintf(p, "row %" APR_SIZE_T_FMT
+                                                 ", column %s: %s where the "
+                                                 "column type is a number",
+                                                 r, t->names[c], why));
         }
     }
     return APR_SUCCESS;
@@ -79,6 +140,9 @@ static apr_status_t read_rows(dash_table_t *t, apr_pool_t *p,
                                                  " cells, not %d", i,
                                                  json_array_size(row),
                                                  t->ncols));
+        }
+        if (check_figures(t, p, row, i, perr) != APR_SUCCESS) {
+            return APR_EINVAL;
         }
     }
     t->rows = rows;

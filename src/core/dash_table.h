@@ -14,8 +14,10 @@ typedef struct dash_table_t dash_table_t;
 /*
  * Parses and checks a resultTable body: an object whose "columnHeaders" is
  * an array of objects each with a string "name", and whose "rows", when
- * present, is an array of arrays as long as columnHeaders. Anything else is
- * APR_EINVAL with a short reason in *perr. The table lives in p.
+ * present, is an array of arrays as long as columnHeaders, where every cell
+ * of a column whose dataType is INTEGER or FLOAT is a JSON number from 0 to
+ * 10^15 (no string, null, boolean, negative or absurd figure). Anything
+ * else is APR_EINVAL with a short reason in *perr. The table lives in p.
  */
 apr_status_t dash_table_read(dash_table_t **pt, apr_pool_t *p,
                              const char *body, apr_size_t len,

@@ -165,6 +165,29 @@ typedef struct {
     const char *reason;   /* a substring of *perr */
 } bad_case_t;
 
+/* A day report whose second row's views cell is CELL. */
+#define ODD(cell) \
+    "{\"columnHeaders\": [{\"name\": \"day\", \"dataType\": \"STRING\"}," \
+    " {\"name\": \"views\", \"dataType\": \"INTEGER\"}]," \
+    " \"rows\": [[\"2026-01-01\", 3], [\"2026-01-02\", " cell "]]}"
+
+/* Figures at the bounds, and cells of columns that are not typed as
+ * numbers (dimensions, or an answer without dataType), pass as they are. */
+static void test_figures_accepted(void **state)
+{
+    dash_table_t *t = read_ok(*state, ODD("0"));
+
+    assert_double_eq(dash_table_num(t, 1, 1), 0);
+    t = read_ok(*state, ODD("1000000000000000"));
+    assert_double_eq(dash_table_num(t, 1, 1), 1e15);
+    t = read_ok(*state, ODD("-0.0"));
+    t = read_ok(*state, ODD("12.0"));
+    assert_double_eq(dash_table_num(t, 1, 1), 12);
+    t = read_ok(*state, "{\"columnHeaders\": [{\"name\": \"day\", \"dataType\": \"STRING\"},"
+                        " {\"name\": \"views\"}], \"rows\": [[7, \"x\"]]}");
+    assert_double_eq(dash_table_num(t, 0, 1), 0);
+}
+
 static void test_rejects(void **state)
 {
     static const bad_case_t bad[] = {
@@ -200,6 +223,20 @@ static void test_rejects(void **state)
           "row 0 has 2 cells, not 1" },
         { "{\"columnHeaders\": [{\"name\": \"views\"}], \"rows\": [[]]}",
           "row 0 has 0 cells, not 1" },
+        /* Cells that are not figures where the column type says they are. */
+        { ODD("\"12\""), "row 1, column views: a string where the column type is a number" },
+        { ODD("null"), "row 1, column views: null" },
+        { ODD("true"), "row 1, column views: a boolean" },
+        { ODD("false"), "row 1, column views: a boolean" },
+        { ODD("[1]"), "row 1, column views: not a number" },
+        { ODD("{}"), "row 1, column views: not a number" },
+        { ODD("-1"), "row 1, column views: negative" },
+        { ODD("-0.5"), "row 1, column views: negative" },
+        { ODD("1e300"), "row 1, column views: absurdly large" },
+        { ODD("1000000000000001"), "row 1, column views: absurdly large" },
+        { ODD("1e400"), "not JSON" },
+        { "{\"columnHeaders\": [{\"name\": \"p\", \"dataType\": \"FLOAT\"}],"
+          " \"rows\": [[1.5], [\"NaN\"]]}", "row 1, column p: a string" },
     };
     size_t i;
 
@@ -242,6 +279,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_read_day_report),
+        T(test_figures_accepted),
         T(test_integer_as_real),
         T(test_columns_by_name),
         T(test_no_rows),
