@@ -49,9 +49,23 @@
         });
     }
 
+    // The link to this page in the other language: its name in its own
+    // language, and this page's address with ?lang= changed.
+    function updateLanguageSwitch() {
+        var other = LANG === 'ko' ? 'en' : 'ko';
+        var link = $('lang-switch');
+        var params = new URLSearchParams(location.search);
+        params.set('lang', other);
+        link.textContent = I18N.STRINGS[other].languageName;
+        link.lang = other;
+        link.hreflang = other;
+        link.href = '?' + params.toString();
+    }
+
     // The markup's own words (data-i18n: text, data-i18n-label: aria-label).
     function localizeMarkup() {
         document.documentElement.lang = LANG;
+        updateLanguageSwitch();
         Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (e) {
             e.textContent = S[e.dataset.i18n];
         });
@@ -147,6 +161,7 @@
         if (view.mode !== 'month') { params.set('mode', view.mode); }
         var q = params.toString();
         history.replaceState(null, '', location.pathname + (q ? '?' + q : ''));
+        updateLanguageSwitch();
     }
 
     // ---- accounts ---------------------------------------------------------

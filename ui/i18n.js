@@ -16,6 +16,7 @@
 
     var STRINGS = {
         en: {
+            languageName: 'English',
             title: 'Channel dashboard',
             skip: 'Skip to the dashboard',
             settings: 'Dashboard settings',
@@ -112,6 +113,7 @@
             }
         },
         ko: {
+            languageName: '한국어',
             title: '채널 대시보드',
             skip: '대시보드로 건너뛰기',
             settings: '대시보드 설정',

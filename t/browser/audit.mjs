@@ -107,8 +107,10 @@ const HANGUL = /[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]/;
 // The one Latin word of the Korean page: the service's name.
 const LATIN_IN_KO = /YouTube/g;
 // Where the page puts text that is not its own: these elements, marked
-// lang="" (a title can be in any language).
+// lang="" (a title can be in any language); and the link to the page in
+// the other language, whose name is in that language.
 const DATA_OWNERS = ['p#channel-name.subtitle', 'option', 'span.video-title'];
+const SWITCH = 'a#lang-switch.lang-switch';
 
 // The strings of the page whose language is wrong, as readable lines.
 export async function languageProblems(page, lang) {
@@ -122,6 +124,10 @@ export async function languageProblems(page, lang) {
             if (wrong) { bad.push(`${s.where}: "${s.text}"`); }
         } else if (s.kind === 'code') {
             if (!/^[A-Z0-9_]+$/.test(s.text)) { bad.push(`${s.where} (an identifier?): "${s.text}"`); }
+        } else if (s.owner === SWITCH) {
+            const other = lang === 'en' ? 'ko' : 'en';
+            const right = other === 'ko' ? HANGUL.test(s.text) : !HANGUL.test(s.text) && /[A-Za-z]/.test(s.text);
+            if (s.lang !== other || !right) { bad.push(`${s.where} lang="${s.lang}": "${s.text}"`); }
         } else if (!DATA_OWNERS.includes(s.owner) || s.lang !== '') {
             bad.push(`${s.where} marked lang="${s.lang}" on ${s.owner}: "${s.text}"`);
         }

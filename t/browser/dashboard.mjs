@@ -367,6 +367,15 @@ async function twoChannels(browser, lang) {
     await settled(page);
     shown = await readPage(page);
     is([shown.channel, shown.pressed], [accounts[1].platformUserId, ['day']], `${lang}: a reload keeps channel and mode`);
+
+    // The link to the other language, from the keyboard: same channel and mode.
+    const other = lang === 'en' ? 'ko' : 'en';
+    await page.focus('#lang-switch');
+    await Promise.all([page.waitForURL(/[?&]lang=/), page.keyboard.press('Enter')]);
+    await settled(page);
+    shown = await readPage(page);
+    is([shown.lang, shown.channel, shown.pressed], [other, accounts[1].platformUserId, ['day']],
+       `${lang}: the language link opens the page in ${other}, same channel and mode`);
     is(errors, [], `${lang}: no script error on the page`);
     await page.context().close();
 }
