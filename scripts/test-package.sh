@@ -408,6 +408,8 @@ check "upgrade: a graceful reload, not a restart" test "$(cat "$work/rcd.log")" 
 check "upgrade: the new module serves (build_info says $version2)" test "$(build_info)" = "$version2"
 check "upgrade: the edited conf kept" grep -q "^DBDParams \"host=127.0.0.1 port=$pg_port dbname=site" "$modconf"
 check "upgrade: the package's new conf beside it (.dpkg-dist)" test -f "$modconf.dpkg-dist"
+check "upgrade: the edited Locations kept (the operators' purge enabled)" \
+    grep -q '^<Location /admin/dashboard/cache>$' /etc/apache2/conf-available/dashboard.conf
 check "upgrade: the conf still 0640 root:www-data" test "$(stat -c '%a %U:%G' "$modconf")" = "640 root:www-data"
 check "upgrade: the Locations still enabled" sh -c 'a2query -c dashboard >/dev/null' 
 check "upgrade: stats still 200" test "$(code "$url/dashboard/stats?mode=month")" = 200
