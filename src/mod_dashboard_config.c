@@ -176,9 +176,6 @@ static void resolve_defaults(dashboard_srv_cfg_t *cfg)
     if (cfg->stale_ttl < 0) {
         cfg->stale_ttl = DASHBOARD_DEFAULT_STALE_TTL;
     }
-    if (cfg->lock_wait_ms < 0) {
-        cfg->lock_wait_ms = cfg->upstream_timeout_ms + 1000;
-    }
     if (cfg->metrics_on < 0) {
         cfg->metrics_on = 1;
     }
@@ -193,6 +190,16 @@ static void resolve_defaults(dashboard_srv_cfg_t *cfg)
     }
     if (cfg->max_value_size < 0) {
         cfg->max_value_size = DASHBOARD_DEFAULT_MAX_VALUE_SIZE;
+    }
+    /* The lock holder's worst case, so that waiters do not give up on a
+     * holder that is alive and start fetches of their own
+     * (docs/configuration.md#dashboardlockwait): a token refresh and the
+     * Analytics calls (one DashboardUpstreamTimeout each), the token's
+     * write-back (DashboardDBTimeout), the budget's count and the store
+     * (one DashboardRedisTimeout each), and a second to spare. */
+    if (cfg->lock_wait_ms < 0) {
+        cfg->lock_wait_ms = 2 * cfg->upstream_timeout_ms + cfg->db_timeout_ms
+                            + 2 * cfg->redis_timeout_ms + 1000;
     }
 }
 
@@ -596,8 +603,9 @@ const command_rec dashboard_cmds[] = {
         "of the system's trust store (default: the system's)"),
     AP_INIT_TAKE1("DashboardLockWait", cmd_number, (void *)&num_lock_wait,
         RSRC_CONF, "Longest wait for another request's fetch of the same "
-        "answer, in milliseconds, 0 = no wait (default "
-        "DashboardUpstreamTimeout + 1000)"),
+        "answer, in milliseconds, 0 = no wait (default 2 x "
+        "DashboardUpstreamTimeout + DashboardDBTimeout + 2 x "
+        "DashboardRedisTimeout + 1000: the holder's worst case)"),
     AP_INIT_FLAG("DashboardMetrics", cmd_metrics, NULL, RSRC_CONF,
         "Whether this server's requests are counted (docs/metrics.md; "
         "default On)"),
