@@ -197,17 +197,46 @@ static void cancel_later(PGconn *conn)
  * CONNECTION_BAD. The socket is shut down, not closed: libpq still owns
  * the descriptor, and a closed number could be reused by another thread.
  */
-static void abandon(PGconn *conn)
+static void close_under(PGconn *conn)
 {
     int i;
 
-    cancel_later(conn);
     if (PQsocket(conn) >= 0) {
         (void)shutdown(PQsocket(conn), SHUT_RDWR);
     }
     for (i = 0; i < 3 && PQstatus(conn) != CONNECTION_BAD; i++) {
         (void)PQconsumeInput(conn);
     }
+}
+
+static void abandon(PGconn *conn)
+{
+    cancel_later(conn);
+    close_under(conn);
+}
+
+int dash_pg_state_ends_session(const char *sqlstate)
+{
+    return sqlstate != NULL
+           && (strcmp(sqlstate, "25006") == 0
+               || strncmp(sqlstate, "57P", 3) == 0
+               || strncmp(sqlstate, "08", 2) == 0);
+}
+
+/*
+ * A statement failed on res: a session the server will not serve any more
+ * (see dash_pg_state_ends_session) is closed, so that mod_dbd reconnects
+ * it (to the primary of the moment, with a multi-host DBDParams) instead
+ * of handing it to the next request; APR_ECONNRESET lets the caller retry.
+ */
+static apr_status_t failed(PGconn *conn, const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    if (dash_pg_state_ends_session(state)) {
+        close_under(conn);
+    }
+    return dash_pg_broken(conn) ? APR_ECONNRESET : APR_EGENERAL;
 }
 
 /* apr_dbd's %s placeholders as PostgreSQL's $1, $2, ...; *nargs is how
@@ -260,8 +289,9 @@ static apr_status_t prepare(PGconn *conn, apr_pool_t *p, const char *label,
     if (PQresultStatus(res) != PGRES_COMMAND_OK
         && !result_state(res, SQLSTATE_DUPLICATE_PSTATEMENT)) {
         *perr = failure(p, label, PQresultErrorMessage(res));
+        rv = failed(conn, res);
         PQclear(res);
-        return dash_pg_broken(conn) ? APR_ECONNRESET : APR_EGENERAL;
+        return rv;
     }
     PQclear(res);
     return APR_SUCCESS;
@@ -349,8 +379,9 @@ static apr_status_t exec_on(dash_pg_result_t **out, apr_pool_t *p,
         }
     }
     *perr = failure(p, label, PQresultErrorMessage(res));
+    rv = failed(conn, res);
     PQclear(res);
-    return dash_pg_broken(conn) ? APR_ECONNRESET : APR_EGENERAL;
+    return rv;
 }
 
 apr_status_t dash_pg_exec(dash_pg_result_t **res, apr_pool_t *p, PGconn *conn,

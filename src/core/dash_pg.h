@@ -42,7 +42,9 @@ typedef struct {
  *  APR_TIMEUP    timeout passed first: the statement has been cancelled
  *                and the connection closed; PQstatus is CONNECTION_BAD,
  *                so mod_dbd reconnects it or drops it before any reuse.
- *  APR_ECONNRESET the connection is broken (a database restart, say).
+ *  APR_ECONNRESET the connection is broken (a database restart, say),
+ *                or closed here because the server will not serve the
+ *                session any more (dash_pg_state_ends_session).
  *  APR_EGENERAL  the statement failed on a healthy connection.
  * *perr names the statement and says why, fit for one log line.
  */
@@ -60,6 +62,17 @@ long dash_pg_affected(const dash_pg_result_t *res);
 /* The value at (row, col) as text, NULL for SQL NULL or out of range. It
  * lives as long as res. */
 const char *dash_pg_value(const dash_pg_result_t *res, int row, int col);
+
+/*
+ * Whether a statement's SQLSTATE means the server will not do this
+ * session's work any more, so that the session is closed rather than
+ * reused: 25006 (read_only_sql_transaction: a standby, or a primary
+ * demoted or set read-only), class 57P (the server shutting down or not
+ * accepting sessions) and class 08 (connection exceptions). The caller's
+ * next connection then reaches the primary of the moment where DBDParams
+ * lists several hosts with target_session_attrs=read-write.
+ */
+int dash_pg_state_ends_session(const char *sqlstate);
 
 /* Whether the connection is gone (libpq noticed a failure). */
 int dash_pg_broken(PGconn *conn);
