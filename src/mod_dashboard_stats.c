@@ -43,7 +43,6 @@ typedef struct {
     long current, previous, total; /* docs/behaviour.md#upload-counts */
     apr_array_header_t *videos;    /* dash_video_t, newest first */
     dash_credentials_t cred;
-    const char *now_local;
 
     dash_flight_cfg_t flight_cfg;
     dash_flight_t flight;          /* the cache's side of the request */
@@ -111,8 +110,12 @@ static apr_status_t load_uploads(void *ctx, apr_pool_t *p, dash_db_t *db,
     if (rv != APR_SUCCESS) {
         return rv;
     }
+    /* Only a miss reads the tokens: the clock's text is made here, not on
+     * every hit. */
     return dash_store_credentials(&st->cred, p, db, st->account->id,
-                                  st->user, st->now_local, perr);
+                                  st->user,
+                                  dash_dates_local_timestamp(p, apr_time_now()),
+                                  perr);
 }
 
 typedef struct {
@@ -673,7 +676,6 @@ int dashboard_handle_stats(request_rec *r)
     /* "Today" in DashboardReportTimeZone (docs/behaviour.md#date-windows). */
     dash_dates_windows(&st.win, dash_tz_date(st.cfg->report_tz, r->request_time),
                        st.mode);
-    st.now_local = dash_dates_local_timestamp(r->pool, apr_time_now());
 
     if (db_run(&st, load_channel, &st) != APR_SUCCESS) {
         return fail(&st, DASH_ERR_DATABASE_UNAVAILABLE);

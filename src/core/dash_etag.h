@@ -28,8 +28,9 @@ void dash_etag_digest(unsigned char out[DASH_ETAG_DIGEST], const char *text,
 
 /*
  * The tag of the body a template of that digest makes with these two
- * counts: the MD5 of the digest and the counts (one 64-byte block, not
- * a pass over the body), as '"' + 32 hex digits + '"', into p.
+ * counts: the digest with previous XORed into its first 8 bytes and
+ * current into its last 8 (little-endian), as '"' + 32 hex digits + '"',
+ * into p. For one template, other counts always give another tag.
  */
 const char *dash_etag_counts(apr_pool_t *p,
                              const unsigned char digest[DASH_ETAG_DIGEST],

@@ -6,8 +6,9 @@
  *
  * Lessons taken from mod_auth_openidc's Redis history: every value (key,
  * data, password, cursor) is an argument of its own (redisCommand's %s or
- * %b, or redisCommandArgv), never pasted into the command's text, and
- * anything that may hold binary bytes goes as %b or an argv length; a
+ * %b, redisCommandArgv, or a length-prefixed bulk string of the caller's
+ * own RESP), never pasted into the command's text, and anything that may
+ * hold binary bytes goes as %b or with its length; a
  * connection with c->err set
  * is thrown away, never put back; an I/O error on a connection that sat
  * idle in the pool gets one retry on a fresh connection; the password
@@ -433,6 +434,21 @@ apr_status_t dash_redis_pool_cmd_argv(dash_redis_conn_t *cn,
 
     cn->sent++;
     r = redisCommandArgv(cn->slot->ctx, argc, argv, argvlen);
+    return dash_redis_pool_check(cn, what, r, type, out);
+}
+
+apr_status_t dash_redis_pool_cmd_resp(dash_redis_conn_t *cn,
+                                      const char *what, int type,
+                                      redisReply **out, const char *cmd,
+                                      apr_size_t len)
+{
+    void *r = NULL;
+
+    cn->sent++;
+    if (redisAppendFormattedCommand(cn->slot->ctx, cmd, len) != REDIS_OK
+        || redisGetReply(cn->slot->ctx, &r) != REDIS_OK) {
+        r = NULL;   /* ctx->err says why, as after redisCommandArgv */
+    }
     return dash_redis_pool_check(cn, what, r, type, out);
 }
 

@@ -81,6 +81,15 @@ apr_status_t dash_redis_pool_cmd_argv(dash_redis_conn_t *cn,
                                       const char **argv,
                                       const size_t *argvlen);
 
+/* A command the caller wrote in RESP itself (len bytes at cmd), sent
+ * with redisAppendFormattedCommand and answered with redisGetReply, then
+ * dash_redis_pool_check: for a command so frequent that hiredis'
+ * formatting shows in a profile. */
+apr_status_t dash_redis_pool_cmd_resp(dash_redis_conn_t *cn,
+                                      const char *what, int type,
+                                      redisReply **out, const char *cmd,
+                                      apr_size_t len);
+
 /* redisCommandArgv, the raw reply (NULL on an I/O error), for a caller
  * that looks at an error reply before dash_redis_pool_check does. */
 redisReply *dash_redis_pool_send_argv(dash_redis_conn_t *cn, int argc,

@@ -48,8 +48,22 @@ static void test_counts(void **state)
     assert_string_not_equal(tag(p, "{\"a\":[1,2,3]}", 3, 6, 5), t);
     /* the counts are not interchangeable */
     assert_string_not_equal(tag(p, "{\"a\":[1,2,3]}", 3, 4, 6), t);
+    /* counts past 32 bits still count */
+    assert_string_not_equal(tag(p, "{\"a\":[1,2,3]}", 3, 6 + (1L << 40), 4), t);
     /* and the counts tag is not the body tag of the text */
     assert_string_not_equal(dash_etag_body(p, "{\"a\":[1,2,3]}", 13), t);
+}
+
+/* The layout: previous into the first half, current into the second. */
+static void test_layout(void **state)
+{
+    apr_pool_t *p = *state;
+    unsigned char zero[DASH_ETAG_DIGEST] = { 0 };
+
+    assert_string_equal(dash_etag_counts(p, zero, 6, 4),
+                        "\"04000000000000000600000000000000\"");
+    assert_string_equal(dash_etag_counts(p, zero, 0, 0x1234),
+                        "\"34120000000000000000000000000000\"");
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, unit_pool_setup, unit_pool_teardown)
@@ -59,6 +73,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_body),
         T(test_counts),
+        T(test_layout),
     };
 
     return cmocka_run_group_tests(tests, unit_group_setup, unit_group_teardown);
