@@ -72,28 +72,50 @@ static apr_status_t free_reply(void *data)
     return APR_SUCCESS;
 }
 
-/* GET key in RESP, as redisCommandArgv would write it: "*2", "$3",
- * "GET", then the key as a bulk string, its length first; into out, which
- * holds klen + 36 bytes; returns the length. */
-static apr_size_t resp_get(char *out, const char *key, apr_size_t klen)
+/*
+ * The commands every cache hit sends are written here in RESP, as
+ * redisCommandArgv would write them, not by hiredis: its formatting
+ * ("GET %b" parsed, or an argument vector through sds) was 8 % and then
+ * 3 % of a hit's instructions in httpd (docs/benchmarks.md). Every value
+ * is a bulk string with its length first, as with an argument vector.
+ */
+
+/* v in decimal at out; returns the digits written (at most 20). */
+static apr_size_t resp_decimal(char *out, apr_size_t v)
 {
-    static const char head[] = "*2\r\n$3\r\nGET\r\n$";
     char digits[24];
-    apr_size_t n = sizeof(head) - 1, klen_all = klen;
+    apr_size_t n = 0;
     int nd = 0;
 
-    memcpy(out, head, n);
     do {
-        digits[nd++] = (char)('0' + klen % 10);
-        klen /= 10;
-    } while (klen > 0);
+        digits[nd++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
     while (nd > 0) {
         out[n++] = digits[--nd];
     }
+    return n;
+}
+
+/* A header ("*" or "$") and a count, then CRLF; at most 23 bytes. */
+static apr_size_t resp_head(char *out, char kind, apr_size_t v)
+{
+    apr_size_t n = 1;
+
+    out[0] = kind;
+    n += resp_decimal(out + n, v);
     out[n++] = '\r';
     out[n++] = '\n';
-    memcpy(out + n, key, klen_all);
-    n += klen_all;
+    return n;
+}
+
+/* The len bytes at s as a bulk string; at most len + 25 bytes. */
+static apr_size_t resp_bulk(char *out, const char *s, apr_size_t len)
+{
+    apr_size_t n = resp_head(out, '$', len);
+
+    memcpy(out + n, s, len);
+    n += len;
     out[n++] = '\r';
     out[n++] = '\n';
     return n;
@@ -103,15 +125,13 @@ static apr_status_t get_op(dash_redis_conn_t *cn, void *baton)
 {
     dash_kv_t *kv = baton;
     apr_size_t klen = strlen(kv->key), n;
-    char *cmd = apr_palloc(cn->p, klen + 36);
+    char *cmd = apr_palloc(cn->p, klen + 64);
     redisReply *r;
     apr_status_t rv;
 
-    /* Written here, not by hiredis: every cache hit sends it, and
-     * hiredis' formatting ("GET %b" parsed, or an argument vector
-     * through sds) was 8 % and then 3 % of a hit's instructions in httpd
-     * (docs/benchmarks.md). */
-    n = resp_get(cmd, kv->key, klen);
+    n = resp_head(cmd, '*', 2);
+    n += resp_bulk(cmd + n, "GET", 3);
+    n += resp_bulk(cmd + n, kv->key, klen);
     rv = dash_redis_pool_cmd_resp(cn, "GET", -1, &r, cmd, n);
     if (rv != APR_SUCCESS) {
         return rv;
@@ -174,20 +194,18 @@ static apr_status_t get_capped_op(dash_redis_conn_t *cn, void *baton)
     const char *argv[5];
     size_t argvlen[5];
     const char *what = "EVALSHA";
+    apr_size_t klen = strlen(g->key), mlen = strlen(g->max), n;
+    char *cmd = apr_palloc(cn->p, klen + mlen + 64 + sizeof(capped_get.sha1) + 8);
     redisReply *r, *ok;
     apr_status_t rv;
 
-    argv[0] = "EVALSHA";
-    argv[1] = capped_get.sha1;
-    argv[2] = "1";
-    argv[3] = g->key;
-    argv[4] = g->max;
-    argvlen[0] = 7;
-    argvlen[1] = strlen(capped_get.sha1);
-    argvlen[2] = 1;
-    argvlen[3] = strlen(g->key);
-    argvlen[4] = strlen(g->max);
-    r = dash_redis_pool_send_argv(cn, 5, argv, argvlen);
+    n = resp_head(cmd, '*', 5);
+    n += resp_bulk(cmd + n, "EVALSHA", 7);
+    n += resp_bulk(cmd + n, capped_get.sha1, strlen(capped_get.sha1));
+    n += resp_bulk(cmd + n, "1", 1);
+    n += resp_bulk(cmd + n, g->key, klen);
+    n += resp_bulk(cmd + n, g->max, mlen);
+    r = dash_redis_pool_send_resp(cn, cmd, n);
     if (r && r->type == REDIS_REPLY_ERROR && r->len >= 8
         && memcmp(r->str, "NOSCRIPT", 8) == 0) {
         /* A new or restarted Redis: the body once, kept for the next. */
@@ -196,6 +214,12 @@ static apr_status_t get_capped_op(dash_redis_conn_t *cn, void *baton)
         argvlen[0] = 4;
         argv[1] = capped_get.body;
         argvlen[1] = strlen(capped_get.body);
+        argv[2] = "1";
+        argvlen[2] = 1;
+        argv[3] = g->key;
+        argvlen[3] = klen;
+        argv[4] = g->max;
+        argvlen[4] = mlen;
         r = dash_redis_pool_send_argv(cn, 5, argv, argvlen);
     }
     if (r && r->type == REDIS_REPLY_ERROR && strstr(r->str, "WRONGTYPE")) {
@@ -213,10 +237,13 @@ static apr_status_t get_capped_op(dash_redis_conn_t *cn, void *baton)
         g->too_large = 1;
     }
     else if (ok->type == REDIS_REPLY_STRING) {
-        g->out = apr_palloc(cn->p, ok->len + 1);
-        memcpy(g->out, ok->str, ok->len);
-        g->out[ok->len] = '\0';
-        g->outlen = ok->len;
+        /* hiredis' copy (NUL-terminated) is the caller's, freed with its
+         * pool: a hit's value is not copied once more. */
+        apr_pool_cleanup_register(cn->p, ok, free_reply,
+                                  apr_pool_cleanup_null);
+        g->out = ok->str;
+        g->outlen = (apr_size_t)ok->len;
+        return APR_SUCCESS;
     }
     else if (ok->type != REDIS_REPLY_NIL) {
         dash_redis_pool_set_err(cn->c, cn->p, cn->perr,
@@ -234,13 +261,15 @@ apr_status_t dash_redis_get_capped(dash_redis_t *c, apr_pool_t *p,
                                    const char **perr)
 {
     dash_capped_t g;
+    char max_text[24];
     const char *err = NULL;
     apr_status_t rv;
 
     memset(&g, 0, sizeof(g));
     g.key = key;
     /* 0: no limit but Redis's own on a string. */
-    g.max = apr_psprintf(p, "%" APR_SIZE_T_FMT, max ? max : (apr_size_t)512 * 1024 * 1024);
+    g.max = max_text;
+    max_text[resp_decimal(max_text, max ? max : (apr_size_t)512 * 1024 * 1024)] = '\0';
     *val = NULL;
     *len = 0;
     rv = dash_redis_pool_run(c, p, &err, get_capped_op, &g);

@@ -437,9 +437,7 @@ apr_status_t dash_redis_pool_cmd_argv(dash_redis_conn_t *cn,
     return dash_redis_pool_check(cn, what, r, type, out);
 }
 
-apr_status_t dash_redis_pool_cmd_resp(dash_redis_conn_t *cn,
-                                      const char *what, int type,
-                                      redisReply **out, const char *cmd,
+redisReply *dash_redis_pool_send_resp(dash_redis_conn_t *cn, const char *cmd,
                                       apr_size_t len)
 {
     void *r = NULL;
@@ -447,9 +445,18 @@ apr_status_t dash_redis_pool_cmd_resp(dash_redis_conn_t *cn,
     cn->sent++;
     if (redisAppendFormattedCommand(cn->slot->ctx, cmd, len) != REDIS_OK
         || redisGetReply(cn->slot->ctx, &r) != REDIS_OK) {
-        r = NULL;   /* ctx->err says why, as after redisCommandArgv */
+        return NULL;    /* ctx->err says why, as after redisCommandArgv */
     }
-    return dash_redis_pool_check(cn, what, r, type, out);
+    return r;
+}
+
+apr_status_t dash_redis_pool_cmd_resp(dash_redis_conn_t *cn,
+                                      const char *what, int type,
+                                      redisReply **out, const char *cmd,
+                                      apr_size_t len)
+{
+    return dash_redis_pool_check(cn, what, dash_redis_pool_send_resp(cn, cmd, len),
+                                 type, out);
 }
 
 redisReply *dash_redis_pool_send_argv(dash_redis_conn_t *cn, int argc,

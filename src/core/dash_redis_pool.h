@@ -90,6 +90,11 @@ apr_status_t dash_redis_pool_cmd_resp(dash_redis_conn_t *cn,
                                       redisReply **out, const char *cmd,
                                       apr_size_t len);
 
+/* The same, the raw reply (NULL on an I/O error), for a caller that looks
+ * at an error reply before dash_redis_pool_check does. */
+redisReply *dash_redis_pool_send_resp(dash_redis_conn_t *cn, const char *cmd,
+                                      apr_size_t len);
+
 /* redisCommandArgv, the raw reply (NULL on an I/O error), for a caller
  * that looks at an error reply before dash_redis_pool_check does. */
 redisReply *dash_redis_pool_send_argv(dash_redis_conn_t *cn, int argc,
