@@ -20,6 +20,10 @@
 #define DASH_TZ_MAX_FILE (256 * 1024)
 #define DASH_TZ_MAX_NAME 255
 #define DAY 86400L
+/* RFC 8536: an offset is within -25 h and +26 h; anything else is not a
+ * zone of this planet, and would move a date by more than a day. */
+#define DASH_TZ_MIN_OFF (-89999L)
+#define DASH_TZ_MAX_OFF 93599L
 
 /* A day of a POSIX TZ rule: Jn (1..365, Feb 29 never counted), n
  * (0..365, counted) or Mm.w.d (day d, 0 = Sunday, of week w, 5 = last,
@@ -344,6 +348,13 @@ apr_status_t dash_tz_parse(dash_tz_t **ptz, apr_pool_t *p, const char *name,
     tz->n = (int)c.time;
     tz->at = apr_palloc(p, sizeof(*tz->at) * (c.time + 1));
     tz->off = apr_palloc(p, sizeof(*tz->off) * (c.time + 1));
+    for (i = 0; i < c.type; i++) {
+        long o = (long)be(types + i * 6, 4);
+
+        if (o < DASH_TZ_MIN_OFF || o > DASH_TZ_MAX_OFF) {
+            return tz_fail(perr, "TZif offset out of range");
+        }
+    }
     tz->off_before = (long)be(types, 4);
     for (i = 0; i < c.time; i++) {
         if (idx[i] >= c.type) {

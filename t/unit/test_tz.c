@@ -208,6 +208,13 @@ static void test_refused(void **state)
     /* A file of the database that is not a zone. */
     assert_int_equal(dash_tz_load(&tz, p, DASH_TZ_DIR, "zone.tab", &err), APR_EINVAL);
     assert_non_null(strstr(err, "not a TZif file"));
+    /* An offset past RFC 8536's -25 h .. +26 h (here +27 h 46 m). */
+    d = slim(p, "UTC0", &len);
+    ((unsigned char *)d)[96] = 0x86;
+    ((unsigned char *)d)[97] = 0xa0;
+    ((unsigned char *)d)[95] = 0x01;
+    assert_int_equal(dash_tz_parse(&tz, p, "far", d, len, &err), APR_EINVAL);
+    assert_string_equal(err, "TZif offset out of range");
     /* Truncated anywhere: refused, never read past the end. */
     d = slim(p, "PST8PDT,M3.2.0,M11.1.0", &len);
     for (i = 0; i < 100; i++) {
