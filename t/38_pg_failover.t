@@ -94,7 +94,7 @@ ok $synced, 'the standby streams from the primary, synchronously';
 
 # Dash::Test's helpers seed this primary, not the suite's database.
 $ENV{DASH_PG_PORT} = $pp;
-my $today = today_local();
+my $today = today_report();
 my @users;
 for my $i (1 .. 8) {
     my ($u, $ch) = (sprintf('pgfo-user-%04d', $i), sprintf('UCpgfo%016d', $i));
