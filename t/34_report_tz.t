@@ -23,6 +23,10 @@ my ($faketime) = grep { -f } map { "/usr/lib/x86_64-linux-gnu/faketime/$_" }
     'libfaketimeMT.so.1', 'libfaketime.so.1';
 plan skip_all => 'libfaketime is not installed (scripts/deps.sh test)' unless $faketime;
 
+# The suite's MPM of this pass: prefork's child processes and event's
+# threads must all read the zone the same way.
+my $mpm = Apache::Test::config()->{server}{mpm} // 'event';
+
 my $u = 'report-tz-user';
 my $ch = 'UCreportTz';
 my $tok = "ya29.test-$u-$ch";
@@ -45,7 +49,7 @@ sub stats_at {
     my $offset = timegm($s, $mi, $h, $d, $mo - 1, $y) - time;
     my $zone = defined $a{zone} ? "DashboardReportTimeZone $a{zone}\n" : '';
     my $httpd = Dash::OwnHttpd::start(
-        name => 'report-tz', mpm => 'event', loglevel => 'warn',
+        name => 'report-tz', mpm => $mpm, loglevel => 'warn',
         env => { LD_PRELOAD => $faketime, FAKETIME => sprintf('%+d', $offset),
                  FAKETIME_DONT_FAKE_MONOTONIC => 1, TZ => $a{tz} },
         # No Redis: a stored value would carry a faked fetchedAt.
