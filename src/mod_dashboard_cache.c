@@ -57,7 +57,9 @@ int dashboard_handle_cache(request_rec *r)
         /* docs/differences.md: the original let anyone flush every user's
          * cache. */
         if (target && strcmp(target, r->user)) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+            /* Info, not warn: the request is the user's to repeat, and
+             * the log is not theirs to fill. */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                           DASHLOGNO(0602) "user %s may not purge another user's "
                           "cache here (DashboardCacheAdmin Off)", r->user);
             return dashboard_reply_error(r, DASH_ERR_FORBIDDEN);

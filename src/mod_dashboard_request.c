@@ -51,6 +51,11 @@ int dashboard_request_gate(request_rec *r, apr_int64_t methods,
                            const char *allow)
 {
     r->allowed |= methods;
+    /* The answers are small JSON documents, each only meaningful whole:
+     * a Range (or the old Request-Range) is ignored, so httpd's byterange
+     * filter never turns one into a 206 (docs/api.md#headers). */
+    apr_table_unset(r->headers_in, "Range");
+    apr_table_unset(r->headers_in, "Request-Range");
     if (!((AP_METHOD_BIT << r->method_number) & methods)) {
         apr_table_setn(r->headers_out, "Allow", allow);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,

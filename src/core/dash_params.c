@@ -24,7 +24,15 @@ apr_status_t dash_params_parse(apr_table_t **params, apr_pool_t *p,
                 *perr = "malformed query string";
                 return APR_EINVAL;
             }
-            apr_table_set(*params, name, value);
+            /* Which of two values is meant is anyone's guess: taking the
+             * last let "user_uuid=other&user_uuid=self" pass one check
+             * and mean another thing elsewhere. Names compare as the
+             * table looks them up, without regard to case. */
+            if (apr_table_get(*params, name) != NULL) {
+                *perr = "a repeated parameter";
+                return APR_EINVAL;
+            }
+            apr_table_setn(*params, name, value);
         }
         pos += len;
         if (*pos == '&') {

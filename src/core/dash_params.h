@@ -14,9 +14,9 @@
 
 /*
  * Splits a raw query string ("a=1&b=x%20y") into *params (name -> value,
- * both decoded: '+' is a space, %XX a byte). A name given twice keeps its
- * last value. APR_EINVAL (with *perr) for a malformed %-escape or a
- * decoded NUL byte. args may be NULL.
+ * both decoded: '+' is a space, %XX a byte). APR_EINVAL (with *perr) for
+ * a malformed %-escape, a decoded NUL byte, or a name given twice (after
+ * decoding, whatever its case). args may be NULL.
  */
 apr_status_t dash_params_parse(apr_table_t **params, apr_pool_t *p,
                                const char *args, const char **perr);

@@ -40,11 +40,25 @@ static void test_empty_and_null(void **state)
     assert_true(apr_is_empty_table(parse_ok(p, "&&")));
 }
 
-static void test_last_value_wins(void **state)
+/* No "last one wins": a repeated name is refused, however it is spelled. */
+static void test_repeated(void **state)
 {
-    apr_table_t *t = parse_ok(*state, "mode=day&mode=month");
+    apr_pool_t *p = *state;
+    const char *bad[] = { "mode=day&mode=month", "mode=day&mode=day",
+                          "user_uuid=a&x=1&user_uuid=b", "Mode=day&mode=month",
+                          "mo%64e=day&mode=month", "x&x", "x=&x=1", NULL };
+    int i;
 
-    assert_string_equal(apr_table_get(t, "mode"), "month");
+    for (i = 0; bad[i]; i++) {
+        apr_table_t *t = NULL;
+        const char *err = NULL;
+
+        if (dash_params_parse(&t, p, bad[i], &err) != APR_EINVAL) {
+            fail_msg("accepted: %s", bad[i]);
+        }
+        assert_string_equal(err, "a repeated parameter");
+    }
+    parse_ok(p, "mode=day&platform_user_id=x&&");
 }
 
 static void test_malformed(void **state)
@@ -94,7 +108,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_decoding, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_empty_and_null, unit_pool_setup, unit_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_last_value_wins, unit_pool_setup, unit_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_repeated, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_malformed, unit_pool_setup, unit_pool_teardown),
         cmocka_unit_test_setup_teardown(test_ids, unit_pool_setup, unit_pool_teardown),
     };
