@@ -410,7 +410,7 @@ static void test_oversize_and_wrong_type_are_cold(void **state)
             assert_int_equal(raw_int(&srv_main, "RPUSH %s a b", KEY), 2);
             c.max_value = 0;                /* no cap: still a miss */
         }
-        dash_flight_begin(&f, p, &c);
+        begin(&f, p, &c);
         assert_int_equal(f.what, DASH_FLIGHT_FETCH);
         assert_true(f.invalid);
         assert_non_null(f.invalid_why);
@@ -418,7 +418,7 @@ static void test_oversize_and_wrong_type_are_cold(void **state)
         assert_non_null(f.lock);
         c.max_value = 1048576;
         assert_int_equal(store(&f, p, &c, apr_time_now(), NULL), APR_SUCCESS);
-        dash_flight_begin(&f, p, &c);
+        begin(&f, p, &c);
         assert_int_equal(f.what, DASH_FLIGHT_HIT);
     }
 }
