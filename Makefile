@@ -51,7 +51,7 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) $(APR_CPP) $(AP
 FUZZ_OBJ  := $(patsubst src/core/%.c,build/fuzz/core/%.o,$(CORE_SRC))
 
 .PHONY: all install install-ui version-check deb test-package deps unit test check demo demo-stop bench clean boundary directives \
-	openapi doclinks test-asan valgrind fuzz fuzz-build fuzz-replay logtags comments
+	openapi doclinks test-asan valgrind fuzz fuzz-build fuzz-replay logtags comments drill
 
 # make install: the module where httpd keeps its modules, the page under
 # PREFIX (the package puts it in /usr/share/mod_dashboard/ui). DESTDIR
@@ -238,6 +238,14 @@ demo: deps
 
 demo-stop:
 	scripts/demo.sh stop
+
+# The high-availability drill of docs/reliability.md: Postgres primary and
+# standby, Redis master, replica and sentinels, two httpd hosts, steady
+# load, three failovers; prints the per-phase table. Measured, not timed.
+drill:
+	bash scripts/deps.sh test
+	$(MAKE) all
+	scripts/drill.sh
 
 bench: deps
 	bash scripts/deps.sh bench valgrind
