@@ -21,6 +21,7 @@
 #include "mod_dashboard_db.h"
 #include "mod_dashboard_handlers.h"
 #include "mod_dashboard_metrics.h"
+#include "mod_dashboard_page.h"
 #include "mod_dashboard_request.h"
 #include "dash_http.h"
 #include "dash_json.h"
@@ -174,6 +175,16 @@ static int dashboard_trace(request_rec *r)
         dashboard_handle_metrics(r);
         return DONE;
     }
+    /* The page's Location (DashboardPage On): its files answer GET and
+     * HEAD only, and it sits behind the site's login, whose Authorization
+     * httpd's TRACE would echo. */
+    if (dashboard_page_marked(r)) {
+        r->allowed |= AP_METHOD_BIT << M_GET;
+        dashboard_page_api_headers(r);
+        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+        dashboard_reply_error(r, DASH_ERR_METHOD_NOT_ALLOWED);
+        return DONE;
+    }
     /* Not ours: the next hooks see the request as they expect it. */
     r->per_dir_config = r->server->lookup_defaults;
     return DECLINED;
@@ -191,6 +202,7 @@ static void dashboard_register_hooks(apr_pool_t *p)
     /* Before http_core's ap_send_http_trace. */
     ap_hook_map_to_storage(dashboard_trace, NULL, NULL, APR_HOOK_FIRST);
     dashboard_metrics_register_hooks(p);
+    dashboard_page_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(dashboard) = {

@@ -139,6 +139,7 @@ void *dashboard_create_dir_cfg(apr_pool_t *p, char *dir)
 
     (void)dir;
     cfg->cache_admin = -1;
+    cfg->page = -1;
     return cfg;
 }
 
@@ -148,6 +149,7 @@ void *dashboard_merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
     dashboard_dir_cfg_t *cfg = apr_pcalloc(p, sizeof(*cfg));
 
     MERGE_NUM(cache_admin);
+    MERGE_NUM(page);
     return cfg;
 }
 
@@ -556,6 +558,15 @@ static const char *cmd_cache_admin(cmd_parms *cmd, void *dconf, int flag)
     return NULL;
 }
 
+static const char *cmd_page(cmd_parms *cmd, void *dconf, int flag)
+{
+    dashboard_dir_cfg_t *cfg = dconf;
+
+    (void)cmd;
+    cfg->page = flag;
+    return NULL;
+}
+
 static const char *cmd_metrics(cmd_parms *cmd, void *dconf, int flag)
 {
     (void)dconf;
@@ -589,6 +600,9 @@ const command_rec dashboard_cmds[] = {
         "together, in milliseconds (default 10000)"),
     AP_INIT_TAKE1("DashboardMaxVideos", cmd_number, (void *)&num_max_videos,
         RSRC_CONF, "Most recent uploads passed to the Analytics API, 1-50 (default 30)"),
+    AP_INIT_FLAG("DashboardPage", cmd_page, NULL, ACCESS_CONF,
+        "Whether this Location serves the dashboard page: its security "
+        "headers and Cache-Control, and TRACE answered 405 (default Off)"),
     AP_INIT_FLAG("DashboardCacheAdmin", cmd_cache_admin, NULL, ACCESS_CONF,
         "Whether DELETE of the cache here may purge other users' entries"),
     AP_INIT_TAKE1("DashboardStaleTTL", cmd_number, (void *)&num_stale_ttl,

@@ -71,6 +71,7 @@ typedef struct {
 /* Per directory (Location). */
 typedef struct {
     int cache_admin;               /* -1 unset */
+    int page;                      /* DashboardPage; -1 unset */
 } dashboard_dir_cfg_t;
 
 extern const command_rec dashboard_cmds[];

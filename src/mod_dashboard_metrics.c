@@ -14,6 +14,7 @@
 
 #include "mod_dashboard_config.h"
 #include "mod_dashboard_metrics.h"
+#include "mod_dashboard_page.h"
 #include "mod_dashboard_request.h"
 #include "dash_metrics.h"
 
@@ -69,6 +70,7 @@ int dashboard_handle_metrics(request_rec *r)
 
     /* No user needed: the Location's own access rules protect it. */
     r->allowed |= AP_METHOD_BIT << M_GET;
+    dashboard_page_api_headers(r);
     if (r->method_number != M_GET) {
         apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
         return dashboard_reply_error(r, DASH_ERR_METHOD_NOT_ALLOWED);

@@ -10,6 +10,7 @@
 #include "http_request.h"
 #include "apr_strings.h"
 
+#include "mod_dashboard_page.h"
 #include "mod_dashboard_request.h"
 #include "dash_json.h"
 #include "dash_params.h"
@@ -51,6 +52,7 @@ int dashboard_request_gate(request_rec *r, apr_int64_t methods,
                            const char *allow)
 {
     r->allowed |= methods;
+    dashboard_page_api_headers(r);
     /* The answers are small JSON documents, each only meaningful whole:
      * a Range (or the old Request-Range) is ignored, so httpd's byterange
      * filter never turns one into a 206 (docs/api.md#headers). */

@@ -65,6 +65,9 @@ DashboardMaxValueSize 536870912
     SetHandler dashboard-cache
     DashboardCacheAdmin On
 </Location>
+<Location /ops/ui>
+    DashboardPage On
+</Location>
 GOOD
 is $rc, 0, 'every directive with a good value passes' or diag $out;
 
@@ -180,6 +183,8 @@ my @bad = (
     [ 'DashboardReportTimeZone zone.tab',      'DashboardReportTimeZone' ],
     [ "<Location /x>\nDashboardRedis Off\n</Location>", 'DashboardRedis' ],
     [ "<Location /x>\nDashboardCacheAdmin maybe\n</Location>", 'DashboardCacheAdmin' ],
+    [ "<Location /x>\nDashboardPage yes\n</Location>", 'DashboardPage' ],
+    [ 'DashboardPage On',                      'DashboardPage' ],
 );
 for my $case (@bad) {
     my ($line, $name) = @$case;
