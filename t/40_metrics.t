@@ -13,6 +13,7 @@ use Apache::Test ();
 use Apache::TestRequest ();
 
 use Test::More;
+use JSON::PP ();
 use Time::HiRes qw(time sleep);
 use POSIX ();
 use File::Temp qw(tempfile);
@@ -246,6 +247,31 @@ is call('DELETE', '/dashboard/cache', user => $u)->code, 503, 'Redis down: DELET
 req('cache', 503); want('mod_dashboard_redis_errors_total');
 stack('redis-start');
 $redis_down = 0;
+
+# ---- 6b. the fetch budget (docs/behaviour.md#fetch-budget) -------------------
+# dash_budget allows 3 fetches an hour: spent, a miss without an older answer
+# is 429, and with one it is that answer, stale; both count as refusals.
+
+my $budget = "dashboard:$u:fetches";
+redis()->del($key);
+redis()->set($budget, 3, 'EX', 3600);
+($res) = stats($u, module => 'dash_budget');
+is $res->code, 429, 'fetch budget spent, nothing stored: 429';
+req('stats', 429);
+want(key('mod_dashboard_fetch_budget_refusals_total', answer => 'rate_limited'));
+redis()->del($budget);
+($res) = stats($u, module => 'dash_budget');
+is $res->header('X-Dashboard-Cache'), 'miss', 'fetch budget: a new window, a miss';
+req('stats', 200); served('miss'); reports(ok => 4);
+my $aged = JSON::PP->new->decode(redis()->get($key));
+$aged->{fetchedAt} -= 3600;
+redis()->set($key, JSON::PP->new->encode($aged), 'EX', 3600);
+redis()->set($budget, 3, 'EX', 3600);
+($res) = stats($u, module => 'dash_budget');
+is $res->header('X-Dashboard-Cache'), 'stale', 'fetch budget spent, an expired answer: stale';
+req('stats', 200); served('stale');
+want(key('mod_dashboard_fetch_budget_refusals_total', answer => 'stale'));
+redis()->del($budget, $key);
 
 # ---- 7. a server with DashboardMetrics Off counts nothing ----------------------
 
