@@ -453,4 +453,6 @@ wrk_row() { # what field unit target
     echo
 } | tee -a "${DASH_BENCH_OUT:-$top/docs/benchmarks.md}"
 httpd_stop
-tail_bench
+if [ "${DASH_BENCH_HIT_ONLY:-0}" = 0 ]; then
+    tail_bench
+fi
