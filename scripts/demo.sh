@@ -47,6 +47,11 @@ Alias /dashboard/ui "$run/ui"
     DirectoryIndex index.html
     Require all granted
 </Directory>
+# The page's own headers (Content-Security-Policy and the others of
+# docs/configuration.md#dashboardpage) and TRACE refused, from the module.
+<Location /dashboard/ui>
+    DashboardPage On
+</Location>
 
 <Location /dashboard/>
     AuthType Basic
