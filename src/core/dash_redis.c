@@ -132,7 +132,7 @@ static apr_status_t get_op(dash_redis_conn_t *cn, void *baton)
     n = resp_head(cmd, '*', 2);
     n += resp_bulk(cmd + n, "GET", 3);
     n += resp_bulk(cmd + n, kv->key, klen);
-    rv = dash_redis_pool_cmd_resp(cn, "GET", -1, &r, cmd, n);
+    rv = dash_redis_wire_cmd_resp(cn, "GET", -1, &r, cmd, n);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -205,7 +205,7 @@ static apr_status_t get_capped_op(dash_redis_conn_t *cn, void *baton)
     n += resp_bulk(cmd + n, "1", 1);
     n += resp_bulk(cmd + n, g->key, klen);
     n += resp_bulk(cmd + n, g->max, mlen);
-    r = dash_redis_pool_send_resp(cn, cmd, n);
+    r = dash_redis_wire_send_resp(cn, cmd, n);
     if (r && r->type == REDIS_REPLY_ERROR && r->len >= 8
         && memcmp(r->str, "NOSCRIPT", 8) == 0) {
         /* A new or restarted Redis: the body once, kept for the next. */
@@ -220,7 +220,7 @@ static apr_status_t get_capped_op(dash_redis_conn_t *cn, void *baton)
         argvlen[3] = klen;
         argv[4] = g->max;
         argvlen[4] = mlen;
-        r = dash_redis_pool_send_argv(cn, 5, argv, argvlen);
+        r = dash_redis_wire_send_argv(cn, 5, argv, argvlen);
     }
     if (r && r->type == REDIS_REPLY_ERROR && strstr(r->str, "WRONGTYPE")) {
         /* The key holds a list, a hash...: a fact about the value, not a
@@ -229,7 +229,7 @@ static apr_status_t get_capped_op(dash_redis_conn_t *cn, void *baton)
         g->wrong_type = 1;
         return APR_SUCCESS;
     }
-    rv = dash_redis_pool_check(cn, what, r, -1, &ok);
+    rv = dash_redis_wire_check(cn, what, r, -1, &ok);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -300,11 +300,11 @@ static apr_status_t set_op(dash_redis_conn_t *cn, void *baton)
     redisReply *r;
     apr_status_t rv;
 
-    rv = dash_redis_pool_cmd(cn, "SET", REDIS_REPLY_STATUS, &r,
+    rv = dash_redis_wire_cmd(cn, "SET", REDIS_REPLY_STATUS, &r,
                              "SET %b %b EX %s", kv->key, strlen(kv->key),
                              kv->val, (size_t)kv->len, kv->ttl);
     return rv == APR_SUCCESS
-           ? dash_redis_pool_expect_status(cn, "SET", r, "OK") : rv;
+           ? dash_redis_wire_expect_status(cn, "SET", r, "OK") : rv;
 }
 
 apr_status_t dash_redis_set(dash_redis_t *c, apr_pool_t *p, const char *key,
@@ -336,9 +336,9 @@ static apr_status_t ping_op(dash_redis_conn_t *cn, void *baton)
     apr_status_t rv;
 
     (void)baton;
-    rv = dash_redis_pool_cmd(cn, "PING", REDIS_REPLY_STATUS, &r, "PING");
+    rv = dash_redis_wire_cmd(cn, "PING", REDIS_REPLY_STATUS, &r, "PING");
     return rv == APR_SUCCESS
-           ? dash_redis_pool_expect_status(cn, "PING", r, "PONG") : rv;
+           ? dash_redis_wire_expect_status(cn, "PING", r, "PONG") : rv;
 }
 
 apr_status_t dash_redis_ping(dash_redis_t *c, apr_pool_t *p, const char **perr)
@@ -398,7 +398,7 @@ static apr_status_t command_op(dash_redis_conn_t *cn, void *baton)
     redisReply *r, *ok;
     apr_status_t rv;
 
-    r = dash_redis_pool_send_argv(cn, cmd->argc, cmd->argv, cmd->argvlen);
+    r = dash_redis_wire_send_argv(cn, cmd->argc, cmd->argv, cmd->argvlen);
     if (cmd->script && r && r->type == REDIS_REPLY_ERROR && r->len >= 8
         && memcmp(r->str, "NOSCRIPT", 8) == 0) {
         /* Not cached by this server yet (or flushed, or a restart): send
@@ -409,10 +409,10 @@ static apr_status_t command_op(dash_redis_conn_t *cn, void *baton)
         cmd->argv[1] = cmd->script;
         cmd->argvlen[1] = strlen(cmd->script);
         what = "EVAL";
-        r = dash_redis_pool_send_argv(cn, cmd->argc, cmd->argv,
+        r = dash_redis_wire_send_argv(cn, cmd->argc, cmd->argv,
                                       cmd->argvlen);
     }
-    rv = dash_redis_pool_check(cn, what, r, -1, &ok);
+    rv = dash_redis_wire_check(cn, what, r, -1, &ok);
     if (rv == APR_SUCCESS) {
         cmd->out = reply_copy(cn->p, ok);
         freeReplyObject(ok);
@@ -546,7 +546,7 @@ static apr_status_t scan_delete_op(dash_redis_conn_t *cn, void *baton)
         redisReply *keys;
         size_t i, n = 0;
 
-        rv = dash_redis_pool_cmd(cn, "SCAN", REDIS_REPLY_ARRAY, &r,
+        rv = dash_redis_wire_cmd(cn, "SCAN", REDIS_REPLY_ARRAY, &r,
                                  "SCAN %s MATCH %b COUNT " DASH_SCAN_COUNT,
                                  cursor, pg->pattern, strlen(pg->pattern));
         if (rv != APR_SUCCESS) {
@@ -586,7 +586,7 @@ static apr_status_t scan_delete_op(dash_redis_conn_t *cn, void *baton)
         if (n > 0) {
             /* SCAN may return a key twice; DEL counts only what it removed,
              * so the sum stays exact. */
-            rv = dash_redis_pool_cmd_argv(cn, "DEL", REDIS_REPLY_INTEGER,
+            rv = dash_redis_wire_cmd_argv(cn, "DEL", REDIS_REPLY_INTEGER,
                                           &d, (int)(n + 1), pg->argv,
                                           pg->argvlen);
             if (rv != APR_SUCCESS) {
