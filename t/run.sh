@@ -7,9 +7,9 @@
 #                                 prefork: t/conf/inherit-MPM.conf each)
 #   DASH_HTTPD=/usr/sbin/apache2  the httpd binary (make test-asan: a wrapper)
 #   DASH_HTTPD_PORT=8529          httpd's first port (the test vhosts take the
-#                                 next ones); default: a random one whose
-#                                 next 40 are free, so that two runs side by
-#                                 side do not pick the same
+#                                 next ones); default: a random one below
+#                                 32668 whose next 100 are free, so that two
+#                                 runs side by side do not pick the same
 #   DASH_TIME_FACTOR=1            multiplies the slack of the tests' timing
 #                                 bounds (scripts/test-asan.sh: 3)
 #   DASH_KEEP_LOGS=DIR            copy each MPM's error_log there (as
@@ -39,15 +39,18 @@ trap 't/stack.sh stop; rm -rf "$docroot" "$DASH_UI_DIR"' EXIT
 . "$DASH_STACK_DIR/env"
 
 # Apache::Test's own "select" starts its search at the same port in every
-# run; a random start with room for the test vhosts keeps two runs apart.
+# run; a random start with room for the test vhosts and a second instance's
+# (Dash::Httpd2) keeps two runs apart. Below the kernel's ephemeral range
+# (ip_local_port_range, 32768 and up on Debian), where every outgoing
+# connection of the suite takes a port.
 if [ -z "${DASH_HTTPD_PORT:-}" ]; then
     DASH_HTTPD_PORT=$(/usr/bin/python3 - <<'PY'
 import random, socket
 for _ in range(200):
-    base = random.randrange(20000, 40000)
+    base = random.randrange(20000, 32768 - 100)
     socks = []
     try:
-        for port in range(base, base + 40):
+        for port in range(base, base + 100):
             s = socket.socket()
             s.bind(("127.0.0.1", port))
             socks.append(s)

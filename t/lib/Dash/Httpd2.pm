@@ -22,8 +22,10 @@ my ($root, $conf, $started);
 
 sub _vars { return Apache::Test::config()->{vars}; }
 
+# The first port: the one start() took, else the one it will try first.
+my $chosen;
 sub port {
-    return $ENV{DASH_HTTPD2_PORT} // _max_port(_vars()->{t_conf_file}) + 1;
+    return $chosen // $ENV{DASH_HTTPD2_PORT} // _max_port(_vars()->{t_conf_file}) + 1;
 }
 
 # The highest port the first instance listens on, in its configuration
@@ -97,10 +99,23 @@ sub start {
     stop() if -f "$root/logs/httpd.pid";          # left by an aborted run
     remove_tree($root);
     make_path("$root/conf", "$root/logs", "$root/state");
-    my $port = port();
-    _rewrite($v->{t_conf_file}, $conf, $port - $v->{port});
-    system(_httpd(), '-k', 'start') == 0
-        or die "second httpd did not start (see $root/logs/error_log)\n";
+    # A port of the range taken meanwhile by another process (an outgoing
+    # connection, another run): the whole range moves on and tries again.
+    my ($port, $ok);
+    undef $chosen;
+    my $first = port();
+    for my $try (0 .. 4) {
+        $port = $first + 100 * $try;
+        _rewrite($v->{t_conf_file}, $conf, $port - $v->{port});
+        $ok = system('sh', '-c', 'exec "$@" -k start 2>"$0"', "$root/logs/start.err",
+                     _httpd()) == 0;
+        last if $ok;
+        my $why = do { local $/; open my $fh, '<', "$root/logs/start.err" or last; <$fh> };
+        print STDERR $why;
+        last unless $why =~ /Address already in use/;
+    }
+    die "second httpd did not start (see $root/logs/error_log)\n" unless $ok;
+    $chosen = $port;
     $started = 1;
     # Its own pid file first: httpd writes it once it holds its ports, so
     # a listener of another run on the port cannot pass for this one.
