@@ -43,7 +43,7 @@ typedef struct {
     dash_metrics_t *metrics;
     const char *upstream_ca;       /* DashboardUpstreamCA, absolute; NULL = system */
     long db_timeout_ms;
-    long max_upstream;             /* resolved in dashboard_config_child_init */
+    long max_upstream;             /* resolved in dashboard_child_setup */
     long fetch_limit;              /* DashboardUserFetchLimit N; 0 = unlimited */
     long fetch_window;             /* ... and its SECONDS */
     /* DashboardReportTimeZone: read at configuration time, then only read
@@ -52,16 +52,13 @@ typedef struct {
     dash_tz_t *report_tz;
     long max_value_size;           /* DashboardMaxValueSize, bytes */
 
-    /* Per child process, set in dashboard_config_child_init; shared by the
+    /* Per child process, set in dashboard_child_setup; shared by the
      * vhosts that use the same Redis. NULL when caching is off. */
     dash_redis_t *redis;
     /* Per child, shared by every vhost: validated hits by their bytes, and
      * the warm connections to Google. */
     dash_memo_t *memo;
     dash_http_agents_t *http;
-    /* Per child, one per distinct mod_dbd configuration, set in
-     * dashboard_db_child_init: NULL without threads. */
-    apr_thread_mutex_t *db_gate;
     /* Per child, shared by the vhosts with the same window: the fetch
      * budget's counts while Redis is off or failing. NULL when the limit
      * is 0 or the table could not be made. */
@@ -94,10 +91,6 @@ void dashboard_config_resolve(server_rec *s);
 /* The memo of cache hits each child keeps (docs/behaviour.md#cache). */
 #define DASHBOARD_MEMO_BYTES ((apr_size_t)4 * 1024 * 1024)
 
-/* One Redis connection pool per child and per distinct Redis, the
- * child's memo of cache hits, and the defaults that depend on the child
- * (DashboardMaxUpstream). */
-void dashboard_config_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* The Google settings of a server. */
 void dashboard_google_settings(dash_google_cfg_t *g,

@@ -10,6 +10,7 @@
 #include "ap_mpm.h"
 #include "apr_dbd.h"
 #include "apr_env.h"
+#include "apr_hash.h"
 #include "apr_strings.h"
 #include "apr_optional.h"
 #include "mod_dbd.h"
@@ -22,6 +23,11 @@ APLOG_USE_MODULE(dashboard);
 
 static ap_dbd_t *(*dbd_open_fn)(apr_pool_t *, server_rec *);
 static void (*dbd_close_fn)(server_rec *, ap_dbd_t *);
+
+/* The gates of this child, one per mod_dbd configuration (see
+ * dashboard_db_child_init). */
+static module *db_dbd;
+static apr_hash_t *db_gates;
 
 /*
  * Runs for `apachectl configtest` too: without mod_dbd the handlers could
@@ -143,37 +149,50 @@ void dashboard_db_bound_connect(apr_pool_t *ptemp, server_rec *s)
 void dashboard_db_child_init(apr_pool_t *pchild, server_rec *s)
 {
     module *dbd = ap_find_linked_module("mod_dbd.c");
-    server_rec *sp, *prev;
+    server_rec *sp;
     int threads = 1;
 
     if (!dbd || ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS
         || threads < 2) {
         return;
     }
+    /* Keyed by mod_dbd's record, not kept in ours: a virtual host without
+     * directives of its own shares the main server's record of this
+     * module, whatever its mod_dbd settings, so a gate stored there would
+     * be overwritten by the next such host's. */
+    db_dbd = dbd;
+    db_gates = apr_hash_make(pchild);
     for (sp = s; sp; sp = sp->next) {
-        dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(sp);
         const void *group = ap_get_module_config(sp->module_config, dbd);
+        apr_thread_mutex_t *gate;
         apr_status_t rv;
 
-        cfg->db_gate = NULL;
-        for (prev = s; prev != sp; prev = prev->next) {
-            if (ap_get_module_config(prev->module_config, dbd) == group) {
-                cfg->db_gate = dashboard_srv_cfg(prev)->db_gate;
-                break;
-            }
-        }
-        if (prev != sp) {
+        if (apr_hash_get(db_gates, &group, sizeof(group))) {
             continue;
         }
-        rv = apr_thread_mutex_create(&cfg->db_gate, APR_THREAD_MUTEX_TIMED,
-                                     pchild);
+        rv = apr_thread_mutex_create(&gate, APR_THREAD_MUTEX_TIMED, pchild);
         if (rv != APR_SUCCESS) {
-            cfg->db_gate = NULL;
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, sp, DASHLOGNO(0208)
                          "cannot create the database gate: against a stalled "
                          "database, requests wait their turn to connect");
+            continue;
         }
+        apr_hash_set(db_gates, apr_pmemdup(pchild, &group, sizeof(group)),
+                     sizeof(group), gate);
     }
+}
+
+/* This server's gate (NULL: none, as under prefork). The table is only
+ * read once child_init has made it. */
+static apr_thread_mutex_t *db_gate(server_rec *s)
+{
+    const void *group;
+
+    if (!db_gates) {
+        return NULL;
+    }
+    group = ap_get_module_config(s->module_config, db_dbd);
+    return apr_hash_get(db_gates, &group, sizeof(group));
 }
 
 /*
@@ -193,6 +212,7 @@ apr_status_t dashboard_db_run(request_rec *r, dashboard_db_fn fn, void *ctx)
     const dashboard_srv_cfg_t *cfg = dashboard_srv_cfg(r->server);
     apr_status_t rv = APR_EGENERAL;
     const char *err = "no connection (is the database up and DBDriver/DBDParams set?)";
+    apr_thread_mutex_t *gate = db_gate(r->server);
     int i, open_failures = 0, gated_out = 0;
 
     for (i = 0; i < DB_TRIES && open_failures < DB_OPEN_TRIES; i++) {
@@ -200,8 +220,8 @@ apr_status_t dashboard_db_run(request_rec *r, dashboard_db_fn fn, void *ctx)
         dash_db_t db;
         int broken;
 
-        if (cfg->db_gate) {
-            rv = apr_thread_mutex_timedlock(cfg->db_gate,
+        if (gate) {
+            rv = apr_thread_mutex_timedlock(gate,
                                    apr_time_from_msec(cfg->db_timeout_ms));
             if (rv != APR_SUCCESS) {
                 err = "another request of this child was still opening one";
@@ -211,8 +231,8 @@ apr_status_t dashboard_db_run(request_rec *r, dashboard_db_fn fn, void *ctx)
             }
         }
         rec = dbd_open_fn(r->pool, r->server);
-        if (cfg->db_gate) {
-            apr_thread_mutex_unlock(cfg->db_gate);
+        if (gate) {
+            apr_thread_mutex_unlock(gate);
         }
 
         if (!rec) {
