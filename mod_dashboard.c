@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "mod_dashboard_private.h"
+#include "mod_dashboard_child.h"
 #include "mod_dashboard_config.h"
 #include "mod_dashboard_db.h"
 #include "mod_dashboard_handlers.h"
@@ -74,7 +75,7 @@ static int dashboard_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void dashboard_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    dashboard_config_child_init(pchild, s);
+    dashboard_child_setup(pchild, s);
     dashboard_db_child_init(pchild, s);
 }
 
