@@ -89,7 +89,8 @@ chmod 755 "$asan/httpd"
 status=0
 export DASH_MPMS=${DASH_MPMS:-event}
 # Tests that cannot run under the ASan runtime skip themselves
-# (t/34_report_tz.t: libfaketime).
+# (t/34_report_tz.t: libfaketime; t/46's resident-size check: ASan's
+# quarantine keeps freed memory).
 export DASH_SANITIZED=1
 # The page is static files over the same API: its browser test (make test)
 # exercises nothing of the module that the rest of the suite does not.

@@ -145,7 +145,12 @@ is child_pid($offset), $pid, 'the same child served throughout';
 my $after = rss_kb($pid);
 diag sprintf 'child %d resident size: working %d kB, highest after a large value %d kB, after %d kB',
     $pid, $working, $peak, $after;
-cmp_ok $after - $working, '<', 4096,
-    'the resident size is back within 4 MB of the working size';
+SKIP: {
+    # ASan's allocator keeps what is freed in its quarantine (256 MB by
+    # default) instead of handing it back: the figure says nothing there.
+    skip 'under ASan freed memory stays in its quarantine', 1 if $ENV{DASH_SANITIZED};
+    cmp_ok $after - $working, '<', 4096,
+        'the resident size is back within 4 MB of the working size';
+}
 
 done_testing();
