@@ -34,7 +34,7 @@ chmod -R a+rX "$DASH_UI_DIR"
 # The stack's ports are free ones unless given (t/stack.sh).
 export DASH_STACK_DIR=${DASH_STACK_DIR:-$top/t/tmp/stack}
 t/stack.sh start
-trap 't/stack.sh stop; rm -rf "$docroot" "$DASH_UI_DIR"' EXIT
+trap 't/stack.sh stop; rm -rf "$docroot" "$DASH_UI_DIR" "${tap:-}" "${failures:-}"' EXIT
 # shellcheck disable=SC1091
 . "$DASH_STACK_DIR/env"
 
@@ -70,6 +70,8 @@ export DASH_RESPONSES="$top/t/tmp/responses.jsonl"
 rm -f "$DASH_RESPONSES"
 
 status=0
+tap=$(mktemp /tmp/mod_dashboard-tap.XXXXXX)
+failures=$(mktemp /tmp/mod_dashboard-failures.XXXXXX)
 # The dashboard page's browser test (t/50_ui.t) runs under the first MPM
 # only: the page is static files over the same API. DASH_UI_BROWSER=0
 # skips it (make test-asan).
@@ -80,10 +82,17 @@ for mpm in $mpms; do
     if ! APACHE_TEST_NO_STICKY_PREFERENCES=1 perl t/TEST.PL \
             -httpd "${DASH_HTTPD:-/usr/sbin/apache2}" -apxs "$(command -v apxs)" \
             -httpd_conf "$top/t/conf/inherit-$mpm.conf" -documentroot "$docroot" \
-            -port "$DASH_HTTPD_PORT" -maxclients 20 "$@"; then
+            -port "$DASH_HTTPD_PORT" -maxclients 20 "$@" 2>&1 | tee "$tap"; then
         status=1
         echo "=== error_log tail ($mpm)"
         tail -n 40 t/logs/error_log 2>/dev/null || true
+        # Kept for the summary at the end: a CI log is often read from
+        # its tail only, far below the failure.
+        {
+            echo "=== failed under the $mpm MPM"
+            grep -E -A3 '^#   Failed test|^Dubious|Parse errors|^[^ ].*\.t +\(Wstat' "$tap" \
+                | grep -v '^--$' | head -n 60
+        } >>"$failures"
     fi
     if [ -n "${DASH_KEEP_LOGS:-}" ]; then
         cp t/logs/error_log "$DASH_KEEP_LOGS/error_log.$mpm" 2>/dev/null || true
@@ -101,5 +110,8 @@ if [ -s "$DASH_RESPONSES" ]; then
     echo "=== responses against docs/openapi.yaml"
     DASH_OPENAPI_COMPLETE=$complete /usr/bin/python3 scripts/check-openapi.py \
         "$DASH_RESPONSES" || status=1
+fi
+if [ -s "$failures" ]; then
+    cat "$failures"
 fi
 exit $status
