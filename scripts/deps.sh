@@ -37,7 +37,7 @@ TEST=(
     python3-jsonschema python3-yaml
     # pgrep
     procps
-    # t/29_report_tz.t: an httpd whose clock reads a chosen instant
+    # t/34_report_tz.t: an httpd whose clock reads a chosen instant
     faketime libfaketime
     # the dashboard page's browser test: Debian's Chromium, a Korean font
     chromium fonts-nanum

@@ -1,7 +1,7 @@
 /*
  * The counters' shared memory, the dashboard-metrics handler (Prometheus
  * text format) and mod_status's status_hook. The layout and the
- * formatting are src/dash_metrics.c; docs/metrics.md lists every metric.
+ * formatting are src/core/dash_metrics.c; docs/metrics.md lists every metric.
  */
 #include "httpd.h"
 #include "http_config.h"

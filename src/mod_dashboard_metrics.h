@@ -1,7 +1,7 @@
 /*
  * The counters of docs/metrics.md, seen from httpd: their shared memory,
  * the dashboard-metrics handler and mod_status's page. Counting itself
- * is the core's (src/dash_metrics.c), through each server's
+ * is the core's (src/core/dash_metrics.c), through each server's
  * dashboard_srv_cfg_t.metrics.
  */
 #ifndef MOD_DASHBOARD_METRICS_H

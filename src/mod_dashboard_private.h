@@ -1,7 +1,7 @@
 /*
  * mod_dashboard glue: the module record every glue file refers to (for its
  * configuration and for APLOG_USE_MODULE). The glue files are
- * mod_dashboard*.c, their names dashboard_*; the core in src/ never sees
+ * mod_dashboard*.c, their names dashboard_*; the core in src/core/ never sees
  * an httpd header (docs/architecture.md).
  */
 #ifndef MOD_DASHBOARD_H
@@ -29,5 +29,14 @@ extern module AP_MODULE_DECLARE_DATA dashboard_module;
  * should do. Each glue file has its block of a hundred.
  */
 #define DASHLOGNO(n) "DASH" #n ": "
+
+/*
+ * A virtual host without a directive of this module gets the main
+ * server's configuration record itself, not a copy. Per-child state kept
+ * in that record is therefore set up once per record, not once per
+ * server_rec walked (dashboard_child_setup skips a record it has seen),
+ * and state that belongs to another module's pool is keyed by that
+ * module's record (the database gates, by mod_dbd's).
+ */
 
 #endif
