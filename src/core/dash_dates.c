@@ -203,8 +203,8 @@ static void windows_day(dash_windows_t *w, dash_date_t today)
 
 static void windows_month(dash_windows_t *w, dash_date_t today)
 {
-    /* Google's month dimension wants first-of-month bounds (docs/behaviour.md#analytics-calls);
-     * the KPI calls still run up to the last complete day. */
+    /* The chart's months start on the 1st; the last one, like the KPIs,
+     * runs only to the last complete day (docs/behaviour.md#date-windows). */
     w->end = today;
     w->end.d = 1;
     w->kpi_end = dash_dates_add_days(today, -2);
