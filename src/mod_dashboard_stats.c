@@ -299,8 +299,9 @@ static const dash_stats_tpl_t *cache_lookup(dashboard_stats_req_t *st,
     fc->key = key;
     fc->cache_ttl = st->cfg->cache_ttl;
     fc->stale_ttl = st->cfg->stale_ttl;
-    /* A holder's worst case is a token refresh, then the four calls: one
-     * DashboardUpstreamTimeout each. */
+    /* The holder's two Google steps, a token refresh then the four calls,
+     * one DashboardUpstreamTimeout each; not its token write-back nor its
+     * Redis commands, which DashboardLockWait's default adds. */
     fc->lock_ttl = apr_time_from_msec(2 * st->cfg->upstream_timeout_ms);
     fc->lock_wait = apr_time_from_msec(st->cfg->lock_wait_ms);
     fc->max_value = (apr_size_t)st->cfg->max_value_size;
