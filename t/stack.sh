@@ -29,6 +29,10 @@
 # default a new /tmp/mod_dashboard-tls.XXXXXX), DASH_GOOGLE_SEED (a
 # stand-in seed file), DASH_CLIENT_ID/DASH_CLIENT_SECRET.
 set -euo pipefail
+# Servers started with standard input closed take the next file they open
+# as descriptor 0: Redis 7.0 then fails to start ("Error registering the
+# readable event for the module pipe"). Nothing here reads its input.
+exec </dev/null
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
