@@ -185,7 +185,8 @@ boundary: $(CORE_LIB) .libs/mod_dashboard.so
 directives:
 	@/usr/bin/python3 scripts/check-directives.py
 
-# docs/openapi.yaml is valid OpenAPI 3.1 with valid schemas and examples
+# docs/openapi.yaml and the docs/openapi-schemas.yaml it refers to are valid
+# OpenAPI 3.1 with valid schemas and examples
 # (t/run.sh then checks every response of the suite against it).
 openapi:
 	@/usr/bin/python3 scripts/check-openapi.py

@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """docs/openapi.yaml is a valid OpenAPI 3.1 document, and the module's
-responses match it.
+responses match it. Its schemas and examples are in docs/openapi-schemas.yaml
+(itself a valid OpenAPI 3.1 document of components), which it refers to as
+"openapi-schemas.yaml#/components/..."; for the checks below the two are
+read as one, those references made local.
 
     scripts/check-openapi.py                      the document only
     scripts/check-openapi.py RESPONSES.jsonl      the document, then every
@@ -44,6 +47,8 @@ import yaml
 
 TOP = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 DOC_PATH = os.path.join(TOP, "docs", "openapi.yaml")
+COMPONENTS_NAME = "openapi-schemas.yaml"
+COMPONENTS_PATH = os.path.join(TOP, "docs", COMPONENTS_NAME)
 OAS_SCHEMA_PATH = os.path.join(TOP, "t", "openapi", "oas-3.1-schema.yaml")
 JSON_TYPE = "application/json; charset=utf-8"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -104,11 +109,60 @@ def error_text(e):
 
 # ---- the document -------------------------------------------------------
 
+def localized(obj):
+    """obj with every "openapi-schemas.yaml#/…" reference made "#/…"."""
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if k == "$ref" and isinstance(v, str) and v.startswith(COMPONENTS_NAME + "#/"):
+                v = v[len(COMPONENTS_NAME):]
+            out[k] = localized(v)
+        return out
+    if isinstance(obj, list):
+        return [localized(v) for v in obj]
+    return obj
+
+
+def refs_in(obj):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "$ref" and isinstance(v, str):
+                yield v
+            else:
+                yield from refs_in(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from refs_in(v)
+
+
+def load_document():
+    """The two files, each checked against the OpenAPI 3.1 schema, then read
+    as one document: (problems, the document)."""
+    problems = []
+    oas = Validator(load_yaml(OAS_SCHEMA_PATH))
+    main_doc = load_yaml(DOC_PATH)
+    parts = load_yaml(COMPONENTS_PATH)
+    for name, d in (("openapi.yaml", main_doc), (COMPONENTS_NAME, parts)):
+        for e in oas.iter_errors(d):
+            problems.append(f"{name}: not valid OpenAPI 3.1 " + error_text(e))
+    doc = localized(main_doc)
+    components = doc.setdefault("components", {})
+    for kind, items in parts.get("components", {}).items():
+        for name, item in items.items():
+            if name in components.get(kind, {}):
+                problems.append(f"components/{kind}/{name} is in both files")
+            components.setdefault(kind, {})[name] = item
+    # Every reference must lead somewhere: only "#/…" ones are left.
+    for ref in sorted(set(refs_in(doc))):
+        try:
+            resolve(doc, {"$ref": ref})
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"the reference {ref} leads nowhere")
+    return problems, doc
+
+
 def check_document(doc):
     problems = []
-    oas = load_yaml(OAS_SCHEMA_PATH)
-    for e in Validator(oas).iter_errors(doc):
-        problems.append("not valid OpenAPI 3.1 " + error_text(e))
 
     def walk(obj, path):
         if isinstance(obj, dict):
@@ -250,14 +304,16 @@ def check_responses(doc, records):
 
 
 def main():
-    doc = load_yaml(DOC_PATH)
-    problems, examples = check_document(doc)
+    problems, doc = load_document()
+    if not problems:
+        problems, examples = check_document(doc)
     if problems:
         for p in problems:
             print("check-openapi: docs/openapi.yaml: " + p, file=sys.stderr)
         return 1
     if len(sys.argv) < 2:
-        print(f"check-openapi: docs/openapi.yaml is valid OpenAPI 3.1 ({examples} examples checked)")
+        print(f"check-openapi: docs/openapi.yaml and docs/{COMPONENTS_NAME} are valid "
+              f"OpenAPI 3.1 ({examples} examples checked)")
         return 0
 
     with open(sys.argv[1], encoding="utf-8") as f:
