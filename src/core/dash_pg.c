@@ -24,8 +24,10 @@
 #define SQLSTATE_DUPLICATE_PSTATEMENT "42P05"
 /* Longest server error copied into a log line. */
 #define ERROR_MAX 300
-/* Cancel requests in flight at once in one process; see cancel_later. */
+/* Cancel requests in flight at once in one process, and waiting for one
+ * of those to end; see cancel_later. */
 #define CANCELS_MAX 8
+#define CANCELS_QUEUED 64
 
 struct dash_pg_result_t {
     PGresult *res;
@@ -146,49 +148,95 @@ static const char *failure(apr_pool_t *p, const char *label, const char *msg)
                        dash_text_log_safe(p, msg, n, ERROR_MAX), NULL);
 }
 
-static apr_uint32_t cancels_running;
+/*
+ * Cancel requests of this process. PQcancel waits for the postmaster's
+ * answer, which a frozen server never gives: they go out on threads of
+ * their own, never the request's, CANCELS_MAX at most. The ones past
+ * that wait in a ring for a thread to finish its own, so that requests
+ * abandoned together (a table locked under a busy child) all have their
+ * statement cancelled; only a full ring, a server that answers none of
+ * them, drops one.
+ */
+static pthread_mutex_t cancel_lock = PTHREAD_MUTEX_INITIALIZER;
+static PGcancel *cancel_ring[CANCELS_QUEUED];
+static unsigned cancel_first, cancel_waiting, cancel_threads;
 
 static void *cancel_main(void *data)
 {
     PGcancel *cancel = data;
-    char err[256];
 
-    (void)PQcancel(cancel, err, sizeof(err));
-    PQfreeCancel(cancel);
-    apr_atomic_dec32(&cancels_running);
-    return NULL;
+    for (;;) {
+        char err[256];
+
+        (void)PQcancel(cancel, err, sizeof(err));
+        PQfreeCancel(cancel);
+        pthread_mutex_lock(&cancel_lock);
+        if (cancel_waiting == 0) {
+            cancel_threads--;
+            pthread_mutex_unlock(&cancel_lock);
+            return NULL;
+        }
+        cancel = cancel_ring[cancel_first];
+        cancel_first = (cancel_first + 1) % CANCELS_QUEUED;
+        cancel_waiting--;
+        pthread_mutex_unlock(&cancel_lock);
+    }
 }
 
-/*
- * Asks the server to cancel the statement, so that it does not wait on
- * (behind a lock, say) long after we gave up. PQcancel waits for the
- * postmaster's answer, which a frozen server never gives: it runs on a
- * thread of its own, never the request's, and a few at most per process.
- */
-static void cancel_later(PGconn *conn)
+static int cancel_thread(PGcancel *cancel)
 {
-    PGcancel *cancel;
     pthread_attr_t attr;
     pthread_t thread;
     int ok;
 
-    if (apr_atomic_inc32(&cancels_running) >= CANCELS_MAX) {
-        apr_atomic_dec32(&cancels_running);
-        return;
-    }
-    cancel = PQgetCancel(conn);
-    if (cancel == NULL || pthread_attr_init(&attr) != 0) {
-        PQfreeCancel(cancel);
-        apr_atomic_dec32(&cancels_running);
-        return;
+    if (pthread_attr_init(&attr) != 0) {
+        return 0;
     }
     ok = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0
          && pthread_create(&thread, &attr, cancel_main, cancel) == 0;
     pthread_attr_destroy(&attr);
-    if (!ok) {
-        PQfreeCancel(cancel);
-        apr_atomic_dec32(&cancels_running);
+    return ok;
+}
+
+/*
+ * Asks the server to cancel the statement, so that it does not wait on
+ * (behind a lock, say) long after we gave up. NULL once the request is
+ * sent or waiting its turn, else why it will not be sent.
+ */
+static const char *cancel_later(PGconn *conn)
+{
+    PGcancel *cancel = PQgetCancel(conn);
+    int start = 0, queued = 0;
+
+    if (cancel == NULL) {
+        return "no cancel request (libpq)";
     }
+    pthread_mutex_lock(&cancel_lock);
+    if (cancel_threads < CANCELS_MAX) {
+        cancel_threads++;
+        start = 1;
+    }
+    else if (cancel_waiting < CANCELS_QUEUED) {
+        cancel_ring[(cancel_first + cancel_waiting) % CANCELS_QUEUED] = cancel;
+        cancel_waiting++;
+        queued = 1;
+    }
+    pthread_mutex_unlock(&cancel_lock);
+    if (queued) {
+        return NULL;
+    }
+    if (start && cancel_thread(cancel)) {
+        return NULL;
+    }
+    PQfreeCancel(cancel);
+    if (start) {
+        pthread_mutex_lock(&cancel_lock);
+        cancel_threads--;
+        pthread_mutex_unlock(&cancel_lock);
+        return "no thread for the cancel request";
+    }
+    return "cancel request not sent, " APR_STRINGIFY(CANCELS_QUEUED)
+           " already waiting";
 }
 
 /*
@@ -209,10 +257,12 @@ static void close_under(PGconn *conn)
     }
 }
 
-static void abandon(PGconn *conn)
+static const char *abandon(PGconn *conn)
 {
-    cancel_later(conn);
+    const char *why = cancel_later(conn);
+
     close_under(conn);
+    return why;
 }
 
 int dash_pg_state_ends_session(const char *sqlstate)
@@ -411,9 +461,11 @@ apr_status_t dash_pg_exec(dash_pg_result_t **res, apr_pool_t *p, PGconn *conn,
     rv = exec_on(res, p, conn, session, slot, label, sql, nargs, args,
                  deadline, perr);
     if (rv == APR_TIMEUP) {
-        *perr = apr_psprintf(p, "%s: no answer within %" APR_TIME_T_FMT " ms",
-                             label, apr_time_as_msec(timeout));
-        abandon(conn);
+        const char *why = abandon(conn);
+
+        *perr = apr_psprintf(p, "%s: no answer within %" APR_TIME_T_FMT
+                             " ms%s%s", label, apr_time_as_msec(timeout),
+                             why ? "; " : "", why ? why : "");
     }
     (void)PQsetnonblocking(conn, 0);
     return rv;

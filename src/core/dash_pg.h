@@ -39,8 +39,9 @@ typedef struct {
  * answers "does not exist": it is prepared and run once more.
  *
  *  APR_SUCCESS   *res holds the answer (freed with p).
- *  APR_TIMEUP    timeout passed first: the statement has been cancelled
- *                and the connection closed; PQstatus is CONNECTION_BAD,
+ *  APR_TIMEUP    timeout passed first: the statement's cancel request
+ *                is sent or waiting its turn (else *perr says why not),
+ *                and the connection is closed; PQstatus is CONNECTION_BAD,
  *                so mod_dbd reconnects it or drops it before any reuse.
  *  APR_ECONNRESET the connection is broken (a database restart, say),
  *                or closed here because the server will not serve the
