@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <apr_atomic.h>
 #include <apr_strings.h>
 
 #include "dash_pg.h"
@@ -225,18 +224,19 @@ static const char *cancel_later(PGconn *conn)
     if (queued) {
         return NULL;
     }
-    if (start && cancel_thread(cancel)) {
+    if (!start) {
+        PQfreeCancel(cancel);
+        return "cancel request not sent, " APR_STRINGIFY(CANCELS_QUEUED)
+               " already waiting";
+    }
+    if (cancel_thread(cancel)) {
         return NULL;
     }
     PQfreeCancel(cancel);
-    if (start) {
-        pthread_mutex_lock(&cancel_lock);
-        cancel_threads--;
-        pthread_mutex_unlock(&cancel_lock);
-        return "no thread for the cancel request";
-    }
-    return "cancel request not sent, " APR_STRINGIFY(CANCELS_QUEUED)
-           " already waiting";
+    pthread_mutex_lock(&cancel_lock);
+    cancel_threads--;
+    pthread_mutex_unlock(&cancel_lock);
+    return "no thread for the cancel request";
 }
 
 /*
