@@ -123,18 +123,6 @@ def localized(obj):
     return obj
 
 
-def refs_in(obj):
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            if k == "$ref" and isinstance(v, str):
-                yield v
-            else:
-                yield from refs_in(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from refs_in(v)
-
-
 def load_document():
     """The two files, each checked against the OpenAPI 3.1 schema, then read
     as one document: (problems, the document)."""
@@ -152,22 +140,24 @@ def load_document():
             if name in components.get(kind, {}):
                 problems.append(f"components/{kind}/{name} is in both files")
             components.setdefault(kind, {})[name] = item
-    # Every reference must lead somewhere: only "#/…" ones are left.
-    for ref in sorted(set(refs_in(doc))):
-        try:
-            resolve(doc, {"$ref": ref})
-        except (ValueError, KeyError, TypeError):
-            problems.append(f"the reference {ref} leads nowhere")
     return problems, doc
 
 
 def check_document(doc):
     problems = []
+    broken = []
 
     def walk(obj, path):
         if isinstance(obj, dict):
             for k, v in obj.items():
                 here = path + (k,)
+                # Every reference must lead somewhere: only "#/…" ones are
+                # left once the two files are one (load_document).
+                if k == "$ref" and isinstance(v, str):
+                    try:
+                        resolve(doc, {"$ref": v})
+                    except (ValueError, KeyError, TypeError):
+                        broken.append(f"{pointer(*path)}: the reference {v} leads nowhere")
                 is_schema = (k == "schema" and path[:1] in (("paths",), ("components",))) \
                     or path == ("components", "schemas")
                 if is_schema and isinstance(v, (dict, bool)):
@@ -181,6 +171,9 @@ def check_document(doc):
             for i, v in enumerate(obj):
                 walk(v, path + (i,))
     walk(doc, ())
+    if broken:
+        # The examples' checks below follow references.
+        return problems + broken, 0
 
     # Every example validates against the schema of its media type.
     examples = 0
